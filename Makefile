@@ -1,0 +1,101 @@
+# Makefile: faultline's build, run and test entry points.
+#   make          build/faultline.elf, build/faultline32.elf (for QEMU -kernel), build/faultline.iso
+#   make run      boot the ISO on the best backend (BACKEND=auto|bochs|qemu-kvm|qemu-tcg)
+#   make test     host unit tests, then the integration tests in Bochs and QEMU TCG
+#   make deps     install the Debian packages the above need (or print the apt-get line)
+#   make unit     host unit tests only;  make clean
+
+CC      := gcc
+LD      := ld
+OBJCOPY := objcopy
+B       := build
+BACKEND ?= auto
+CMDLINE ?=
+
+# The hypervisor and guests: freestanding, no SSE (no FPU state to save on exits), no red
+# zone (interrupts push onto the stack below RSP), frame pointers kept for backtraces.
+KCFLAGS := -std=gnu11 -Wall -Wextra -Werror -O2 -g -ffreestanding -fno-builtin -nostdinc \
+	-isystem $(shell $(CC) -print-file-name=include) -I. -mno-red-zone -mgeneral-regs-only \
+	-fno-pie -fno-pic -fno-stack-protector -fno-omit-frame-pointer \
+	-fno-asynchronous-unwind-tables -mcmodel=small -MMD -MP
+KASFLAGS := -I. -MMD -MP
+KLDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments -T linker.ld
+
+# Host unit tests: the pure code in lib/ under AddressSanitizer and UBSan.
+HOSTCFLAGS := -std=gnu11 -Wall -Wextra -Werror -g -O1 -I. \
+	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+HV_SRCS  := $(wildcard boot/*.c boot/*.S vmm/*.c ept/*.c apf/*.c lib/*.c)
+HV_OBJS  := $(patsubst %,$(B)/obj/%.o,$(HV_SRCS))
+LIB_HOST := $(filter-out lib/string.c,$(wildcard lib/*.c))
+UNIT     := $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/test_*.c))
+
+.PHONY: all run test unit integration deps clean iso
+all: $(B)/faultline.elf $(B)/faultline32.elf $(B)/faultline.iso
+
+$(B)/obj/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(KCFLAGS) -c $< -o $@
+
+$(B)/obj/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	@echo "  AS      $<"
+	@$(CC) $(KASFLAGS) -c $< -o $@
+
+# Two links: the first gives the addresses, tools/mksyms.sh turns them into the symbol
+# table, the second embeds it. .ksyms is the last section, so nothing else moves; the
+# comparison below proves it.
+$(B)/ksyms0.S: tools/mksyms.sh
+	@mkdir -p $(B)
+	sh tools/mksyms.sh > $@
+$(B)/faultline.pass1.elf: $(HV_OBJS) $(B)/obj/ksyms0.o linker.ld
+	$(LD) $(KLDFLAGS) -o $@ $(HV_OBJS) $(B)/obj/ksyms0.o
+$(B)/ksyms.S: $(B)/faultline.pass1.elf tools/mksyms.sh
+	sh tools/mksyms.sh $< > $@
+$(B)/obj/ksyms%.o: $(B)/ksyms%.S
+	@mkdir -p $(dir $@)
+	$(CC) -c $< -o $@
+$(B)/obj/ksyms.o: $(B)/ksyms.S
+	$(CC) -c $< -o $@
+$(B)/faultline.elf: $(HV_OBJS) $(B)/obj/ksyms.o $(B)/faultline.pass1.elf
+	$(LD) $(KLDFLAGS) -o $@ $(HV_OBJS) $(B)/obj/ksyms.o
+	@nm -n $(B)/faultline.pass1.elf | grep -v ' ksym_\| __image_end' > $(B)/syms1.txt
+	@nm -n $@ | grep -v ' ksym_\| __image_end' > $(B)/syms2.txt
+	@cmp -s $(B)/syms1.txt $(B)/syms2.txt || { echo "symbols moved between links"; exit 1; }
+
+# QEMU's -kernel loads only 32-bit ELF multiboot images; the code is the same.
+$(B)/faultline32.elf: $(B)/faultline.elf
+	$(OBJCOPY) -O elf32-i386 $< $@
+
+$(B)/faultline.iso: $(B)/faultline.elf tools/mkiso.sh
+	sh tools/mkiso.sh $@ 2 "$(CMDLINE)"
+
+iso: $(B)/faultline.iso
+
+run: deps all
+	sh tools/run.sh $(BACKEND) $(B)/faultline.iso
+
+deps:
+	@sh tools/deps.sh
+
+$(B)/unit/test_%: tests/unit/test_%.c $(LIB_HOST) $(wildcard lib/*.h) tests/unit/check.h
+	@mkdir -p $(dir $@)
+	$(CC) $(HOSTCFLAGS) $< $(LIB_HOST) -o $@
+
+unit: $(UNIT)
+	@sh tests/unit/run.sh $(UNIT)
+
+integration: all
+	@sh tests/integration.sh
+
+# The README's test command. Unit tests first: they are fast and say the most.
+test: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory $(UNIT)
+	@sh tests/all.sh $(UNIT)
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

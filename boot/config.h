@@ -1,0 +1,27 @@
+/* boot/config.h: the hypervisor's command line, parsed once at boot into `cfg`.
+ * `help` on the command line lists every key; the table in boot/config.c is the truth. */
+#ifndef BOOT_CONFIG_H
+#define BOOT_CONFIG_H
+#include "lib/types.h"
+
+enum selftest {
+	SELFTEST_BP,	/* int3: reported, execution continues */
+	SELFTEST_UD,	/* ud2 */
+	SELFTEST_PF,	/* read of an unmapped address */
+	SELFTEST_GP,	/* read of a non-canonical address */
+	SELFTEST_DE,	/* divide by zero */
+	SELFTEST_PANIC,	/* panic() */
+};
+
+struct config {
+	u64 cpus;		/* 0: all */
+	unsigned loglevel;
+	u64 selftest;		/* bit mask of enum selftest */
+};
+
+extern struct config cfg;
+
+void config_parse(const char *cmdline);
+void selftest_run(u64 mask);
+
+#endif

@@ -1,0 +1,115 @@
+/* boot/smp.c: AP start-up. The bootstrap CPU starts the APs one at a time, so a single
+ * trampoline parameter block suffices; each AP gets its own stacks from the frame allocator.
+ * The INIT, 10 ms, SIPI, 200 us, SIPI sequence is the one of SDM Vol. 3A 9.4.4.1. */
+#include "boot/percpu.h"
+#include "boot/smp.h"
+#include "boot/acpi.h"
+#include "boot/apic.h"
+#include "boot/cpu.h"
+#include "boot/log.h"
+#include "boot/mem.h"
+#include "boot/trap.h"
+#include "boot/tsc.h"
+#include "lib/string.h"
+
+#define TRAMP_BASE	0x8000
+#define AP_TIMEOUT_US	200000
+
+extern char tramp_start[], tramp_end[], tramp_cr3[], tramp_stack[], tramp_entry[], tramp_cpu[];
+
+static void *tramp_field(char *sym)
+{
+	return (void *)(TRAMP_BASE + (sym - tramp_start));
+}
+
+static u64 stack_alloc(u64 size, u64 *lo)
+{
+	u64 pa = frame_alloc(size / PAGE_SIZE, PAGE_SIZE);
+	if (pa == FRAMES_NONE)
+		panic("smp: out of memory for a %llu-byte stack", (unsigned long long)size);
+	*lo = pa;
+	return pa + size;
+}
+
+void cpu_alloc_ist(struct cpu *c)
+{
+	for (int i = 0; i < 3; i++)
+		c->ist_hi[i] = stack_alloc(IST_SIZE, &c->ist_lo[i]);
+}
+
+static void __attribute__((noreturn)) ap_idle(void)
+{
+	for (;;) {
+		irq_enable();
+		halt();
+	}
+}
+
+void ap_entry(u32 index);
+void ap_entry(u32 index)
+{
+	struct cpu *c = &cpus[index];
+
+	percpu_init(c, index);
+	gdt_load(c);
+	idt_load();
+	apic_init();
+	c->online_tsc = rdtsc();
+	bool lma = rdmsr(MSR_EFER) & EFER_LMA;
+	pr_info("cpu%u online: apic id %u, %s, ready", index, apic_id(),
+		lma ? "64-bit mode (EFER.LMA=1)" : "NOT in 64-bit mode");
+	__atomic_add_fetch(&ncpus_online, 1, __ATOMIC_SEQ_CST);
+	c->online = 1;
+	ap_idle();
+}
+
+static bool start_one(struct cpu *c)
+{
+	*(u64 *)tramp_field(tramp_stack) = c->stack_hi;
+	*(u32 *)tramp_field(tramp_cpu) = c->index;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+
+	apic_send_init(c->apic_id);
+	udelay(10000);
+	for (int sipi = 0; sipi < 2 && !c->online; sipi++) {
+		apic_send_sipi(c->apic_id, TRAMP_BASE >> 12);
+		udelay(200);
+	}
+	u64 deadline = time_us() + AP_TIMEOUT_US;
+	while (!c->online && time_us() < deadline)
+		cpu_relax();
+	return c->online;
+}
+
+u32 smp_boot(u32 max)
+{
+	u32 bsp = apic_id();
+	u32 want = acpi.ncpus ? acpi.ncpus : 1;
+	u64 t0 = rdtsc();
+
+	if (max && max < want)
+		want = max;
+	memcpy((void *)TRAMP_BASE, tramp_start, tramp_end - tramp_start);
+	*(u64 *)tramp_field(tramp_cr3) = read_cr3();
+	*(u64 *)tramp_field(tramp_entry) = (u64)ap_entry;
+
+	ncpus = 1;
+	for (unsigned i = 0; i < acpi.ncpus && ncpus < want; i++) {
+		if (acpi.apic_ids[i] == bsp)
+			continue;
+		struct cpu *c = &cpus[ncpus];
+		c->index = ncpus;
+		c->apic_id = acpi.apic_ids[i];
+		c->stack_hi = stack_alloc(STACK_SIZE, &c->stack_lo);
+		cpu_alloc_ist(c);
+		if (start_one(c))
+			ncpus++;
+		else
+			pr_err("smp: cpu with apic id %u did not come online within %u ms: skipped",
+			       c->apic_id, AP_TIMEOUT_US / 1000);
+	}
+	pr_info("smp: %u of %u CPUs online in 64-bit mode (%u listed by ACPI%s), APs took %llu us",
+		ncpus_online, want, acpi.ncpus ? acpi.ncpus : 1, max ? ", limited by cpus=" : "",
+		(unsigned long long)tsc_to_us(rdtsc() - t0));
+	return ncpus_online;
+}

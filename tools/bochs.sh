@@ -1,0 +1,39 @@
+#!/bin/sh
+# tools/bochs.sh ISO SERIAL-LOG [CPUS] [TIMEOUT-S] [MODEL]
+# Boots ISO in Bochs 2.7 headless (rfb display, no client wait), COM1 into SERIAL-LOG, the
+# Bochs log beside it (SERIAL-LOG.bochs). Returns when the hypervisor leaves the emulator
+# (port 0x8900 "Shutdown": Bochs then exits with status 1, which is normal) or at TIMEOUT.
+# The verdict is always read from the serial log, never from the exit status.
+# SERIAL=socket:PORT in the environment puts COM1 on a loopback socket instead (interactive).
+set -u
+iso=$1; log=$2; cpus=${3:-2}; tmo=${4:-120}; model=${5:-corei7_skylake_x}
+megs=${BOCHS_MEGS:-512}
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+case "${SERIAL:-file}" in
+socket:*) com1="com1: enabled=1, mode=socket-server, dev=localhost:${SERIAL#socket:}" ;;
+*)        com1="com1: enabled=1, mode=file, dev=$log" ;;
+esac
+cat > "$dir/bochsrc" <<RC
+megs: $megs
+cpu: model=$model, count=$cpus, ips=50000000, reset_on_triple_fault=0
+romimage: file=/usr/share/bochs/BIOS-bochs-latest
+vgaromimage: file=/usr/share/vgabios/vgabios.bin
+ata0: enabled=1, ioaddr1=0x1f0, ioaddr2=0x3f0, irq=14
+ata0-master: type=cdrom, path=$iso, status=inserted
+boot: cdrom
+$com1
+clock: sync=none, time0=946681200
+display_library: rfb, options="timeout=0"
+log: $log.bochs
+panic: action=fatal
+error: action=report
+info: action=ignore
+debug: action=ignore
+RC
+echo continue > "$dir/dbgrc"
+: > "$log"
+timeout -k 5 "$tmo" bochs -q -f "$dir/bochsrc" -rc "$dir/dbgrc" </dev/null >"$log.stdout" 2>&1
+rc=$?
+[ $rc -eq 124 ] && echo "bochs.sh: timed out after ${tmo}s" >> "$log.stdout"
+exit 0

@@ -1,0 +1,81 @@
+/* vmm/vmx.c: VMX discovery (SDM Vol. 3C 24.6 "Discovering Support for VMX" and 24.7
+ * "Enabling and Entering VMX Operation"). Capability MSRs are read only after CPUID says VMX
+ * exists: QEMU TCG answers 0 for unknown MSRs instead of #GP, Bochs models without EPT #GP on
+ * 0x48C. */
+#include "vmm/vmx.h"
+#include "boot/cpu.h"
+#include "boot/log.h"
+#include "lib/fmt.h"
+
+struct vmx_caps vmx_caps;
+
+#define FC_LOCK		(1u << 0)
+#define FC_VMX_OUTSIDE_SMX (1u << 2)
+
+static int fail(char *why, size_t len, const char *msg)
+{
+	fmt(why, len, "%s", msg);
+	return -1;
+}
+
+/* IA32_FEATURE_CONTROL: firmware may leave it unlocked (then we enable VMX and lock it, as
+ * the SDM requires before VMXON) or locked (then VMX outside SMX must already be on). */
+static int feature_control(char *why, size_t len)
+{
+	u64 fc = rdmsr(MSR_FEATURE_CONTROL);
+	if (!(fc & FC_LOCK)) {
+		wrmsr(MSR_FEATURE_CONTROL, fc | FC_LOCK | FC_VMX_OUTSIDE_SMX);
+		pr_info("vmx: IA32_FEATURE_CONTROL was unlocked (0x%llx): enabled VMX and locked it",
+			(unsigned long long)fc);
+		return 0;
+	}
+	if (!(fc & FC_VMX_OUTSIDE_SMX))
+		return fail(why, len, "VMX disabled by firmware: IA32_FEATURE_CONTROL is locked "
+			    "with bit 2 (VMX outside SMX) clear");
+	return 0;
+}
+
+int vmx_probe(char *why, size_t len)
+{
+	struct vmx_caps *c = &vmx_caps;
+	u32 a, b, cx, d;
+
+	cpuid(1, 0, &a, &b, &cx, &d);
+	c->vmx = cx & (1u << 5);
+	if (!c->vmx)
+		return fail(why, len, "CPUID.1:ECX.VMX[bit 5]=0: this CPU (or emulator) does not "
+			    "offer VMX; QEMU TCG never does: use Bochs, or QEMU with KVM and nested=1");
+	if (feature_control(why, len))
+		return -1;
+	c->basic = rdmsr(MSR_VMX_BASIC);
+	c->true_ctls = c->basic & (1ULL << 55);
+	c->procbased = rdmsr(c->true_ctls ? MSR_VMX_TRUE_PROCBASED : MSR_VMX_PROCBASED);
+	if (!(c->procbased >> 32 & (1u << 31)))
+		return fail(why, len, "no secondary processor-based controls: EPT unavailable");
+	c->procbased2 = rdmsr(MSR_VMX_PROCBASED2);
+	u32 allowed2 = c->procbased2 >> 32;
+	c->ept = allowed2 & PROC2_EPT;
+	c->unrestricted = allowed2 & PROC2_UNRESTRICTED;
+	c->ept_ve = allowed2 & PROC2_EPT_VE;
+	if (!c->ept)
+		return fail(why, len, "EPT not offered (IA32_VMX_PROCBASED_CTLS2 bit 33 clear)");
+	c->ept_vpid = rdmsr(MSR_VMX_EPT_VPID_CAP);
+	c->ept_4level = c->ept_vpid & (1u << 6);
+	c->ept_wb = c->ept_vpid & (1u << 14);
+	c->ept_2m = c->ept_vpid & (1u << 16);
+	c->ept_ad = c->ept_vpid & (1u << 21);
+	if (!c->ept_4level || !c->ept_wb)
+		return fail(why, len, "EPT lacks a 4-level walk or write-back memory type");
+	if (!c->unrestricted)
+		return fail(why, len, "unrestricted guest not offered (IA32_VMX_PROCBASED_CTLS2 "
+			    "bit 39 clear): guests cannot start with paging off");
+
+	pr_info("vmx: VMX revision 0x%llx, EPT (2M pages: %s, accessed/dirty: %s), unrestricted guest",
+		(unsigned long long)(c->basic & 0x7FFFFFFF), c->ept_2m ? "yes" : "no",
+		c->ept_ad ? "yes" : "no");
+	if (c->ept_ve)
+		pr_info("vmx: EPT-violation #VE: offered in hardware");
+	else
+		pr_info("vmx: EPT-violation #VE: not offered, software #VE will be used");
+	return 0;
+}
