@@ -16,7 +16,7 @@ CMDLINE ?=
 # zone (interrupts push onto the stack below RSP), frame pointers kept for backtraces.
 KCFLAGS := -std=gnu11 -Wall -Wextra -Werror -O2 -g -ffreestanding -fno-builtin -nostdinc \
 	-isystem $(shell $(CC) -print-file-name=include) -I. -mno-red-zone -mgeneral-regs-only \
-	-fno-pie -fno-pic -fno-stack-protector -fno-omit-frame-pointer \
+	-fno-pie -fno-pic -fno-stack-protector -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
 	-fno-asynchronous-unwind-tables -mcmodel=small -MMD -MP
 KASFLAGS := -I. -MMD -MP
 KLDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments -T linker.ld
@@ -33,12 +33,12 @@ UNIT     := $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/test_*.c
 .PHONY: all run test unit integration deps clean iso
 all: $(B)/faultline.elf $(B)/faultline32.elf $(B)/faultline.iso
 
-$(B)/obj/%.c.o: %.c
+$(B)/obj/%.c.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(KCFLAGS) -c $< -o $@
 
-$(B)/obj/%.S.o: %.S
+$(B)/obj/%.S.o: %.S Makefile
 	@mkdir -p $(dir $@)
 	@echo "  AS      $<"
 	@$(CC) $(KASFLAGS) -c $< -o $@
@@ -50,7 +50,8 @@ $(B)/ksyms0.S: tools/mksyms.sh
 	@mkdir -p $(B)
 	sh tools/mksyms.sh > $@
 $(B)/faultline.pass1.elf: $(HV_OBJS) $(B)/obj/ksyms0.o linker.ld
-	$(LD) $(KLDFLAGS) -o $@ $(HV_OBJS) $(B)/obj/ksyms0.o
+	@echo "  LD      $@"
+	@$(LD) $(KLDFLAGS) -o $@ $(HV_OBJS) $(B)/obj/ksyms0.o
 $(B)/ksyms.S: $(B)/faultline.pass1.elf tools/mksyms.sh
 	sh tools/mksyms.sh $< > $@
 $(B)/obj/ksyms%.o: $(B)/ksyms%.S
@@ -59,7 +60,8 @@ $(B)/obj/ksyms%.o: $(B)/ksyms%.S
 $(B)/obj/ksyms.o: $(B)/ksyms.S
 	$(CC) -c $< -o $@
 $(B)/faultline.elf: $(HV_OBJS) $(B)/obj/ksyms.o $(B)/faultline.pass1.elf
-	$(LD) $(KLDFLAGS) -o $@ $(HV_OBJS) $(B)/obj/ksyms.o
+	@echo "  LD      $@"
+	@$(LD) $(KLDFLAGS) -o $@ $(HV_OBJS) $(B)/obj/ksyms.o
 	@nm -n $(B)/faultline.pass1.elf | grep -v ' ksym_\| __image_end' > $(B)/syms1.txt
 	@nm -n $@ | grep -v ' ksym_\| __image_end' > $(B)/syms2.txt
 	@cmp -s $(B)/syms1.txt $(B)/syms2.txt || { echo "symbols moved between links"; exit 1; }

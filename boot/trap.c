@@ -28,7 +28,7 @@ extern const u64 isr_table[256];
 extern const struct ksym ksym_syms[];
 extern const u64 ksym_count;
 extern const char ksym_names[];
-extern char __text_end[];
+extern char __text_end[], __image_start[];
 
 static const char *const names[32] = {
 	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
@@ -117,11 +117,39 @@ static bool on_stack(u64 p)
 	return false;
 }
 
-void backtrace_from(u64 rip, u64 rbp)
+/* Is a the address just after a call instruction in our text? (E8 rel32, or FF /2 in its
+ * 2-, 3-, 6- and 7-byte forms.) Used to trust a return address found on the stack. */
+static bool after_call(u64 a)
 {
+	const u8 *p = (const u8 *)a;
+	if (a < (u64)__image_start + 8 || a >= (u64)__text_end)
+		return false;
+	if (p[-5] == 0xE8)
+		return true;
+	for (int n = 2; n <= 7; n++)
+		if (p[-n] == 0xFF && ((p[-n + 1] >> 3) & 7) == 2 && n != 4 && n != 5)
+			return true;
+	return false;
+}
+
+/* An exception in a function that set up no frame (gcc omits it in simple leaves) leaves
+ * RBP pointing at the caller's frame, which would skip the caller: its return address is
+ * then the word at RSP. */
+void backtrace_regs(const struct regs *r)
+{
+	u64 top = on_stack(r->rsp) ? *(const u64 *)r->rsp : 0;
+	u64 first = on_stack(r->rbp) ? ((const u64 *)r->rbp)[1] : 0;
+	backtrace_from(r->rip, r->rbp, after_call(top) && top != first ? top : 0);
+}
+
+void backtrace_from(u64 rip, u64 rbp, u64 leaf_ret)
+{
+	int depth = 1;
 	pr_err("backtrace:");
 	sym_line("  #0  ", rip);
-	for (int depth = 1; depth < 32 && on_stack(rbp); depth++) {
+	if (leaf_ret)
+		sym_line("  #1  ", leaf_ret - 1), depth++;
+	for (; depth < 32 && on_stack(rbp); depth++) {
 		u64 ret = ((u64 *)rbp)[1];
 		u64 next = ((u64 *)rbp)[0];
 		if (!ret)
@@ -182,7 +210,7 @@ static void __attribute__((noreturn)) fatal(struct regs *r)
 	       exception_name(r->vector), (unsigned long long)r->vector, c->index,
 	       (unsigned long long)r->error);
 	dump_regs(r);
-	backtrace_from(r->rip, r->rbp);
+	backtrace_regs(r);
 	fl_exit(EXIT_PANIC);
 }
 
@@ -225,7 +253,7 @@ void panic(const char *f, ...)
 	vfmt(msg, sizeof(msg), f, ap);
 	va_end(ap);
 	pr_err("PANIC on cpu%u: %s", c->index, msg);
-	backtrace_from((u64)panic, (u64)__builtin_frame_address(0));
+	backtrace_from((u64)panic, (u64)__builtin_frame_address(0), 0);
 	fl_exit(EXIT_PANIC);
 }
 

@@ -30,7 +30,8 @@ void trap(struct regs *r);	/* called by isr.S */
 
 const char *exception_name(u64 vector);
 void dump_regs(const struct regs *r);
-void backtrace_from(u64 rip, u64 rbp);
+void backtrace_from(u64 rip, u64 rbp, u64 leaf_ret);
+void backtrace_regs(const struct regs *r);
 
 /* Exit statuses (`faultline: exit status=N`), documented in the README. */
 #define EXIT_OK		0	/* every VM passed (or there were none) */

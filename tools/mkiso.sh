@@ -7,8 +7,9 @@
 set -eu
 out=$1; proto=$2; cmdline=$3; shift 3
 elf=${FAULTLINE_ELF:-build/faultline.elf}
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+dir=$work/iso
 mkdir -p "$dir/boot/grub" "$dir/guests"
 cp "$elf" "$dir/boot/faultline.elf"
 
@@ -39,4 +40,4 @@ menuentry "faultline (multiboot v1)" {
 $mods1}
 CFG
 mkdir -p "$(dirname "$out")"
-grub-mkrescue -o "$out" "$dir" >"$dir/mkrescue.log" 2>&1 || { cat "$dir/mkrescue.log" >&2; exit 1; }
+grub-mkrescue -o "$out" "$dir" >"$work/mkrescue.log" 2>&1 || { cat "$work/mkrescue.log" >&2; exit 1; }

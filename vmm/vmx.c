@@ -35,6 +35,20 @@ static int feature_control(char *why, size_t len)
 	return 0;
 }
 
+/* At loglevel=debug, every capability MSR: what a report about a new CPU model needs. */
+static void vmx_dump_msrs(void)
+{
+	static const u32 msrs[] = { 0x480, 0x481, 0x482, 0x483, 0x484, 0x485, 0x486, 0x487, 0x488,
+				    0x489, 0x48A, 0x48B, 0x48C, 0x48D, 0x48E, 0x48F, 0x490 };
+	u64 basic = rdmsr(MSR_VMX_BASIC);
+	for (unsigned i = 0; i < ARRAY_SIZE(msrs); i++) {
+		if ((msrs[i] >= 0x48D && !(basic & (1ULL << 55))) ||
+		    (msrs[i] >= 0x48B && msrs[i] <= 0x48C && !(rdmsr(0x482) >> 63)))
+			continue;
+		pr_debug("vmx: MSR 0x%x = 0x%016llx", msrs[i], (unsigned long long)rdmsr(msrs[i]));
+	}
+}
+
 int vmx_probe(char *why, size_t len)
 {
 	struct vmx_caps *c = &vmx_caps;
@@ -48,6 +62,7 @@ int vmx_probe(char *why, size_t len)
 	if (feature_control(why, len))
 		return -1;
 	c->basic = rdmsr(MSR_VMX_BASIC);
+	vmx_dump_msrs();
 	c->true_ctls = c->basic & (1ULL << 55);
 	c->procbased = rdmsr(c->true_ctls ? MSR_VMX_TRUE_PROCBASED : MSR_VMX_PROCBASED);
 	if (!(c->procbased >> 32 & (1u << 31)))

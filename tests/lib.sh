@@ -1,0 +1,64 @@
+# tests/lib.sh: helpers for the integration tests (sourced by tests/integration.sh).
+# A test boots the real hypervisor in an emulator and judges it by the serial log alone.
+# Each test runs in its own directory build/tests/NAME; its verdict is written to
+# build/tests/NAME/result as "PASS" or "FAIL: reasons".
+
+T=build/tests
+
+# boot_bochs CPUS PROTO "HV CMDLINE" ["MODULE-PATH ARGS" ...]: builds an ISO, boots it, and
+# leaves the cleaned serial log (no CRs, no ANSI escapes) in $LOG.
+boot_bochs() {
+	cpus=$1; proto=$2; cmdline=$3; shift 3
+	sh tools/mkiso.sh "$DIR/fl.iso" "$proto" "$cmdline" "$@" || { fail "mkiso failed"; return 1; }
+	sh tools/bochs.sh "$DIR/fl.iso" "$DIR/serial.raw" "$cpus" "${TIMEOUT:-120}" "${MODEL:-corei7_skylake_x}"
+	clean_log
+}
+
+# boot_qemu MODE CPUS "HV CMDLINE" (MODE: tcg-kernel or tcg-iso; tcg-iso boots $ISO)
+boot_qemu() {
+	mode=$1; cpus=$2; cmdline=$3
+	QEMU_ISO=${ISO:-build/faultline.iso} sh tools/qemu.sh "$mode" "$DIR/serial.raw" "$cpus" "${TIMEOUT:-60}" "$cmdline"
+	clean_log
+}
+
+clean_log() {
+	LOG=$DIR/serial.log
+	tr -d '\r' < "$DIR/serial.raw" | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g' > "$LOG"
+}
+
+fail() { echo "$*" >> "$DIR/failures"; }
+
+# expect REGEX [WHAT]: some line of the log matches the extended regex.
+expect() { grep -Eq -- "$1" "$LOG" || fail "missing: /$1/${2:+ ($2)}"; }
+# expect_not REGEX: no line matches.
+expect_not() { ! grep -Eq -- "$1" "$LOG" || fail "unexpected: $(grep -Em1 -- "$1" "$LOG")"; }
+# expect_count N REGEX: exactly N lines match.
+expect_count() {
+	n=$(grep -Ec -- "$2" "$LOG")
+	[ "$n" -eq "$1" ] || fail "expected $1 lines matching /$2/, found $n"
+}
+# expect_exit N: the hypervisor's final line says status N (and it is the last one).
+expect_exit() {
+	last=$(grep -E '^faultline: exit status=[0-9]+$' "$LOG" | tail -1)
+	[ "$last" = "faultline: exit status=$1" ] || fail "expected 'faultline: exit status=$1', got '${last:-no exit line}'"
+}
+# expect_order RE1 RE2: the first match of RE1 comes before the first match of RE2.
+expect_order() {
+	a=$(grep -Enm1 -- "$1" "$LOG" | cut -d: -f1); b=$(grep -Enm1 -- "$2" "$LOG" | cut -d: -f1)
+	[ -n "$a" ] && [ -n "$b" ] && [ "$a" -lt "$b" ] || fail "expected /$1/ (line ${a:-none}) before /$2/ (line ${b:-none})"
+}
+
+# run_one NAME: runs test function t_NAME in build/tests/NAME and records the verdict.
+run_one() {
+	DIR=$T/$1
+	rm -rf "$DIR"; mkdir -p "$DIR"
+	start=$(date +%s)
+	"t_$1" > "$DIR/test.out" 2>&1
+	secs=$(( $(date +%s) - start ))
+	if [ -s "$DIR/failures" ]; then
+		{ echo "FAIL $1 (${secs}s, log: $DIR/serial.log)"; sed 's/^/    /' "$DIR/failures"; } > "$DIR/result"
+	else
+		echo "PASS $1 (${secs}s)" > "$DIR/result"
+	fi
+	cat "$DIR/result"
+}
