@@ -17,7 +17,7 @@ CMDLINE ?=
 KCFLAGS := -std=gnu11 -Wall -Wextra -Werror -O2 -g -ffreestanding -fno-builtin -nostdinc \
 	-isystem $(shell $(CC) -print-file-name=include) -I. -mno-red-zone -mgeneral-regs-only \
 	-fno-pie -fno-pic -fno-stack-protector -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
-	-fno-asynchronous-unwind-tables -mcmodel=small -MMD -MP
+	-fno-asynchronous-unwind-tables -mcmodel=small -MMD -MP -D__faultline_hv
 KASFLAGS := -I. -MMD -MP
 KLDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments -T linker.ld
 
@@ -25,13 +25,18 @@ KLDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segment
 HOSTCFLAGS := -std=gnu11 -Wall -Wextra -Werror -g -O1 -I. \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-HV_SRCS  := $(wildcard boot/*.c boot/*.S vmm/*.c ept/*.c apf/*.c lib/*.c)
+HV_SRCS  := $(wildcard boot/*.c boot/*.S vmm/*.c vmm/*.S ept/*.c apf/*.c lib/*.c)
 HV_OBJS  := $(patsubst %,$(B)/obj/%.o,$(HV_SRCS))
-LIB_HOST := $(filter-out lib/string.c,$(wildcard lib/*.c))
+# The pure code: everything in lib/ (but string.c: the host's libc has its own), the EPT
+# tables, and the VMX decoders, control choice and guest-state checker.
+LIB_HOST := $(filter-out lib/string.c,$(wildcard lib/*.c)) ept/ept.c vmm/decode.c \
+	vmm/controls.c vmm/vmcheck.c
 UNIT     := $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all run test unit integration deps clean iso
-all: $(B)/faultline.elf $(B)/faultline32.elf $(B)/faultline.iso
+all: $(B)/faultline.elf $(B)/faultline32.elf guests $(B)/faultline.iso
+
+include guest/guest.mk
 
 $(B)/obj/%.c.o: %.c Makefile
 	@mkdir -p $(dir $@)
@@ -70,8 +75,11 @@ $(B)/faultline.elf: $(HV_OBJS) $(B)/obj/ksyms.o $(B)/faultline.pass1.elf
 $(B)/faultline32.elf: $(B)/faultline.elf
 	$(OBJCOPY) -O elf32-i386 $< $@
 
-$(B)/faultline.iso: $(B)/faultline.elf tools/mkiso.sh
-	sh tools/mkiso.sh $@ 2 "$(CMDLINE)"
+# The default boot (make run): the hello guest until the async-fault demo exists.
+RUN_MODULES ?= $(B)/guests/hello.elf vm=hello mem=32M -- hello from make run
+$(B)/faultline.iso: $(B)/faultline.elf $(GUEST_ELFS) tools/mkiso.sh
+	@echo "  ISO     $@"
+	@sh tools/mkiso.sh $@ 2 "$(CMDLINE)" "$(RUN_MODULES)"
 
 iso: $(B)/faultline.iso
 
@@ -81,9 +89,10 @@ run: deps all
 deps:
 	@sh tools/deps.sh
 
-$(B)/unit/test_%: tests/unit/test_%.c $(LIB_HOST) $(wildcard lib/*.h) tests/unit/check.h
+$(B)/unit/test_%: tests/unit/test_%.c $(LIB_HOST) $(wildcard lib/*.h vmm/*.h ept/*.h) tests/unit/check.h
 	@mkdir -p $(dir $@)
-	$(CC) $(HOSTCFLAGS) $< $(LIB_HOST) -o $@
+	@echo "  HOSTCC  $@"
+	@$(CC) $(HOSTCFLAGS) $< $(LIB_HOST) -o $@
 
 unit: $(UNIT)
 	@sh tests/unit/run.sh $(UNIT)

@@ -8,6 +8,7 @@ struct config cfg = {
 	.cpus = 0,
 	.loglevel = LOG_INFO,
 	.selftest = 0,
+	.watchdog_ms = 5000,
 };
 
 static const char *const selftest_names[] = { "bp", "ud", "pf", "gp", "de", "panic", 0 };
@@ -19,6 +20,8 @@ static const struct opt opts[] = {
 	  .help = "console verbosity", .def = "info" },
 	{ .key = "selftest", .type = OPT_LIST, .val = &cfg.selftest, .names = selftest_names,
 	  .help = "deliberate faults in the hypervisor after boot, in this order", .def = "none" },
+	{ .key = "watchdog_ms", .type = OPT_UINT, .val = &cfg.watchdog_ms, .min = 0, .max = 3600000,
+	  .help = "report a vCPU that runs this many ms without a VM exit (0: off)", .def = "5000" },
 };
 
 static void report(void *ctx, const char *line)

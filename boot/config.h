@@ -17,6 +17,7 @@ struct config {
 	u64 cpus;		/* 0: all */
 	unsigned loglevel;
 	u64 selftest;		/* bit mask of enum selftest */
+	u64 watchdog_ms;	/* report a vCPU that runs this long without an exit; 0: off */
 };
 
 extern struct config cfg;

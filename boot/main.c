@@ -14,6 +14,8 @@
 #include "boot/tsc.h"
 #include "lib/mb.h"
 #include "vmm/vmx.h"
+#include "vmm/controls.h"
+#include "vmm/vm.h"
 
 extern char boot_stack[], boot_stack_top[];
 
@@ -68,6 +70,33 @@ static void report_modules(void)
 			bootinfo.mods[i].cmdline);
 }
 
+static volatile u32 vmx_on_failed;
+
+static void vmx_on_here(void *arg)
+{
+	char why[120];
+	(void)arg;
+	if (vmx_on(why, sizeof(why))) {
+		pr_err("vmx: cpu%u: %s", cpu_index(), why);
+		vmx_on_failed = 1;
+	} else {
+		pr_debug("vmx: cpu%u in VMX root operation", cpu_index());
+	}
+}
+
+/* Every CPU that may run a vCPU enters VMX operation once, at boot. */
+static void vmx_on_all(void)
+{
+	vmx_on_here(0);
+	for (u32 c = 1; c < ncpus_online; c++) {
+		smp_call(c, vmx_on_here, 0);
+		smp_wait_idle(c);
+	}
+	if (vmx_on_failed)
+		fl_exit(EXIT_NO_VMX);
+	pr_info("vmx: VMX root operation on all %u CPUs", ncpus_online);
+}
+
 void kmain(u32 magic, u32 info);
 void kmain(u32 magic, u32 info)
 {
@@ -103,6 +132,13 @@ void kmain(u32 magic, u32 info)
 		pr_err("vmx: VMX not available: %s", why);
 		fl_exit(EXIT_NO_VMX);
 	}
-	pr_info("faultline: ready on %u CPUs; no VMs to run", ncpus_online);
-	fl_exit(EXIT_OK);
+	vmx_read_msrs(&vmx_msrs);
+	vmx_on_all();
+	if (!vm_create_all(&bootinfo)) {
+		pr_info("faultline: ready on %u CPUs; no VMs to run", ncpus_online);
+		fl_exit(EXIT_OK);
+	}
+	pr_info("faultline: ready on %u CPUs; running %u VM(s)", ncpus_online, nvms);
+	vm_run_all();
+	fl_exit(vm_summary());
 }

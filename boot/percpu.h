@@ -39,6 +39,11 @@ struct cpu {
 	u64 gdt[5] __attribute__((aligned(16)));
 	struct tss tss __attribute__((aligned(16)));
 	volatile u32 in_trap;	/* nesting depth of fatal exception handling */
+	void (*volatile work)(void *);	/* smp_call mailbox */
+	void *volatile work_arg;
+	volatile u32 busy;
+	void *vmxon;		/* this CPU's VMXON region (host-physical = virtual) */
+	void *vcpu;		/* the vCPU pinned here, if any */
 };
 
 extern struct cpu cpus[MAX_CPUS];

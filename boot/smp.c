@@ -37,12 +37,53 @@ void cpu_alloc_ist(struct cpu *c)
 		c->ist_hi[i] = stack_alloc(IST_SIZE, &c->ist_lo[i]);
 }
 
+/* An idle AP waits for work in its mailbox: smp_call() fills it and sends VEC_IPI_CALL.
+ * The check and the HLT are made atomic by STI's one-instruction interrupt shadow: an IPI
+ * that arrives after the check is taken right after HLT begins, and wakes it. */
 static void __attribute__((noreturn)) ap_idle(void)
 {
+	struct cpu *c = this_cpu();
 	for (;;) {
-		irq_enable();
-		halt();
+		irq_disable();
+		void (*fn)(void *) = c->work;
+		if (!fn) {
+			__asm__ volatile("sti; hlt" ::: "memory");
+			continue;
+		}
+		void *arg = c->work_arg;
+		c->work = 0;
+		c->busy = 1;
+		fn(arg);
+		c->busy = 0;
 	}
+}
+
+static void ipi_call(struct regs *r)
+{
+	(void)r; /* waking the CPU is the whole point; the mailbox holds the work */
+}
+
+void smp_call(u32 cpu, void (*fn)(void *), void *arg)
+{
+	struct cpu *c = &cpus[cpu];
+	while (c->work || c->busy)
+		cpu_relax();
+	c->work_arg = arg;
+	__atomic_store_n(&c->work, fn, __ATOMIC_RELEASE);
+	apic_send_ipi(c->apic_id, VEC_IPI_CALL);
+}
+
+void smp_wait_idle(u32 cpu)
+{
+	struct cpu *c = &cpus[cpu];
+	while (__atomic_load_n(&c->work, __ATOMIC_ACQUIRE) || c->busy)
+		cpu_relax();
+}
+
+void smp_kick(u32 cpu)
+{
+	if (cpu != cpu_index())
+		apic_send_ipi(cpus[cpu].apic_id, VEC_IPI_CALL);
 }
 
 void ap_entry(u32 index);
@@ -89,6 +130,7 @@ u32 smp_boot(u32 max)
 
 	if (max && max < want)
 		want = max;
+	trap_register(VEC_IPI_CALL, ipi_call);
 	memcpy((void *)TRAMP_BASE, tramp_start, tramp_end - tramp_start);
 	*(u64 *)tramp_field(tramp_cr3) = read_cr3();
 	*(u64 *)tramp_field(tramp_entry) = (u64)ap_entry;

@@ -22,6 +22,8 @@ struct idt_entry {
 } __attribute__((packed));
 
 static struct idt_entry idt[256] __attribute__((aligned(16)));
+static volatile u32 stopping;
+static void __attribute__((noreturn)) stop_here(void);
 static trap_fn handlers[256];
 extern const u64 isr_table[256];
 
@@ -75,6 +77,26 @@ void idt_load(void)
 		u64 base;
 	} __attribute__((packed)) idtr = { sizeof(idt) - 1, (u64)idt };
 	__asm__ volatile("lidt %0" ::"m"(idtr));
+}
+
+u64 idt_base(void)
+{
+	return (u64)idt;
+}
+
+void trap_dispatch(struct regs *r)
+{
+	/* An interrupt acknowledged on VM exit: run its handler as if it had arrived here. */
+	if (handlers[r->vector])
+		handlers[r->vector](r);
+	if (r->vector >= 32 && r->vector != VEC_SPURIOUS)
+		apic_eoi();
+}
+
+void trap_stop_if_stopping(void)
+{
+	if (stopping)
+		stop_here();
 }
 
 void trap_register(u8 vector, trap_fn fn)
@@ -185,8 +207,6 @@ void dump_regs(const struct regs *r)
 	       (unsigned long long)read_cr0(), (unsigned long long)read_cr2(),
 	       (unsigned long long)read_cr3(), (unsigned long long)read_cr4());
 }
-
-static volatile u32 stopping;
 
 static void __attribute__((noreturn)) stop_here(void)
 {

@@ -26,6 +26,9 @@ typedef void (*trap_fn)(struct regs *r);
 void idt_init(void);		/* builds the shared IDT once */
 void idt_load(void);		/* on each CPU */
 void trap_register(u8 vector, trap_fn fn);
+u64 idt_base(void);
+void trap_dispatch(struct regs *r);	/* an interrupt taken on VM exit */
+void trap_stop_if_stopping(void);	/* an NMI taken on VM exit */
 void trap(struct regs *r);	/* called by isr.S */
 
 const char *exception_name(u64 vector);

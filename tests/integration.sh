@@ -9,7 +9,7 @@ for f in tests/t_*.sh; do . "$f"; done
 
 tests=$(declare -F | awk '{print $3}' | grep '^t_' | sed 's/^t_//' | grep -E -- "${1:-.}" | sort)
 export -f $(declare -F | awk '{print $3}')
-export T
+export T G
 
 jobs=${JOBS:-$(nproc)}
 printf '%s\n' $tests | xargs -P "$jobs" -I{} bash -c 'run_one "$@"' _ {} >/dev/null

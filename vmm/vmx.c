@@ -5,10 +5,14 @@
 #include "vmm/vmx.h"
 #include "boot/cpu.h"
 #include "boot/log.h"
+#include "boot/mem.h"
+#include "boot/percpu.h"
+#include "vmm/controls.h"
 #include "lib/fmt.h"
 
 struct vmx_caps vmx_caps;
 
+#define CR4_VMXE	(1ULL << 13)
 #define FC_LOCK		(1u << 0)
 #define FC_VMX_OUTSIDE_SMX (1u << 2)
 
@@ -93,4 +97,64 @@ int vmx_probe(char *why, size_t len)
 	else
 		pr_info("vmx: EPT-violation #VE: not offered, software #VE will be used");
 	return 0;
+}
+
+struct vmx_msrs vmx_msrs;
+
+void vmx_read_msrs(struct vmx_msrs *m)
+{
+	m->basic = rdmsr(MSR_VMX_BASIC);
+	m->pinbased = rdmsr(MSR_VMX_PINBASED);
+	m->procbased = rdmsr(MSR_VMX_PROCBASED);
+	m->exit = rdmsr(MSR_VMX_EXIT);
+	m->entry = rdmsr(MSR_VMX_ENTRY);
+	m->misc = rdmsr(MSR_VMX_MISC);
+	m->cr0_fixed0 = rdmsr(MSR_VMX_CR0_FIXED0);
+	m->cr0_fixed1 = rdmsr(MSR_VMX_CR0_FIXED1);
+	m->cr4_fixed0 = rdmsr(MSR_VMX_CR4_FIXED0);
+	m->cr4_fixed1 = rdmsr(MSR_VMX_CR4_FIXED1);
+	m->procbased2 = rdmsr(MSR_VMX_PROCBASED2);
+	m->ept_vpid = rdmsr(MSR_VMX_EPT_VPID_CAP);
+	if (m->basic & (1ULL << 55)) {
+		m->true_pinbased = rdmsr(MSR_VMX_TRUE_PINBASED);
+		m->true_procbased = rdmsr(MSR_VMX_TRUE_PROCBASED);
+		m->true_exit = rdmsr(MSR_VMX_TRUE_EXIT);
+		m->true_entry = rdmsr(MSR_VMX_TRUE_ENTRY);
+	}
+}
+
+/* Enters VMX root operation on this CPU (SDM Vol. 3C 24.7): CR0 and CR4 must satisfy the
+ * fixed-bit MSRs (CR4.VMXE among them), and VMXON takes a 4 KiB region that starts with
+ * the VMCS revision identifier. Returns 0, or -1 with the reason in why. */
+int vmx_on(char *why, size_t len)
+{
+	struct cpu *c = this_cpu();
+	u64 pa;
+	u8 bad;
+
+	if (feature_control(why, len))
+		return -1;
+	write_cr0(vmx_fix_cr0(&vmx_msrs, read_cr0(), false));
+	write_cr4(vmx_fix_cr4(&vmx_msrs, read_cr4() | CR4_VMXE));
+	if (!c->vmxon) {
+		c->vmxon = page_alloc_zeroed(1);
+		if (!c->vmxon)
+			return fail(why, len, "out of memory for the VMXON region");
+	}
+	*(u32 *)c->vmxon = (u32)(vmx_msrs.basic & 0x7FFFFFFF);
+	pa = (u64)c->vmxon;
+	__asm__ volatile("vmxon %1; setna %0" : "=qm"(bad) : "m"(pa) : "cc", "memory");
+	if (bad)
+		return fail(why, len, "VMXON failed (CF or ZF set)");
+	return 0;
+}
+
+/* Single-context INVEPT: drop every cached translation derived from this EPTP
+ * (SDM Vol. 3C 29.4.3.1). Needed whenever a present EPT entry is changed or removed. */
+void invept(u64 eptp)
+{
+	struct {
+		u64 eptp, zero;
+	} desc = { eptp, 0 };
+	__asm__ volatile("invept %0, %1" ::"m"(desc), "r"(1ULL) : "cc", "memory");
 }

@@ -41,4 +41,10 @@ extern struct vmx_caps vmx_caps;
  * with the reason (one line) in why. Optional features that are absent are logged once. */
 int vmx_probe(char *why, size_t len);
 
+struct vmx_msrs;
+extern struct vmx_msrs vmx_msrs;	/* read once on the bootstrap CPU */
+void vmx_read_msrs(struct vmx_msrs *m);
+int vmx_on(char *why, size_t len);	/* on the calling CPU */
+void invept(u64 eptp);
+
 #endif

@@ -1,0 +1,166 @@
+/* guest/entry.S: a guest's multiboot v1 header and its way from the loader's 32-bit
+ * protected mode to 64-bit C (rt_start in guest/rt.c).
+ *
+ * faultline (and QEMU's -kernel) enter us as multiboot v1 says: flat 32-bit segments, paging
+ * off, interrupts off, EAX = 0x2BADB002, EBX = the information structure, no stack. Like
+ * the hypervisor's own boot/entry.S we zero .bss, identity-map the first 4 GiB with 2 MiB
+ * pages, enable PAE, long mode and paging (SDM Vol. 3A 10.8.5) and far-jump into a 64-bit
+ * code segment of our own GDT. Guests run with physical = virtual, so a pointer is a
+ * guest-physical address, which is what the hypercalls take. */
+
+#define MB1_MAGIC	0x1BADB002
+#define MB1_FLAGS	0x00000003	/* bit 0: page-aligned modules; bit 1: mem_* and mmap */
+
+#define CR0_PE		0x00000001
+#define CR0_WP		0x00010000
+#define CR0_PG		0x80000000
+#define CR4_PAE		0x00000020
+#define MSR_EFER	0xC0000080
+#define EFER_LME	0x00000100
+#define PTE_P		0x001
+#define PTE_RW		0x002
+#define PTE_PS		0x080
+#define COM1		0x3F8
+#define EXIT_PORT	0xF4
+
+	/* The linker script puts this section first, well inside the 8 KiB the spec allows. */
+	.section .multiboot, "a"
+	.balign 4
+	.long	MB1_MAGIC
+	.long	MB1_FLAGS
+	.long	-(MB1_MAGIC + MB1_FLAGS)
+
+	.section .text.entry, "ax"
+	.code32
+	.globl _start
+_start:
+	cli
+	cld
+	/* .data, not .bss: the zeroing below must not wipe them. */
+	movl	%eax, rt_boot_magic
+	movl	%ebx, rt_boot_info
+	movl	$rt_stack_top, %esp
+
+	/* Zero .bss: a loader need not, and the page tables live there. */
+	movl	$__bss_start, %edi
+	movl	$__bss_end, %ecx
+	subl	%edi, %ecx
+	shrl	$2, %ecx
+	xorl	%eax, %eax
+	rep stosl
+
+	/* Long mode present? CPUID 0x80000001 EDX bit 29. */
+	movl	$0x80000000, %eax
+	cpuid
+	cmpl	$0x80000001, %eax
+	jb	no_long_mode
+	movl	$0x80000001, %eax
+	cpuid
+	testl	$(1 << 29), %edx
+	jz	no_long_mode
+
+	/* PML4[0] -> PDPT; PDPT[0..3] -> four page directories of 512 2-MiB pages each. */
+	movl	$pt_pdpt, %eax
+	orl	$(PTE_P | PTE_RW), %eax
+	movl	%eax, pt_pml4
+	movl	$pt_pd, %eax
+	orl	$(PTE_P | PTE_RW), %eax
+	movl	$pt_pdpt, %edi
+	movl	$4, %ecx
+1:	movl	%eax, (%edi)
+	addl	$4096, %eax
+	addl	$8, %edi
+	loop	1b
+
+	/* 2048 entries, physical address i * 2 MiB; the high halves stay zero from .bss. */
+	movl	$pt_pd, %edi
+	movl	$(PTE_P | PTE_RW | PTE_PS), %eax
+	movl	$2048, %ecx
+2:	movl	%eax, (%edi)
+	addl	$0x200000, %eax
+	addl	$8, %edi
+	loop	2b
+
+	movl	%cr4, %eax
+	orl	$CR4_PAE, %eax
+	movl	%eax, %cr4
+	movl	$pt_pml4, %eax
+	movl	%eax, %cr3
+	movl	$MSR_EFER, %ecx
+	rdmsr
+	orl	$EFER_LME, %eax
+	wrmsr
+	movl	%cr0, %eax
+	orl	$(CR0_PG | CR0_WP | CR0_PE), %eax
+	movl	%eax, %cr0
+
+	lgdt	rt_gdtr
+	ljmp	$0x08, $long_entry
+
+	/* Nothing to run without long mode: say so on COM1 and stop with status 3. */
+no_long_mode:
+	movl	$no_lm_msg, %esi
+	movw	$COM1, %dx
+3:	movb	(%esi), %al
+	testb	%al, %al
+	jz	4f
+	outb	%al, %dx
+	incl	%esi
+	jmp	3b
+4:	movb	$3, %al
+	movw	$EXIT_PORT, %dx
+	outb	%al, %dx
+5:	hlt
+	jmp	5b
+
+	.code64
+long_entry:
+	movw	$0x10, %ax
+	movw	%ax, %ds
+	movw	%ax, %es
+	movw	%ax, %ss
+	xorw	%ax, %ax
+	movw	%ax, %fs
+	movw	%ax, %gs
+	movq	$rt_stack_top, %rsp
+	xorq	%rbp, %rbp			/* ends any backtrace */
+	movl	rt_boot_magic, %edi
+	movl	rt_boot_info, %esi
+	call	rt_start			/* does not return */
+6:	cli
+	hlt
+	jmp	6b
+
+	.section .rodata
+no_lm_msg:
+	.asciz	"guest: this CPU has no 64-bit long mode\n"
+
+	/* Writable: guest/trap.c fills in the TSS descriptor and LTR sets its busy bit. */
+	.section .data
+	.balign 8
+	.globl rt_gdt
+rt_gdt:
+	.quad	0				/* null */
+	.quad	0x00AF9A000000FFFF		/* 0x08: 64-bit code, DPL 0 */
+	.quad	0x00CF92000000FFFF		/* 0x10: data, DPL 0 */
+	.quad	0, 0				/* 0x18: 64-bit TSS (16 bytes), set at run time */
+rt_gdt_end:
+	.globl rt_gdtr
+rt_gdtr:
+	.short	rt_gdt_end - rt_gdt - 1
+	.quad	rt_gdt
+
+	.balign 4
+	.globl rt_boot_magic, rt_boot_info
+rt_boot_magic:	.long 0
+rt_boot_info:	.long 0
+
+	.section .bss
+	.balign 4096
+pt_pml4:	.skip 4096
+pt_pdpt:	.skip 4096
+pt_pd:		.skip 4096 * 4
+	.balign 16
+	.globl rt_stack, rt_stack_top
+rt_stack:	.skip 16384
+rt_stack_top:

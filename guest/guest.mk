@@ -1,0 +1,45 @@
+# guest/guest.mk: builds the bundled test guests; included by the top Makefile, which
+# provides CC, LD, B, KCFLAGS, KASFLAGS and builds $(B)/obj/lib/{fmt,string}.c.o.
+#   make guests                      every $(B)/guests/NAME.elf (ELF64, what faultline loads)
+#   make $(B)/guests/NAME.elf32      the same image as ELF32, for QEMU -kernel without faultline
+# Each guest is guest/NAME.c (its main) + the runtime (guest/entry.S, isr.S, rt.c, trap.c) +
+# the hypervisor's freestanding lib/fmt.c and lib/string.c, compiled with the same flags.
+
+OBJCOPY ?= objcopy
+
+GUESTS     := hello memtest escape triple cpuid hypercall
+GUEST_RT   := entry.S isr.S rt.c trap.c
+GUEST_RTO  := $(patsubst %,$(B)/guest-obj/%.o,$(GUEST_RT))
+GUEST_LIBO := $(B)/obj/lib/fmt.c.o $(B)/obj/lib/string.c.o
+GUEST_ELFS := $(patsubst %,$(B)/guests/%.elf,$(GUESTS))
+GUEST_LDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
+	-T guest/linker.ld
+
+# Rules in an included file must not become the default goal of the includer.
+guest_saved_goal := $(.DEFAULT_GOAL)
+
+.PHONY: guests
+guests: $(GUEST_ELFS)
+
+$(B)/guest-obj/%.c.o: guest/%.c guest/guest.mk
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(KCFLAGS) -c $< -o $@
+
+$(B)/guest-obj/%.S.o: guest/%.S guest/guest.mk
+	@mkdir -p $(dir $@)
+	@echo "  AS      $<"
+	@$(CC) $(KASFLAGS) -c $< -o $@
+
+$(GUEST_ELFS): $(B)/guests/%.elf: $(B)/guest-obj/%.c.o $(GUEST_RTO) $(GUEST_LIBO) guest/linker.ld
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(LD) $(GUEST_LDFLAGS) -o $@ $(GUEST_RTO) $< $(GUEST_LIBO)
+
+# QEMU's -kernel loads only 32-bit ELF multiboot images; the code is the same.
+$(patsubst %,$(B)/guests/%.elf32,$(GUESTS)): $(B)/guests/%.elf32: $(B)/guests/%.elf
+	$(OBJCOPY) -O elf32-i386 $< $@
+
+-include $(wildcard $(B)/guest-obj/*.d)
+
+.DEFAULT_GOAL := $(guest_saved_goal)

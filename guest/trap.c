@@ -1,0 +1,126 @@
+/* guest/trap.c: the guest's IDT, its TSS with an IST stack for the exceptions that must not
+ * trust RSP (#DF, NMI, #MC), and the dispatch of exceptions to handlers or to the fatal
+ * report. The GDT itself (with an empty TSS slot at 0x18) is in guest/entry.S. */
+#include "guest/rt.h"
+#include "guest/trap.h"
+
+#define SEL_CODE	0x08
+#define SEL_TSS		0x18
+#define GATE_INTR	0x8E		/* present, DPL 0, 64-bit interrupt gate */
+#define IST_FATAL	1		/* IST slot of #DF, NMI, #MC */
+
+struct idt_gate {
+	u16 off_lo, sel;
+	u8 ist, type;
+	u16 off_mid;
+	u32 off_hi, zero;
+} __attribute__((packed));
+
+struct tss {
+	u32 rsvd0;
+	u64 rsp[3];
+	u64 rsvd1;
+	u64 ist[7];
+	u64 rsvd2;
+	u16 rsvd3, iomap;
+} __attribute__((packed));
+
+struct desc_ptr {
+	u16 limit;
+	u64 base;
+} __attribute__((packed));
+
+extern const u64 isr_table[T_NEXC];	/* guest/isr.S */
+extern u64 rt_gdt[];			/* guest/entry.S */
+
+static struct idt_gate idt[T_NEXC] __attribute__((aligned(16)));
+static struct tss tss __attribute__((aligned(16)));
+static u8 ist_stack[8192] __attribute__((aligned(16)));
+static trap_fn handlers[T_NEXC];
+
+static const char *const names[T_NEXC] = {
+	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
+	"#DF", "#CSO", "#TS", "#NP", "#SS", "#GP", "#PF", "#15",
+	"#MF", "#AC", "#MC", "#XM", "#VE", "#CP", "#22", "#23",
+	"#24", "#25", "#26", "#27", "#HV", "#VC", "#SX", "#31",
+};
+
+const char *trap_name(u64 vector)
+{
+	return vector < T_NEXC ? names[vector] : "#??";
+}
+
+static void gate_set(unsigned v, u64 addr, u8 ist)
+{
+	idt[v].off_lo = addr & 0xFFFF;
+	idt[v].sel = SEL_CODE;
+	idt[v].ist = ist;
+	idt[v].type = GATE_INTR;
+	idt[v].off_mid = (addr >> 16) & 0xFFFF;
+	idt[v].off_hi = addr >> 32;
+	idt[v].zero = 0;
+}
+
+/* A 64-bit TSS descriptor takes two GDT slots (SDM Vol. 3A 8.2.3). */
+static void tss_load(void)
+{
+	u64 base = (u64)&tss, limit = sizeof(tss) - 1;
+
+	tss.ist[IST_FATAL - 1] = (u64)(ist_stack + sizeof(ist_stack));
+	tss.iomap = sizeof(tss);	/* no I/O bitmap */
+	rt_gdt[SEL_TSS / 8] = (limit & 0xFFFF) | ((base & 0xFFFFFF) << 16) | (0x89ULL << 40) |
+			      (((limit >> 16) & 0xF) << 48) | (((base >> 24) & 0xFF) << 56);
+	rt_gdt[SEL_TSS / 8 + 1] = base >> 32;
+	asm volatile("ltr %w0" : : "r"(SEL_TSS));
+}
+
+void trap_init(void)
+{
+	struct desc_ptr p = { sizeof(idt) - 1, (u64)idt };
+
+	tss_load();
+	for (unsigned v = 0; v < T_NEXC; v++) {
+		bool fatal = v == T_DF || v == T_NMI || v == T_MC;
+
+		gate_set(v, isr_table[v], fatal ? IST_FATAL : 0);
+	}
+	asm volatile("lidt %0" : : "m"(p));
+}
+
+void trap_register(unsigned vector, trap_fn fn)
+{
+	if (vector < T_NEXC)
+		handlers[vector] = fn;
+}
+
+static u64 read_cr2(void)
+{
+	u64 v;
+
+	asm volatile("mov %%cr2, %0" : "=r"(v));
+	return v;
+}
+
+static __attribute__((noreturn)) void fatal(const struct trapframe *tf)
+{
+	static bool dying;
+
+	/* A fault while reporting one: just stop, the first report may be half out. */
+	if (dying)
+		rt_exit_quiet(EXIT_EXCEPTION);
+	dying = true;
+	rt_printf("guest: EXCEPTION %s at rip=0x%lx error=0x%lx cr2=0x%lx\n",
+		  trap_name(tf->vector), tf->rip, tf->error, read_cr2());
+	rt_printf("guest:   rsp=0x%lx rbp=0x%lx rax=0x%lx rbx=0x%lx rcx=0x%lx rdx=0x%lx\n",
+		  tf->rsp, tf->rbp, tf->rax, tf->rbx, tf->rcx, tf->rdx);
+	rt_exit(EXIT_EXCEPTION);
+}
+
+void trap(struct trapframe *tf)
+{
+	trap_fn fn = tf->vector < T_NEXC ? handlers[tf->vector] : NULL;
+
+	if (!fn)
+		fatal(tf);
+	fn(tf);
+}

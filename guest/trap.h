@@ -1,0 +1,38 @@
+/* guest/trap.h: the guest runtime's exceptions: the saved register frame, the IDT and TSS
+ * setup, and handler registration. Without a registered handler an exception is fatal:
+ * one line naming it, one with the registers, then exit status 3. */
+#ifndef GUEST_TRAP_H
+#define GUEST_TRAP_H
+#include "lib/types.h"
+
+/* Pushed by guest/isr.S, in this order from the lowest address. */
+struct trapframe {
+	u64 r15, r14, r13, r12, r11, r10, r9, r8;
+	u64 rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	u64 vector, error;
+	u64 rip, cs, rflags, rsp, ss; /* the CPU's interrupt frame */
+};
+
+#define T_DE	0
+#define T_DB	1
+#define T_NMI	2
+#define T_BP	3
+#define T_UD	6
+#define T_DF	8
+#define T_GP	13
+#define T_PF	14
+#define T_MC	18
+#define T_VE	20
+#define T_NEXC	32	/* vectors with a stub: the exceptions */
+
+#define EXIT_EXCEPTION	3	/* status of a guest killed by an unhandled exception */
+
+/* A handler returns to resume the interrupted code (IRETQ), or does not return. */
+typedef void (*trap_fn)(struct trapframe *tf);
+
+void trap_init(void);				/* GDT's TSS, IST stacks, IDT; once, at start */
+void trap_register(unsigned vector, trap_fn fn);
+void trap(struct trapframe *tf);		/* called by guest/isr.S */
+const char *trap_name(u64 vector);
+
+#endif

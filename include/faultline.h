@@ -1,0 +1,71 @@
+/* include/faultline.h: the guest ABI of faultline, the one header guests include.
+ *
+ * Discovery: CPUID leaf 0x40000000 returns the highest hypervisor leaf in EAX and the
+ * signature "faultline\0\0\0" in EBX, ECX, EDX. Leaf 0x40000001 returns the feature bitmap
+ * in EAX and the ABI version in EBX.
+ *
+ * Hypercalls: VMCALL with the number in RAX and arguments in RBX, RCX, RDX, RSI; the result
+ * comes back in RAX (0 or positive: success; negative: one of the FL_E* codes below). An
+ * unknown number returns FL_ENOSYS. Every argument is validated; a bad call changes nothing.
+ *
+ * Debug exit: a byte written to I/O port 0xf4 stops the VM with that status (0 = passed). */
+#ifndef FAULTLINE_H
+#define FAULTLINE_H
+
+#define FL_CPUID_BASE		0x40000000u
+#define FL_CPUID_FEATURES	0x40000001u
+#define FL_SIGNATURE_EBX	0x6c756166u	/* "faul" */
+#define FL_SIGNATURE_ECX	0x6e696c74u	/* "tlin" */
+#define FL_SIGNATURE_EDX	0x00000065u	/* "e\0\0\0" */
+#define FL_ABI_VERSION		1
+
+/* Feature bits (CPUID 0x40000001 EAX). */
+#define FL_FEAT_HYPERCALL	(1u << 0)	/* VMCALL interface */
+#define FL_FEAT_DEBUG_EXIT	(1u << 1)	/* port 0xf4 stops the VM */
+#define FL_FEAT_CONSOLE		(1u << 2)	/* virtual COM1 at 0x3f8 */
+#define FL_FEAT_VE_HW		(1u << 3)	/* this VM gets #VE from the hardware */
+
+#define FL_DEBUG_EXIT_PORT	0xf4
+
+/* Hypercall numbers (RAX). */
+#define FL_HC_VERSION		0	/* () -> FL_ABI_VERSION */
+#define FL_HC_PUTS		1	/* (gpa, len) -> len: prints guest memory on the VM console */
+#define FL_HC_EXIT		2	/* (status) -> does not return: stops the VM */
+#define FL_HC_TSC_KHZ		3	/* () -> TSC frequency in kHz */
+
+/* Errors (negative RAX). */
+#define FL_ENOSYS		(-1)	/* no such hypercall */
+#define FL_EINVAL		(-2)	/* an argument is out of range or malformed */
+#define FL_EFAULT		(-3)	/* a guest-physical range is outside the VM's RAM */
+#define FL_EBUSY		(-4)	/* the object is in use */
+#define FL_ENOENT		(-5)	/* no such object */
+#define FL_EPERM		(-6)	/* not allowed from this context (e.g. CPL > 0) */
+
+#define FL_PUTS_MAX		4096
+
+/* The memory-fault record: one type for every place a guest memory fault is reported (the
+ * console, the VM summary, and later the PV page). Modelled on KVM's memory_fault exit:
+ * a code says what happened, flags qualify it, gpa/size say where. */
+#define FL_ACC_READ		(1u << 0)
+#define FL_ACC_WRITE		(1u << 1)
+#define FL_ACC_EXEC		(1u << 2)
+
+#define FL_FAULT_NONE		0
+#define FL_FAULT_OUTSIDE_RAM	1	/* the address is not guest RAM */
+#define FL_FAULT_POISONED	2	/* the backing store can never produce the page */
+#define FL_FAULT_IO_ERROR	3	/* the backing store failed to produce it this time */
+#define FL_FAULT_MISCONFIG	4	/* the hypervisor's EPT entry is malformed */
+
+#define FL_FAULT_GLA_VALID	(1u << 0)	/* gla holds the guest-linear address */
+
+struct fl_fault {
+	unsigned long long gpa;		/* guest-physical address, aligned down to size */
+	unsigned long long size;	/* bytes covered: 4096 */
+	unsigned long long gla;		/* guest-linear address (if FL_FAULT_GLA_VALID) */
+	unsigned int access;		/* FL_ACC_* of the faulting access */
+	unsigned int code;		/* FL_FAULT_* */
+	unsigned int flags;		/* FL_FAULT_GLA_VALID, ... */
+	unsigned int reserved;
+};
+
+#endif

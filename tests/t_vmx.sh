@@ -1,0 +1,105 @@
+# tests/t_vmx.sh: the VMX core and EPT (issue 3): the bundled guests in Bochs, alone and as
+# four VMs at once, and the failures the hypervisor must survive and explain.
+G=build/guests
+
+t_vm_hello() {
+	boot_bochs 1 2 "" "$G/hello.elf vm=hello mem=32M -- one two"
+	expect 'vmx: VMX root operation on all 1 CPUs'
+	expect "vm hello: ready: mem=32M at host 0x[0-9a-f]+, 1 vCPU\(s\) on cpu0, cmdline 'one two'"
+	expect '\[hello\] hello from a faultline guest'
+	expect "\[hello\] guest: cmdline: 'one two'"
+	expect 'vm hello: stopped: debug exit: the guest wrote status 0 to port 0xf4'
+	expect 'summary: vm hello +passed status=0'
+	expect 'summary: +exits=[0-9]+: .*I/O instruction=[0-9]+'
+	expect 'summary: 1 of 1 VM\(s\) passed'
+	expect_exit 0
+}
+
+t_vm_memtest() {
+	boot_bochs 1 2 "" "$G/memtest.elf vm=memtest mem=32M"
+	expect '\[memtest\] guest: PASS'
+	expect_not '\[memtest\] guest: FAIL'
+	expect 'summary: vm memtest +passed'
+	expect_exit 0
+}
+
+t_vm_escape() {
+	boot_bochs 1 2 "" "$G/escape.elf vm=escape mem=32M"
+	expect 'vm escape: stopped: EPT violation at rip=0x[0-9a-f]+: fault record: gpa=0x3000000 size=4096 access=read gla=0x3000000 code=outside-ram flags=gla-valid'
+	expect_not '\[escape\] guest: escape: read 0x'
+	expect 'vm escape vcpu0: last [0-9]+ of [0-9]+ exits'
+	expect 'EPT violation +qual=0x[0-9a-f]+ rip=0x'
+	expect 'summary: vm escape +FAILED'
+	expect_exit 1
+}
+
+t_vm_triple() {
+	boot_bochs 1 2 "" "$G/triple.elf vm=triple mem=16M"
+	expect 'vm triple: stopped: vcpu0 triple fault at rip=0x[0-9a-f]+'
+	expect 'triple fault +qual=0x0 rip='
+	expect 'summary: vm triple +FAILED'
+	expect_exit 1
+}
+
+t_vm_cpuid() {
+	boot_bochs 1 2 "" "$G/cpuid.elf vm=cpuid mem=16M"
+	expect '\[cpuid\] guest: [0-9]+ passed, 0 failed'
+	expect 'summary: vm cpuid +passed'
+	expect_exit 0
+}
+
+t_vm_hypercall() {
+	boot_bochs 1 2 "" "$G/hypercall.elf vm=hypercall mem=16M"
+	expect '\[hypercall\] guest: still alive'
+	expect '\[hypercall\] guest: [0-9]+ passed, 0 failed'
+	expect 'summary: vm hypercall +passed'
+	expect_exit 0
+}
+
+# Four VMs on four CPUs: the two bad ones stop with their reasons, the good ones pass, the
+# hypervisor survives and the summary shows every status.
+t_vm_four() {
+	boot_bochs 4 2 "" "$G/hello.elf vm=hello mem=16M" "$G/memtest.elf vm=memtest mem=32M" \
+		"$G/escape.elf vm=escape mem=16M" "$G/triple.elf vm=triple mem=16M"
+	for c in 0 1 2 3; do expect "on cpu$c, cmdline"; done
+	expect 'vm escape: stopped: EPT violation'
+	expect 'vm triple: stopped: vcpu0 triple fault'
+	expect 'summary: vm hello +passed'
+	expect 'summary: vm memtest +passed'
+	expect 'summary: vm escape +FAILED'
+	expect 'summary: vm triple +FAILED'
+	expect 'summary: 2 of 4 VM\(s\) passed'
+	expect_exit 1
+}
+
+# A deliberately corrupted guest-state field: the entry-failure report names the rule.
+t_vm_selftest_rflags() {
+	boot_bochs 1 2 "" "$G/hello.elf vm=bad selftest=rflags" "$G/hello.elf vm=good"
+	expect 'vm bad vcpu0: VM entry failed: exit reason 33 \(VM-entry failure: invalid guest state\)'
+	expect 'vm bad: failing check: RFLAGS.*bit 1'
+	expect 'vmcs dump:'
+	expect '  guest RFLAGS +0x0000000000000000'
+	expect 'summary: vm bad +FAILED'
+	expect_exit 1
+}
+
+t_vm_selftest_link() {
+	boot_bochs 2 2 "" "$G/hello.elf vm=bad selftest=link" "$G/hello.elf vm=good"
+	expect 'vm bad: failing check: .*VMCS link pointer'
+	expect 'summary: vm good +passed'
+	expect 'summary: vm bad +FAILED'
+	expect_exit 1
+}
+
+# A module that is not a multiboot kernel, and a VM that wants more CPUs than exist, are
+# refused with one line each; the good VM still runs.
+t_vm_refused() {
+	boot_bochs 2 2 "" "tests/data/blob.bin vm=blob" "$G/hello.elf vm=greedy vcpus=4" \
+		"$G/hello.elf vm=ok mem=8M badkey=1"
+	expect 'vm blob \(module 0\): refused: elf: '
+	expect 'vm greedy \(module 1\): refused: needs 4 CPU\(s\) but only 2 are free'
+	expect "vm module 2: cmdline: unknown key 'badkey' \(ignored\)"
+	expect 'summary: vm ok +passed'
+	expect 'summary: 1 of 1 VM\(s\) passed'
+	expect_exit 0
+}

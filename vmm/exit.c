@@ -1,0 +1,231 @@
+/* vmm/exit.c: what happens on each VM exit, as a table from basic exit reason to handler.
+ * A reason with no handler stops the VM and says which reason it was: a guest must never be
+ * able to take the hypervisor somewhere it did not plan for. I/O and hypercalls have files
+ * of their own (vmm/io.c, vmm/hypercall.c). */
+#include "vmm/vm.h"
+#include "vmm/vmcs.h"
+#include "vmm/vmx.h"
+#include "boot/config.h"
+#include "boot/cpu.h"
+#include "boot/log.h"
+#include "boot/percpu.h"
+#include "boot/trap.h"
+#include "boot/tsc.h"
+#include "lib/string.h"
+
+typedef void (*exit_fn)(struct vcpu *v);
+
+void exit_io(struct vcpu *v);
+void exit_vmcall(struct vcpu *v);
+void exit_rdmsr(struct vcpu *v);
+void exit_wrmsr(struct vcpu *v);
+
+#define CPUID1_ECX_HIDE ((1u << 3) | (1u << 5) | (1u << 6) | (1u << 21) | (1u << 24) | \
+			 (1u << 26) | (1u << 27))	/* MONITOR VMX SMX x2APIC TSC-deadline XSAVE OSXSAVE */
+#define CPUID1_ECX_HV	(1u << 31)			/* "a hypervisor is present" */
+#define CPUID1_EDX_HIDE	(1u << 9)			/* APIC: guests get no local APIC */
+
+static void cpuid_hv(struct vcpu *v, u32 leaf, u32 *a, u32 *b, u32 *c, u32 *d)
+{
+	*a = *b = *c = *d = 0;
+	if (leaf == FL_CPUID_BASE) {
+		*a = FL_CPUID_FEATURES;
+		*b = FL_SIGNATURE_EBX;
+		*c = FL_SIGNATURE_ECX;
+		*d = FL_SIGNATURE_EDX;
+	} else if (leaf == FL_CPUID_FEATURES) {
+		*a = FL_FEAT_HYPERCALL | FL_FEAT_DEBUG_EXIT | FL_FEAT_CONSOLE |
+		     (v->ctls.ept_ve ? FL_FEAT_VE_HW : 0);
+		*b = FL_ABI_VERSION;
+	}
+}
+
+/* A sane subset of the real CPU: the basic and extended leaves pass through with VMX, the
+ * local APIC and XSAVE hidden (none of them is virtualized for the guest); the hypervisor
+ * leaves 0x40000000-0x400000FF are faultline's. */
+static void exit_cpuid(struct vcpu *v)
+{
+	u32 leaf = (u32)v->regs.rax, sub = (u32)v->regs.rcx, a, b, c, d;
+
+	if ((leaf & 0xFFFFFF00) == FL_CPUID_BASE) {
+		cpuid_hv(v, leaf, &a, &b, &c, &d);
+	} else {
+		cpuid(leaf, sub, &a, &b, &c, &d);
+		if (leaf == 1) {
+			c = (c & ~CPUID1_ECX_HIDE) | CPUID1_ECX_HV;
+			d &= ~CPUID1_EDX_HIDE;
+		} else if (leaf == 0xA || leaf == 0xD) {
+			a = b = c = d = 0;	/* performance counters, XSAVE: not offered */
+		}
+	}
+	v->regs.rax = a;
+	v->regs.rbx = b;
+	v->regs.rcx = c;
+	v->regs.rdx = d;
+	vcpu_skip_instruction(v);
+}
+
+/* HLT: the vCPU waits for an event instead of spinning. With RFLAGS.IF=0 nothing can ever
+ * wake it, so the VM is stopped with that explanation instead of hanging. */
+static void exit_hlt(struct vcpu *v)
+{
+	vcpu_skip_instruction(v);
+	if (!(vmread(GUEST_RFLAGS) & RFLAGS_IF)) {
+		vm_stop(v->vm, -1, true, "vcpu%u halted with interrupts disabled at rip=0x%llx: "
+			"nothing can wake it", v->index, (unsigned long long)vmread(GUEST_RIP));
+		return;
+	}
+	while (v->vm->state == VM_RUNNING && !vm_event_pending(v))
+		__asm__ volatile("sti; hlt; cli" ::: "memory");
+}
+
+static void exit_extint(struct vcpu *v)
+{
+	struct regs r;
+	(void)v;
+	memset(&r, 0, sizeof(r));
+	r.vector = vmread(EXIT_INTR_INFO) & 0xFF;	/* acknowledged on exit (EXIT_ACK_INTR) */
+	trap_dispatch(&r);
+}
+
+/* Exception-or-NMI exits: the exception bitmap is 0, so only a host NMI lands here. */
+static void exit_nmi(struct vcpu *v)
+{
+	u32 info = (u32)vmread(EXIT_INTR_INFO);
+	if ((info & (7u << 8)) == INTR_TYPE_NMI) {
+		trap_stop_if_stopping();
+		return;
+	}
+	vm_stop(v->vm, -1, true, "vcpu%u: unexpected exception exit (info 0x%x)", v->index, info);
+}
+
+static void exit_triple(struct vcpu *v)
+{
+	vm_stop(v->vm, -1, true, "vcpu%u triple fault at rip=0x%llx (the guest could not "
+		"deliver an exception, not even #DF)", v->index, (unsigned long long)vmread(GUEST_RIP));
+}
+
+/* MOV to CR0/CR4 that touches a bit the hypervisor owns (CR0.NE, CR4.VMXE, reserved ones):
+ * the guest keeps its view in the read shadow, the real register keeps the bits VMX needs. */
+static void exit_cr(struct vcpu *v)
+{
+	struct cr_qual q = cr_qual_decode(vmread(EXIT_QUALIFICATION));
+	u64 *gpr = vcpu_gpr(v, q.gpr), val;
+
+	if (q.type != 0 || (q.cr != 0 && q.cr != 4) || !gpr) {
+		vm_stop(v->vm, -1, true, "vcpu%u: unexpected control-register exit (CR%u type %u)",
+			v->index, q.cr, q.type);
+		return;
+	}
+	val = *gpr;
+	if (q.cr == 4) {
+		if (val & ~vmx_msrs.cr4_fixed1 & ~(1ULL << 13)) {
+			vcpu_inject_gp(v);	/* a bit this CPU cannot set */
+			return;
+		}
+		v->cr4_shadow = val;
+		vmwrite(CR4_SHADOW, val);
+		vmwrite(GUEST_CR4, vmx_fix_cr4(&vmx_msrs, val));
+	} else {
+		v->cr0_shadow = val;
+		vmwrite(CR0_SHADOW, val);
+		vmwrite(GUEST_CR0, vmx_fix_cr0(&vmx_msrs, val, true));
+		vcpu_update_long_mode(v);
+	}
+	vcpu_skip_instruction(v);
+}
+
+/* An EPT violation in issue-3 terms: the guest touched guest-physical memory that is not its
+ * RAM. The VM stops with the fault record; nothing else is affected. */
+static void exit_ept_violation(struct vcpu *v)
+{
+	struct ept_qual q = ept_qual_decode(vmread(EXIT_QUALIFICATION));
+	struct fl_fault f;
+
+	memset(&f, 0, sizeof(f));
+	f.gpa = vmread(GUEST_PHYS_ADDR) & ~(PAGE_SIZE - 1);
+	f.size = PAGE_SIZE;
+	f.access = (q.read ? FL_ACC_READ : 0) | (q.write ? FL_ACC_WRITE : 0) |
+		   (q.exec ? FL_ACC_EXEC : 0);
+	if (q.linear_valid) {
+		f.gla = vmread(GUEST_LINEAR_ADDR);
+		f.flags |= FL_FAULT_GLA_VALID;
+	}
+	f.code = vmread(GUEST_PHYS_ADDR) < v->vm->mem ? FL_FAULT_NONE : FL_FAULT_OUTSIDE_RAM;
+	vm_stop_fault(v->vm, &f, vmread(GUEST_RIP), "EPT violation");
+}
+
+static void exit_ept_misconfig(struct vcpu *v)
+{
+	struct fl_fault f;
+	struct ept_walk walk;
+	char buf[96];
+
+	memset(&f, 0, sizeof(f));
+	f.gpa = vmread(GUEST_PHYS_ADDR) & ~(PAGE_SIZE - 1);
+	f.size = PAGE_SIZE;
+	f.code = FL_FAULT_MISCONFIG;
+	ept_walk(&v->vm->ept, f.gpa, &walk);
+	for (int i = 0; i < walk.levels; i++) {
+		ept_entry_format(walk.entry[i], 4 - i, buf, sizeof(buf));
+		pr_err("vm %s: EPT level %d entry: %s", v->vm->name, 4 - i, buf);
+	}
+	vm_stop_fault(v->vm, &f, vmread(GUEST_RIP), "EPT misconfiguration");
+}
+
+/* The VMX-preemption timer is armed with the watchdog period on every entry, so it only
+ * expires when the guest ran that long without a single exit. */
+static void exit_timer(struct vcpu *v)
+{
+	if (!v->watchdog_reported) {
+		pr_warn("watchdog: vm %s vcpu%u ran %llu ms without a VM exit (rip=0x%llx); "
+			"it is still running", v->vm->name, v->index,
+			(unsigned long long)cfg.watchdog_ms, (unsigned long long)vmread(GUEST_RIP));
+		v->watchdog_reported = true;
+	}
+}
+
+/* VMX instructions, INVEPT and friends in the guest: faultline offers no nested VMX. */
+static void exit_ud(struct vcpu *v)
+{
+	(void)v;
+	vmwrite(ENTRY_INTR_INFO, INTR_VALID | INTR_TYPE_HW_EXC | 6);
+}
+
+static void exit_skip(struct vcpu *v)
+{
+	vcpu_skip_instruction(v);	/* WBINVD/INVD: nothing cached to write back for a guest */
+}
+
+static void exit_nothing(struct vcpu *v)
+{
+	(void)v;			/* interrupt window / INIT: the run loop re-evaluates */
+}
+
+static const exit_fn handlers[EXIT_REASON_MAX] = {
+	[EXIT_EXCEPTION_NMI] = exit_nmi,	[EXIT_EXT_INTR] = exit_extint,
+	[EXIT_TRIPLE_FAULT] = exit_triple,	[EXIT_INIT] = exit_nothing,
+	[EXIT_INTR_WINDOW] = exit_nothing,	[EXIT_CPUID] = exit_cpuid,
+	[EXIT_HLT] = exit_hlt,			[EXIT_VMCALL] = exit_vmcall,
+	[19] = exit_ud, [20] = exit_ud, [21] = exit_ud, [22] = exit_ud, [23] = exit_ud,
+	[24] = exit_ud, [25] = exit_ud, [26] = exit_ud, [27] = exit_ud,	/* VMCLEAR..VMXON */
+	[EXIT_CR_ACCESS] = exit_cr,		[EXIT_IO] = exit_io,
+	[EXIT_RDMSR] = exit_rdmsr,		[EXIT_WRMSR] = exit_wrmsr,
+	[EXIT_EPT_VIOLATION] = exit_ept_violation, [EXIT_EPT_MISCONFIG] = exit_ept_misconfig,
+	[EXIT_INVEPT] = exit_ud,		[53] = exit_ud,	/* INVVPID */
+	[EXIT_PREEMPT_TIMER] = exit_timer,	[EXIT_WBINVD] = exit_skip, [13] = exit_skip,
+	[EXIT_XSETBV] = exit_ud,		[EXIT_VMFUNC] = exit_ud,
+};
+
+void exit_handle(struct vcpu *v, u32 reason)
+{
+	exit_fn fn = reason < EXIT_REASON_MAX ? handlers[reason] : 0;
+	if (!fn) {
+		vm_stop(v->vm, -1, true, "vcpu%u: unhandled VM exit: %s (qualification 0x%llx, "
+			"rip=0x%llx)", v->index, exit_reason_name(reason),
+			(unsigned long long)vmread(EXIT_QUALIFICATION),
+			(unsigned long long)vmread(GUEST_RIP));
+		return;
+	}
+	fn(v);
+}

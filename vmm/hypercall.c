@@ -1,0 +1,68 @@
+/* vmm/hypercall.c: VMCALL, the guest's way to ask the hypervisor for something. ABI in
+ * include/faultline.h: number in RAX, arguments in RBX, RCX, RDX, RSI, result in RAX. A
+ * table from number to handler; an unknown number, or a call from guest ring 3, gets an
+ * error code and changes nothing. No argument is trusted: every guest-physical range is
+ * checked against the VM's RAM before it is touched. */
+#include "vmm/vm.h"
+#include "vmm/vmcs.h"
+#include "boot/log.h"
+#include "boot/tsc.h"
+
+typedef s64 (*hcall_fn)(struct vcpu *v, u64 a, u64 b, u64 c, u64 d);
+
+static s64 hc_version(struct vcpu *v, u64 a, u64 b, u64 c, u64 d)
+{
+	(void)v, (void)a, (void)b, (void)c, (void)d;
+	return FL_ABI_VERSION;
+}
+
+static s64 hc_puts(struct vcpu *v, u64 gpa, u64 len, u64 c, u64 d)
+{
+	(void)c, (void)d;
+	if (len == 0 || len > FL_PUTS_MAX)
+		return FL_EINVAL;
+	const char *s = vm_gpa(v->vm, gpa, len);
+	if (!s)
+		return FL_EFAULT;
+	for (u64 i = 0; i < len; i++)
+		vuart_putc(v->vm, s[i]);
+	return (s64)len;
+}
+
+static s64 hc_exit(struct vcpu *v, u64 status, u64 b, u64 c, u64 d)
+{
+	(void)b, (void)c, (void)d;
+	vm_stop(v->vm, (int)(u8)status, (u8)status != 0, "hypercall exit with status %u",
+		(unsigned)(u8)status);
+	return 0;
+}
+
+static s64 hc_tsc_khz(struct vcpu *v, u64 a, u64 b, u64 c, u64 d)
+{
+	(void)v, (void)a, (void)b, (void)c, (void)d;
+	return (s64)tsc_khz;
+}
+
+static const hcall_fn hcalls[] = {
+	[FL_HC_VERSION] = hc_version,
+	[FL_HC_PUTS] = hc_puts,
+	[FL_HC_EXIT] = hc_exit,
+	[FL_HC_TSC_KHZ] = hc_tsc_khz,
+};
+
+void exit_vmcall(struct vcpu *v)
+{
+	u64 nr = v->regs.rax;
+	s64 ret;
+
+	vcpu_skip_instruction(v);
+	if (AR_DPL(vmread(GUEST_SS_AR)) != 0)	/* SS.DPL is the CPL */
+		ret = FL_EPERM;
+	else if (nr < ARRAY_SIZE(hcalls) && hcalls[nr])
+		ret = hcalls[nr](v, v->regs.rbx, v->regs.rcx, v->regs.rdx, v->regs.rsi);
+	else
+		ret = FL_ENOSYS;
+	pr_trace("vm %s: hypercall %llu -> %lld", v->vm->name, (unsigned long long)nr,
+		 (long long)ret);
+	v->regs.rax = (u64)ret;
+}

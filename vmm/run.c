@@ -1,0 +1,203 @@
+/* vmm/run.c: running the VMs: starting each vCPU on its CPU, stopping a VM (one VM's end
+ * never touches another), and the closing summary that decides the hypervisor's status. */
+#include "vmm/vm.h"
+#include "vmm/vmcs.h"
+#include "vmm/vmx.h"
+#include "boot/config.h"
+#include "boot/cpu.h"
+#include "boot/log.h"
+#include "boot/percpu.h"
+#include "boot/smp.h"
+#include "boot/trap.h"
+#include "boot/tsc.h"
+#include "lib/fmt.h"
+#include "lib/string.h"
+
+#define CR0_PG		(1ULL << 31)
+#define EFER_LME	(1ULL << 8)
+#define EFER_LMA_BIT	(1ULL << 10)
+
+extern const char *const vm_selftest_names[];
+
+bool vm_event_pending(struct vcpu *v)
+{
+	(void)v;
+	return false;	/* no virtual interrupt sources yet */
+}
+
+/* The guest turned paging on or off through an exit (a MOV to CR0 that touched CR0.NE):
+ * do what the CPU does for IA-32e mode (SDM Vol. 3A 10.8.5), and keep the "IA-32e mode
+ * guest" entry control equal to EFER.LMA, as VM entry requires. */
+void vcpu_update_long_mode(struct vcpu *v)
+{
+	u64 efer = vmread(GUEST_EFER), entry = vmread(ENTRY_CONTROLS);
+	(void)v;
+	bool lma = (vmread(GUEST_CR0) & CR0_PG) && (efer & EFER_LME);
+
+	efer = lma ? efer | EFER_LMA_BIT : efer & ~EFER_LMA_BIT;
+	entry = lma ? entry | ENTRY_IA32E : entry & ~(u64)ENTRY_IA32E;
+	vmwrite(GUEST_EFER, efer);
+	vmwrite(ENTRY_CONTROLS, entry);
+}
+
+/* The VM line's selftest= key: break one guest-state rule on purpose before the first
+ * entry, so the test can check that the entry-failure report names it. */
+void vm_selftest_corrupt(struct vcpu *v)
+{
+	static const struct {
+		u64 field, value;
+	} corrupt[] = {
+		[1] = { GUEST_RFLAGS, 0 },		/* reserved bit 1 must be 1 */
+		[2] = { VMCS_LINK_PTR, 0 },		/* must be all ones */
+		[3] = { GUEST_CS_AR, 0xC091 },		/* CS type 1: not a code segment */
+		[4] = { GUEST_TR_AR, AR_UNUSABLE },	/* TR must be usable */
+		[5] = { GUEST_ACTIVITY, 5 },		/* activity states are 0..3 */
+		[6] = { GUEST_CR0, 0x80000020 },	/* PG without PE */
+	};
+	u32 t = v->vm->selftest;
+	if (!t || t >= ARRAY_SIZE(corrupt))
+		return;
+	pr_warn("vm %s vcpu%u: selftest=%s: writing 0x%llx to VMCS field 0x%llx on purpose",
+		v->vm->name, v->index, vm_selftest_names[t], (unsigned long long)corrupt[t].value,
+		(unsigned long long)corrupt[t].field);
+	vmwrite(corrupt[t].field, corrupt[t].value);
+}
+
+static struct vcpu *current_vcpu(void)
+{
+	return this_cpu()->vcpu;
+}
+
+static void stop_locked(struct vm *vm, int status, bool failed, const char *why)
+{
+	vm->state = VM_STOPPED;
+	vm->status = status;
+	vm->failed = failed;
+	vm->stop_tsc = rdtsc();
+	strlcpy(vm->why, why, sizeof(vm->why));
+}
+
+static void kick_others(struct vm *vm)
+{
+	for (u32 i = 0; i < vm->nvcpus; i++)
+		if (vm->vcpus[i].cpu != cpu_index())
+			smp_kick(vm->vcpus[i].cpu);
+}
+
+void vm_stop(struct vm *vm, int status, bool failed, const char *f, ...)
+{
+	char why[200];
+	va_list ap;
+	u64 flags;
+
+	va_start(ap, f);
+	vfmt(why, sizeof(why), f, ap);
+	va_end(ap);
+	flags = spin_lock_irqsave(&vm->lock);
+	if (vm->state == VM_STOPPED) {
+		spin_unlock_irqrestore(&vm->lock, flags);
+		return;			/* the first reason wins */
+	}
+	stop_locked(vm, status, failed, why);
+	spin_unlock_irqrestore(&vm->lock, flags);
+	log_printf(failed ? LOG_ERROR : LOG_INFO, "vm %s: stopped: %s", vm->name, why);
+	struct vcpu *v = current_vcpu();
+	if (failed && v && v->vm == vm)
+		vcpu_print_ring(v);
+	kick_others(vm);
+}
+
+void vm_stop_fault(struct vm *vm, const struct fl_fault *f, u64 rip, const char *what)
+{
+	char rec[160];
+	fault_format(f, rec, sizeof(rec));
+	vm->fault = *f;
+	vm->fault_rip = rip;
+	vm->has_fault = true;
+	vm_stop(vm, -1, true, "%s at rip=0x%llx: fault record: %s", what,
+		(unsigned long long)rip, rec);
+}
+
+static void vcpu_thread(void *arg)
+{
+	struct vcpu *v = arg;
+	this_cpu()->vcpu = v;
+	vcpu_run(v);
+	this_cpu()->vcpu = 0;
+}
+
+static bool all_stopped(void)
+{
+	for (u32 i = 0; i < nvms; i++)
+		if (vms[i].state != VM_STOPPED)
+			return false;
+	return true;
+}
+
+void vm_run_all(void)
+{
+	struct vcpu *mine = 0;
+
+	for (u32 i = 0; i < nvms; i++) {
+		vms[i].start_tsc = rdtsc();
+		vms[i].state = VM_RUNNING;
+	}
+	for (u32 i = 0; i < nvms; i++)
+		for (u32 j = 0; j < vms[i].nvcpus; j++) {
+			struct vcpu *v = &vms[i].vcpus[j];
+			if (v->cpu == 0)
+				mine = v;
+			else
+				smp_call(v->cpu, vcpu_thread, v);
+		}
+	if (mine) {
+		irq_disable();	/* host interrupts reach us as exits while the guest runs */
+		vcpu_thread(mine);
+	}
+	while (!all_stopped())
+		cpu_relax();
+	for (u32 c = 1; c < ncpus_online; c++)
+		smp_wait_idle(c);
+}
+
+static void summary_exits(struct vm *vm)
+{
+	char line[400];
+	int n = 0;
+	u64 total = 0;
+
+	for (u32 r = 0; r <= EXIT_REASON_MAX; r++) {
+		if (!vm->exits[r])
+			continue;
+		total += vm->exits[r];
+		n += fmt(line + n, sizeof(line) - n, "%s%s=%llu", n ? ", " : "",
+			 r < EXIT_REASON_MAX ? exit_reason_name(r) : "other",
+			 (unsigned long long)vm->exits[r]);
+		if (n >= (int)sizeof(line))
+			break;
+	}
+	pr_info("summary:   exits=%llu: %s", (unsigned long long)total, n ? line : "none");
+}
+
+int vm_summary(void)
+{
+	u32 passed = 0;
+
+	pr_info("summary: %u VM(s)", nvms);
+	for (u32 i = 0; i < nvms; i++) {
+		struct vm *vm = &vms[i];
+		bool ok = !vm->failed && vm->status == 0;
+		u64 guest = 0;
+		for (u32 j = 0; j < vm->nvcpus; j++)
+			guest += vm->vcpus[j].guest_tsc;
+		passed += ok;
+		pr_info("summary: vm %-10s %s status=%d run=%llu us (in guest %llu us)", vm->name,
+			ok ? "passed" : "FAILED", vm->status,
+			(unsigned long long)tsc_to_us(vm->stop_tsc - vm->start_tsc),
+			(unsigned long long)tsc_to_us(guest));
+		pr_info("summary:   %s", vm->why);
+		summary_exits(vm);
+	}
+	pr_info("summary: %u of %u VM(s) passed", passed, nvms);
+	return passed == nvms ? EXIT_OK : EXIT_VM_FAILED;
+}

@@ -1,0 +1,99 @@
+/* vmm/vcpu.c: a vCPU's life on its physical CPU: enter the guest, take the exit, record it
+ * in the ring, hand it to its handler (vmm/exit.c), and again, until the VM stops. A
+ * failed entry ends here with the diagnostics of vmm/diag.c. */
+#include "vmm/vcpu.h"
+#include "vmm/vm.h"
+#include "vmm/vmcs.h"
+#include "vmm/vmx.h"
+#include "boot/config.h"
+#include "boot/cpu.h"
+#include "boot/log.h"
+#include "boot/tsc.h"
+
+int vmx_enter(struct guest_regs *regs, int launched);
+int vmcs_setup(struct vcpu *v);
+void exit_handle(struct vcpu *v, u32 reason);
+void diag_entry_failed(struct vcpu *v, int rc, u32 reason);
+
+u64 *vcpu_gpr(struct vcpu *v, unsigned n)
+{
+	/* The SDM's register numbering (RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8..R15). */
+	static const unsigned char off[16] = { 0, 2, 3, 1, 0xFF, 6, 4, 5, 7, 8, 9, 10, 11, 12, 13, 14 };
+	if (n >= 16 || off[n] == 0xFF)
+		return 0;
+	return &((u64 *)&v->regs)[off[n]];
+}
+
+void vcpu_skip_instruction(struct vcpu *v)
+{
+	(void)v;	/* the current VMCS is v's: it runs on this CPU */
+	vmwrite(GUEST_RIP, vmread(GUEST_RIP) + vmread(EXIT_INSTR_LEN));
+	/* Skipping an instruction ends any STI / MOV SS interrupt shadow (bits 0-1). */
+	vmwrite(GUEST_INTERRUPTIBILITY, vmread(GUEST_INTERRUPTIBILITY) & ~3ULL);
+}
+
+void vcpu_inject_gp(struct vcpu *v)
+{
+	(void)v;
+	vmwrite(ENTRY_INTR_INFO, INTR_VALID | INTR_TYPE_HW_EXC | INTR_ERROR_CODE | 13);
+	vmwrite(ENTRY_EXCEPTION_ERROR, 0);
+}
+
+static void record(struct vcpu *v, u32 reason)
+{
+	struct exit_rec *r = &v->ring[v->nexits % EXIT_RING];
+	r->reason = reason;
+	r->qual = vmread(EXIT_QUALIFICATION);
+	r->rip = vmread(GUEST_RIP);
+	r->tsc = rdtsc();
+	v->nexits++;
+	v->vm->exits[MIN(reason & 0xFFFF, EXIT_REASON_MAX)]++;
+}
+
+void vcpu_print_ring(struct vcpu *v)
+{
+	u64 n = MIN(v->nexits, EXIT_RING);
+	pr_err("vm %s vcpu%u: last %llu of %llu exits (oldest first):", v->vm->name, v->index,
+	       (unsigned long long)n, (unsigned long long)v->nexits);
+	for (u64 i = v->nexits - n; i < v->nexits; i++) {
+		struct exit_rec *r = &v->ring[i % EXIT_RING];
+		pr_err("  #%-5llu %-28s qual=0x%llx rip=0x%llx", (unsigned long long)i,
+		       exit_reason_name(r->reason & 0xFFFF), (unsigned long long)r->qual,
+		       (unsigned long long)r->rip);
+	}
+}
+
+void vcpu_run(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	u64 watchdog = 0;
+
+	if (vmcs_setup(v)) {
+		vm_stop(vm, -1, true, "vcpu%u: could not set up its VMCS", v->index);
+		return;
+	}
+	if (v->ctls.preempt_timer && cfg.watchdog_ms)
+		watchdog = MIN((cfg.watchdog_ms * tsc_khz) >> v->ctls.preempt_shift, 0xFFFFFFFFULL);
+	vm_selftest_corrupt(v);
+	v->running = true;
+	while (vm->state == VM_RUNNING) {
+		if (watchdog)
+			vmwrite(PREEMPTION_TIMER, watchdog);
+		v->entry_tsc = rdtsc();
+		int rc = vmx_enter(&v->regs, v->launched);
+		v->guest_tsc += rdtsc() - v->entry_tsc;
+		if (rc) {
+			diag_entry_failed(v, rc, 0);
+			break;
+		}
+		v->launched = true;
+		u32 reason = (u32)vmread(EXIT_REASON);
+		record(v, reason);
+		if (reason & EXIT_REASON_ENTRY_FAIL) {
+			diag_entry_failed(v, 0, reason);
+			break;
+		}
+		exit_handle(v, reason & 0xFFFF);
+	}
+	v->running = false;
+}

@@ -1,0 +1,48 @@
+/* vmm/vcpu.h: a virtual CPU: its guest registers (those the VMCS does not hold), its VMCS,
+ * the physical CPU it is pinned to, and the ring of its last exits. */
+#ifndef VMM_VCPU_H
+#define VMM_VCPU_H
+#include "lib/types.h"
+#include "vmm/controls.h"
+
+/* Saved and restored by vmm/vmentry.S; the order is the asm's. RSP and RIP live in the VMCS. */
+struct guest_regs {
+	u64 rax, rbx, rcx, rdx, rsi, rdi, rbp;
+	u64 r8, r9, r10, r11, r12, r13, r14, r15;
+};
+
+#define EXIT_RING	32
+
+struct exit_rec {
+	u32 reason;
+	u64 qual, rip, tsc;
+};
+
+struct vm;
+
+struct vcpu {
+	struct guest_regs regs;		/* first: vmentry.S takes the vcpu as regs */
+	struct vm *vm;
+	u32 index;			/* within the VM */
+	u32 cpu;			/* the physical CPU it runs on, always */
+	u64 vmcs_pa;
+	bool launched;
+	struct vmx_ctls ctls;
+	u64 cr0_shadow, cr4_shadow;
+	u64 pat;			/* emulated IA32_PAT */
+	struct exit_rec ring[EXIT_RING];
+	u64 nexits;
+	u64 entry_tsc, guest_tsc;	/* time spent in the guest */
+	bool watchdog_reported;
+	volatile bool running;		/* in vcpu_run's loop */
+};
+
+/* The physical CPU runs v until its VM stops. Called on v->cpu. */
+void vcpu_run(struct vcpu *v);
+void vcpu_skip_instruction(struct vcpu *v);
+void vcpu_inject_gp(struct vcpu *v);
+void vcpu_print_ring(struct vcpu *v);
+u64 *vcpu_gpr(struct vcpu *v, unsigned n);
+void vcpu_update_long_mode(struct vcpu *v);	/* 0 = RAX ... 15 = R15; 4 (RSP) is NULL */
+
+#endif

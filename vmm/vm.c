@@ -1,0 +1,194 @@
+/* vmm/vm.c: VMs from GRUB modules, their life and their end. A module line is
+ *   module2 /guests/NAME.elf vm=NAME mem=32M vcpus=1 -- <guest command line>
+ * Each vCPU is pinned to a physical CPU of its own. A VM that cannot be built (bad image,
+ * no room, not enough CPUs) is refused with one clear line and the others still run. */
+#include "vmm/vm.h"
+#include "vmm/vmcs.h"
+#include "vmm/vmx.h"
+#include "boot/config.h"
+#include "boot/cpu.h"
+#include "boot/log.h"
+#include "boot/mem.h"
+#include "boot/percpu.h"
+#include "boot/smp.h"
+#include "boot/trap.h"
+#include "boot/tsc.h"
+#include "lib/cmdline.h"
+#include "lib/fmt.h"
+#include "lib/string.h"
+
+struct vm vms[VM_MAX];
+u32 nvms;
+static struct vmx_ctls ctls;
+static bool cpu_taken[MAX_CPUS];
+
+int vm_load(struct vm *vm, const void *img, u64 size, char *err, size_t len);
+u64 msr_bitmap_create(void);
+
+const char *const vm_selftest_names[] = { "none", "rflags", "link", "cs", "tr", "activity",
+					  "cr0", 0 };
+
+static struct {
+	char name[VM_NAME_MAX];
+	u64 mem, vcpus;
+	unsigned selftest;
+} vc;
+
+static const struct opt vm_opts[] = {
+	{ .key = "vm", .type = OPT_STR, .val = vc.name, .len = VM_NAME_MAX,
+	  .help = "the VM's name (console prefix)", .def = "vmN" },
+	{ .key = "mem", .type = OPT_UINT, .val = &vc.mem, .min = 2 << 20, .max = 1ULL << 30,
+	  .help = "guest RAM at guest-physical 0 (rounded up to 2M)", .def = "32M" },
+	{ .key = "vcpus", .type = OPT_UINT, .val = &vc.vcpus, .min = 1, .max = VCPU_MAX,
+	  .help = "virtual CPUs, each pinned to a physical CPU", .def = "1" },
+	{ .key = "selftest", .type = OPT_ENUM, .val = &vc.selftest, .names = vm_selftest_names,
+	  .help = "corrupt one guest-state field before the first entry", .def = "none" },
+};
+
+static void report(void *ctx, const char *line)
+{
+	pr_warn("vm %s: %s", (const char *)ctx, line);
+}
+
+void *vm_gpa(struct vm *vm, u64 gpa, u64 len)
+{
+	if (gpa >= vm->mem || len > vm->mem - gpa)
+		return 0;
+	return (void *)(vm->ram_hpa + gpa);
+}
+
+static u64 ept_alloc(void *ctx)
+{
+	(void)ctx;
+	void *p = page_alloc_zeroed(1);
+	return p ? (u64)p : ~0ULL;
+}
+
+static void ept_free(void *ctx, u64 pa)
+{
+	(void)ctx;
+	frame_free(pa, 1);
+}
+
+static void *ept_va(void *ctx, u64 pa)
+{
+	(void)ctx;
+	return (void *)pa;
+}
+
+static void vm_release(struct vm *vm)
+{
+	if (vm->ept.root_pa)
+		ept_destroy(&vm->ept);
+	if (vm->ram_hpa)
+		frame_free(vm->ram_hpa, vm->mem / PAGE_SIZE);
+	if (vm->msr_bitmap_pa)
+		frame_free(vm->msr_bitmap_pa, 1);
+	for (u32 i = 0; i < vm->nvcpus; i++)
+		if (vm->vcpus[i].vmcs_pa)
+			frame_free(vm->vcpus[i].vmcs_pa, 1);
+	memset(vm, 0, sizeof(*vm));
+}
+
+static int pick_cpus(struct vm *vm, char *err, size_t len)
+{
+	u32 got = 0;
+	for (u32 c = 0; c < ncpus_online && got < vm->nvcpus; c++)
+		if (!cpu_taken[c])
+			vm->vcpus[got++].cpu = c;
+	if (got < vm->nvcpus) {
+		fmt(err, len, "needs %u CPU(s) but only %u are free (cpus= and other VMs)",
+		    vm->nvcpus, got);
+		return -1;
+	}
+	for (u32 i = 0; i < vm->nvcpus; i++)
+		cpu_taken[vm->vcpus[i].cpu] = true;
+	return 0;
+}
+
+static int vm_build(struct vm *vm, const struct mb_module *m, char *err, size_t len)
+{
+	vm->mem = ALIGN_UP(vm->mem, EPT_2M);
+	if (pick_cpus(vm, err, len))
+		return -1;
+	vm->ram_hpa = frame_alloc(vm->mem / PAGE_SIZE, EPT_2M);
+	if (vm->ram_hpa == FRAMES_NONE) {
+		vm->ram_hpa = 0;
+		fmt(err, len, "not enough host memory for mem=%lluM",
+		    (unsigned long long)(vm->mem >> 20));
+		return -1;
+	}
+	memset((void *)vm->ram_hpa, 0, vm->mem); /* no host or old-VM data leaks into a guest */
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+		v->vm = vm;
+		v->index = i;
+		v->ctls = ctls;
+		v->vmcs_pa = (u64)page_alloc_zeroed(1);
+		if (!v->vmcs_pa) {
+			fmt(err, len, "out of memory for a VMCS");
+			return -1;
+		}
+		*(u32 *)v->vmcs_pa = (u32)(vmx_msrs.basic & 0x7FFFFFFF); /* revision id */
+	}
+	if (vm_load(vm, (const void *)m->start, m->end - m->start, err, len))
+		return -1;
+	vm->ept = (struct ept){ .alloc_page = ept_alloc, .free_page = ept_free,
+				.pa_to_va = ept_va };
+	vm->msr_bitmap_pa = msr_bitmap_create();
+	if (ept_init(&vm->ept) || ept_map(&vm->ept, 0, vm->ram_hpa, vm->mem, EPT_RWX) ||
+	    !vm->msr_bitmap_pa) {
+		fmt(err, len, "out of memory for the EPT or the MSR bitmap");
+		return -1;
+	}
+	return 0;
+}
+
+static void vm_create(const struct mb_module *m, u32 modno)
+{
+	struct vm *vm = &vms[nvms];
+	struct cmdline_result r;
+	char err[200], tag[24];
+
+	memset(&vc, 0, sizeof(vc));
+	fmt(vc.name, sizeof(vc.name), "vm%u", nvms);
+	vc.mem = 32 << 20;
+	vc.vcpus = 1;
+	fmt(tag, sizeof(tag), "module %u", modno);
+	r = cmdline_parse(m->cmdline, vm_opts, ARRAY_SIZE(vm_opts), report, tag);
+
+	memset(vm, 0, sizeof(*vm));
+	vm->id = (int)nvms;
+	strlcpy(vm->name, vc.name, sizeof(vm->name));
+	strlcpy(vm->cmdline, r.rest ? r.rest : "", sizeof(vm->cmdline));
+	vm->mem = vc.mem;
+	vm->nvcpus = (u32)vc.vcpus;
+	vm->selftest = vc.selftest;
+	vm->lock = (struct spinlock)SPINLOCK_INIT;
+	if (vm_build(vm, m, err, sizeof(err))) {
+		pr_err("vm %s (module %u): refused: %s", vm->name, modno, err);
+		for (u32 i = 0; i < vm->nvcpus; i++)
+			if (vm->vcpus[i].vm)
+				cpu_taken[vm->vcpus[i].cpu] = false;
+		vm_release(vm);
+		return;
+	}
+	vm->state = VM_READY;
+	nvms++;
+	pr_info("vm %s: ready: mem=%lluM at host 0x%llx, %u vCPU(s) on cpu%u%s, cmdline '%s'",
+		vm->name, (unsigned long long)(vm->mem >> 20), (unsigned long long)vm->ram_hpa,
+		vm->nvcpus, vm->vcpus[0].cpu, vm->nvcpus > 1 ? "..." : "", vm->cmdline);
+}
+
+u32 vm_create_all(const struct bootinfo *bi)
+{
+	char why[200], absent[160];
+
+	if (vmx_controls(&vmx_msrs, true, &ctls, why, sizeof(why), absent, sizeof(absent)))
+		panic("vmx: cannot run guests: %s", why);
+	if (absent[0])
+		pr_info("vmx: optional features not offered: %s", absent);
+	for (u32 i = 0; i < bi->nmods && nvms < VM_MAX; i++)
+		vm_create(&bi->mods[i], i);
+	return nvms;
+}

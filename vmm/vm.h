@@ -1,0 +1,86 @@
+/* vmm/vm.h: a VM: its RAM (host frames, one contiguous block), its EPT, its vCPUs, its
+ * virtual console, its status and counters. VMs are made from GRUB modules at boot. */
+#ifndef VMM_VM_H
+#define VMM_VM_H
+#include "lib/types.h"
+#include "boot/spinlock.h"
+#include "ept/ept.h"
+#include "include/faultline.h"
+#include "vmm/decode.h"
+#include "vmm/vcpu.h"
+
+#define VM_MAX		16
+#define VCPU_MAX	8
+#define VM_NAME_MAX	16
+#define VM_CMDLINE_MAX	256
+#define VUART_LINE	160
+
+enum vm_state { VM_EMPTY, VM_READY, VM_RUNNING, VM_STOPPED };
+
+struct vuart {
+	char line[VUART_LINE];
+	unsigned len;
+	u8 ier, lcr, mcr, scr, fcr, dll, dlm;
+};
+
+struct vm {
+	int id;
+	char name[VM_NAME_MAX];
+	volatile enum vm_state state;
+	struct spinlock lock;
+	int status;			/* debug-exit status; meaningful when stopped */
+	bool failed;			/* stopped for a reason other than status 0 */
+	char why[200];			/* how it stopped, one line */
+	bool has_fault;
+	struct fl_fault fault;		/* the record that stopped it, if any */
+	u64 fault_rip;
+
+	u64 mem;			/* bytes of guest RAM at guest-physical 0 */
+	u64 ram_hpa;			/* host-physical base of the RAM */
+	struct ept ept;
+	u64 msr_bitmap_pa;
+	char cmdline[VM_CMDLINE_MAX];	/* the guest's, after `--` */
+	u64 entry;			/* guest entry point */
+	u32 selftest;			/* deliberate guest-state corruption (vm_selftest_names) */
+
+	u32 nvcpus;
+	struct vcpu vcpus[VCPU_MAX];
+
+	struct vuart uart;
+	u64 ports_reported[65536 / 64];	/* unhandled I/O ports already reported once */
+	u64 exits[EXIT_REASON_MAX + 1];	/* by basic reason; the last slot: others */
+	u64 start_tsc, stop_tsc;
+};
+
+extern struct vm vms[VM_MAX];
+extern u32 nvms;
+
+/* Builds every VM described by the GRUB modules; a bad one is refused with a message and
+ * the others go on. Returns how many VMs are ready. */
+struct bootinfo;
+u32 vm_create_all(const struct bootinfo *bi);
+/* Starts every vCPU on its CPU, runs cpu0's share, waits for every VM to stop. */
+void vm_run_all(void);
+/* Prints the summary; returns the hypervisor's exit status (0 only if every VM passed). */
+int vm_summary(void);
+
+/* Stops vm (first caller wins): status is the guest's; failed marks an abnormal stop;
+ * why is printed. Other vCPUs of the VM are kicked out of the guest. */
+void vm_stop(struct vm *vm, int status, bool failed, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void vm_stop_fault(struct vm *vm, const struct fl_fault *f, u64 rip, const char *what);
+
+/* Guest RAM access from the hypervisor: pointer to [gpa, gpa+len) or NULL if not all RAM. */
+void *vm_gpa(struct vm *vm, u64 gpa, u64 len);
+
+bool vm_event_pending(struct vcpu *v);
+void vm_selftest_corrupt(struct vcpu *v);
+
+/* vmm/io.c */
+void vuart_putc(struct vm *vm, char c);
+void vuart_flush(struct vm *vm);
+
+/* vmm/fault.c */
+void fault_format(const struct fl_fault *f, char *buf, size_t len);
+
+#endif
