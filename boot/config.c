@@ -9,6 +9,8 @@ struct config cfg = {
 	.loglevel = LOG_INFO,
 	.selftest = 0,
 	.watchdog_ms = 5000,
+	.workers = 0,
+	.apf_limit = 64,
 };
 
 static const char *const selftest_names[] = { "bp", "ud", "pf", "gp", "de", "panic", 0 };
@@ -22,6 +24,10 @@ static const struct opt opts[] = {
 	  .help = "deliberate faults in the hypervisor after boot, in this order", .def = "none" },
 	{ .key = "watchdog_ms", .type = OPT_UINT, .val = &cfg.watchdog_ms, .min = 0, .max = 3600000,
 	  .help = "report a vCPU that runs this many ms without a VM exit (0: off)", .def = "5000" },
+	{ .key = "workers", .type = OPT_UINT, .val = &cfg.workers, .min = 0, .max = MAX_CPUS - 1,
+	  .help = "CPUs (the last ones) that fetch guest pages for every VM", .def = "0" },
+	{ .key = "apf_limit", .type = OPT_UINT, .val = &cfg.apf_limit, .min = 1, .max = 64,
+	  .help = "outstanding asynchronous faults per vCPU; more become synchronous", .def = "64" },
 };
 
 static void report(void *ctx, const char *line)

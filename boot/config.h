@@ -18,6 +18,8 @@ struct config {
 	unsigned loglevel;
 	u64 selftest;		/* bit mask of enum selftest */
 	u64 watchdog_ms;	/* report a vCPU that runs this long without an exit; 0: off */
+	u64 workers;		/* CPUs that fetch pages for every VM (the last ones) */
+	u64 apf_limit;		/* outstanding CAN_CONTINUE faults per vCPU before sync */
 };
 
 extern struct config cfg;

@@ -16,6 +16,7 @@
 #include "vmm/vmx.h"
 #include "vmm/controls.h"
 #include "vmm/vm.h"
+#include "apf/apf.h"
 
 extern char boot_stack[], boot_stack_top[];
 
@@ -133,11 +134,17 @@ void kmain(u32 magic, u32 info)
 		fl_exit(EXIT_NO_VMX);
 	}
 	vmx_read_msrs(&vmx_msrs);
+	if (cfg.workers >= ncpus_online) {
+		pr_warn("cmdline: workers=%lu leaves no CPU for vCPUs: using %u", cfg.workers,
+			ncpus_online - 1);
+		cfg.workers = ncpus_online - 1;
+	}
 	vmx_on_all();
 	if (!vm_create_all(&bootinfo)) {
 		pr_info("faultline: ready on %u CPUs; no VMs to run", ncpus_online);
 		fl_exit(EXIT_OK);
 	}
+	workers_start(ncpus_online - (u32)cfg.workers, (u32)cfg.workers);
 	pr_info("faultline: ready on %u CPUs; running %u VM(s)", ncpus_online, nvms);
 	vm_run_all();
 	fl_exit(vm_summary());

@@ -32,6 +32,9 @@
 #define FL_HC_PUTS		1	/* (gpa, len) -> len: prints guest memory on the VM console */
 #define FL_HC_EXIT		2	/* (status) -> does not return: stops the VM */
 #define FL_HC_TSC_KHZ		3	/* () -> TSC frequency in kHz */
+#define FL_HC_VE_REGISTER	16	/* (ve_gpa, pv_gpa, vector, flags) -> 0: this vCPU takes #VE */
+#define FL_HC_VE_UNREGISTER	17	/* () -> 0: no more #VE for this vCPU */
+#define FL_HC_VE_REPORT		18	/* (index, decision) -> 0: see docs/pv-protocol.md */
 
 /* Errors (negative RAX). */
 #define FL_ENOSYS		(-1)	/* no such hypercall */
@@ -67,5 +70,62 @@ struct fl_fault {
 	unsigned int flags;		/* FL_FAULT_GLA_VALID, ... */
 	unsigned int reserved;
 };
+
+/* ---- #VE and the PV page (docs/pv-protocol.md is the specification) ---- */
+
+#define FL_VE_VECTOR		20	/* #VE: fault class, no error code */
+#define FL_VE_BUSY		0xFFFFFFFFu
+
+/* The VE information area, as the CPU writes it (SDM Vol. 3C "Virtualization-Exception
+ * Information"); the software #VE path writes exactly the same. One 4 KiB page per vCPU. */
+struct fl_ve_info {
+	unsigned int exit_reason;	/* 48: EPT violation */
+	volatile unsigned int busy;	/* FL_VE_BUSY while a #VE is being handled; 0: free */
+	unsigned long long qual;	/* exit qualification (access bits 0-2, bit 7: gla valid) */
+	unsigned long long gla;		/* guest-linear address */
+	unsigned long long gpa;		/* guest-physical address */
+	unsigned short eptp_index;
+};
+
+#define FL_PV_ENTRIES		64	/* like KVM's ASYNC_PF_PER_VCPU */
+#define FL_PV_SIZE		8192	/* two pages */
+
+/* Entry states. The guest writes NONE, CAN_CONTINUE, SUSPEND_ME; the host RESOLVED, FAIL. */
+#define FL_PV_NONE		0	/* free */
+#define FL_PV_CAN_CONTINUE	1	/* guest: I park the task; tell me by the completion vector */
+#define FL_PV_SUSPEND_ME	2	/* guest: keep this vCPU until the page is there */
+#define FL_PV_RESOLVED		3	/* host: the page is present; retry the access */
+#define FL_PV_FAIL		4	/* host: the page cannot be produced; fault holds the record */
+
+/* Entry host_flags. */
+#define FL_PV_F_SYNC		(1u << 0)	/* the host resolved it before REPORT returned */
+
+struct fl_pv_entry {
+	struct fl_fault fault;		/* guest: gpa, gla, access, flags from the VE info;
+					 * host on FAIL: code (and size) */
+	unsigned long long qual;	/* guest: the VE information's exit qualification */
+	volatile unsigned int state;	/* FL_PV_* */
+	volatile unsigned int host_flags; /* FL_PV_F_* */
+	unsigned long long wait;	/* the guest's wait object; the host never reads it */
+};
+
+struct fl_pv_page {
+	struct fl_pv_entry entry[FL_PV_ENTRIES];
+	volatile unsigned int guest_current;	/* guest: the entry being reported */
+	volatile unsigned int host_current;	/* host: the latest entry it completed */
+	volatile unsigned long long active[FL_PV_ENTRIES / 64]; /* guest: entries in use */
+	volatile unsigned long long completions; /* host: completions posted, ever */
+};
+
+/* Lazily backed memory's test content (the "pattern" backing store): every 64-bit word of
+ * guest RAM holds fl_pattern(its guest-physical address), so a guest can verify each byte. */
+static inline unsigned long long fl_pattern(unsigned long long gpa)
+{
+	unsigned long long x = gpa ^ 0x6661756c746c696eULL;	/* "faultlin" */
+	x ^= x >> 31;
+	x *= 0x9E3779B97F4A7C15ULL;
+	x ^= x >> 29;
+	return x;
+}
 
 #endif

@@ -151,6 +151,10 @@ static void exit_ept_violation(struct vcpu *v)
 		f.gla = vmread(GUEST_LINEAR_ADDR);
 		f.flags |= FL_FAULT_GLA_VALID;
 	}
+	if (vmread(GUEST_PHYS_ADDR) < v->vm->mem && v->vm->apf.lazy) {
+		apf_ept_violation(v, vmread(GUEST_PHYS_ADDR), vmread(EXIT_QUALIFICATION));
+		return;
+	}
 	f.code = vmread(GUEST_PHYS_ADDR) < v->vm->mem ? FL_FAULT_NONE : FL_FAULT_OUTSIDE_RAM;
 	vm_stop_fault(v->vm, &f, vmread(GUEST_RIP), "EPT violation");
 }

@@ -43,11 +43,31 @@ static s64 hc_tsc_khz(struct vcpu *v, u64 a, u64 b, u64 c, u64 d)
 	return (s64)tsc_khz;
 }
 
+static s64 hc_ve_register(struct vcpu *v, u64 ve, u64 pv, u64 vector, u64 flags)
+{
+	return apf_hc_register(v, ve, pv, vector, flags);
+}
+
+static s64 hc_ve_unregister(struct vcpu *v, u64 a, u64 b, u64 c, u64 d)
+{
+	(void)a, (void)b, (void)c, (void)d;
+	return apf_hc_unregister(v);
+}
+
+static s64 hc_ve_report(struct vcpu *v, u64 index, u64 decision, u64 c, u64 d)
+{
+	(void)c, (void)d;
+	return apf_hc_report(v, index, decision);
+}
+
 static const hcall_fn hcalls[] = {
 	[FL_HC_VERSION] = hc_version,
 	[FL_HC_PUTS] = hc_puts,
 	[FL_HC_EXIT] = hc_exit,
 	[FL_HC_TSC_KHZ] = hc_tsc_khz,
+	[FL_HC_VE_REGISTER] = hc_ve_register,
+	[FL_HC_VE_UNREGISTER] = hc_ve_unregister,
+	[FL_HC_VE_REPORT] = hc_ve_report,
 };
 
 void exit_vmcall(struct vcpu *v)

@@ -57,6 +57,7 @@ static void build_mbi(struct vm *vm)
 	};
 
 	memset(page, 0, PAGE_SIZE);
+	apf_keep(vm, MBI_GPA, PAGE_SIZE);
 	/* The command line a loader passes starts with the kernel's name: "NAME -- ARGS". */
 	fmt((char *)page + MBI_CMDLINE, MBI_LOADER - MBI_CMDLINE, "%s -- %s", vm->name,
 	    vm->cmdline);
@@ -85,6 +86,7 @@ int vm_load(struct vm *vm, const void *img, u64 size, char *err, size_t len)
 		u8 *dst = vm_gpa(vm, s->paddr, s->memsz);
 		memcpy(dst, (const u8 *)img + s->offset, s->filesz);
 		memset(dst + s->filesz, 0, s->memsz - s->filesz);
+		apf_keep(vm, s->paddr, s->memsz);
 	}
 	vm->entry = e.entry;
 	build_mbi(vm);

@@ -21,8 +21,7 @@ extern const char *const vm_selftest_names[];
 
 bool vm_event_pending(struct vcpu *v)
 {
-	(void)v;
-	return false;	/* no virtual interrupt sources yet */
+	return apf_event_pending(v);	/* a completion to inject is the only event so far */
 }
 
 /* The guest turned paging on or off through an exit (a MOV to CR0 that touched CR0.NE):
@@ -156,6 +155,7 @@ void vm_run_all(void)
 	}
 	while (!all_stopped())
 		cpu_relax();
+	workers_stop();
 	for (u32 c = 1; c < ncpus_online; c++)
 		smp_wait_idle(c);
 }
@@ -197,7 +197,9 @@ int vm_summary(void)
 			(unsigned long long)tsc_to_us(guest));
 		pr_info("summary:   %s", vm->why);
 		summary_exits(vm);
+		apf_summary(vm);
 	}
+	workers_print_stats();
 	pr_info("summary: %u of %u VM(s) passed", passed, nvms);
 	return passed == nvms ? EXIT_OK : EXIT_VM_FAILED;
 }

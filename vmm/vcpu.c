@@ -39,6 +39,22 @@ void vcpu_inject_gp(struct vcpu *v)
 	vmwrite(ENTRY_EXCEPTION_ERROR, 0);
 }
 
+/* An exit in the middle of delivering an event (e.g. an EPT violation while pushing an
+ * interrupt frame) must deliver that event again once the cause is fixed (SDM Vol. 3C
+ * "Information for VM Exits During Event Delivery"). */
+void vcpu_reinject_vectoring(struct vcpu *v)
+{
+	u64 info = vmread(IDT_VECTORING_INFO), type = (info >> 8) & 7;
+	(void)v;
+	if (!(info & INTR_VALID))
+		return;
+	vmwrite(ENTRY_INTR_INFO, info & ~(1ULL << 12));
+	if (info & INTR_ERROR_CODE)
+		vmwrite(ENTRY_EXCEPTION_ERROR, vmread(IDT_VECTORING_ERROR));
+	if (type == 4 || type == 5 || type == 6)	/* software interrupt / exceptions */
+		vmwrite(ENTRY_INSTR_LEN, vmread(EXIT_INSTR_LEN));
+}
+
 static void record(struct vcpu *v, u32 reason)
 {
 	struct exit_rec *r = &v->ring[v->nexits % EXIT_RING];
@@ -79,6 +95,7 @@ void vcpu_run(struct vcpu *v)
 	while (vm->state == VM_RUNNING) {
 		if (watchdog)
 			vmwrite(PREEMPTION_TIMER, watchdog);
+		apf_before_entry(v);
 		v->entry_tsc = rdtsc();
 		int rc = vmx_enter(&v->regs, v->launched);
 		v->guest_tsc += rdtsc() - v->entry_tsc;

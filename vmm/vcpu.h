@@ -4,6 +4,7 @@
 #define VMM_VCPU_H
 #include "lib/types.h"
 #include "vmm/controls.h"
+#include "apf/apf.h"
 
 /* Saved and restored by vmm/vmentry.S; the order is the asm's. RSP and RIP live in the VMCS. */
 struct guest_regs {
@@ -35,6 +36,7 @@ struct vcpu {
 	u64 entry_tsc, guest_tsc;	/* time spent in the guest */
 	bool watchdog_reported;
 	volatile bool running;		/* in vcpu_run's loop */
+	struct apf_vcpu apf;		/* #VE registration, PV state */
 };
 
 /* The physical CPU runs v until its VM stops. Called on v->cpu. */
@@ -43,6 +45,7 @@ void vcpu_skip_instruction(struct vcpu *v);
 void vcpu_inject_gp(struct vcpu *v);
 void vcpu_print_ring(struct vcpu *v);
 u64 *vcpu_gpr(struct vcpu *v, unsigned n);
-void vcpu_update_long_mode(struct vcpu *v);	/* 0 = RAX ... 15 = R15; 4 (RSP) is NULL */
+void vcpu_update_long_mode(struct vcpu *v);
+void vcpu_reinject_vectoring(struct vcpu *v);	/* 0 = RAX ... 15 = R15; 4 (RSP) is NULL */
 
 #endif

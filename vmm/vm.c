@@ -30,9 +30,11 @@ const char *const vm_selftest_names[] = { "none", "rflags", "link", "cs", "tr", 
 
 static struct {
 	char name[VM_NAME_MAX];
-	u64 mem, vcpus;
-	unsigned selftest;
+	u64 mem, vcpus, latency_us;
+	unsigned selftest, ve, backing;
+	bool lazy;
 } vc;
+static u32 vcpu_cpus;	/* CPUs below this index run vCPUs; the rest are workers */
 
 static const struct opt vm_opts[] = {
 	{ .key = "vm", .type = OPT_STR, .val = vc.name, .len = VM_NAME_MAX,
@@ -43,6 +45,15 @@ static const struct opt vm_opts[] = {
 	  .help = "virtual CPUs, each pinned to a physical CPU", .def = "1" },
 	{ .key = "selftest", .type = OPT_ENUM, .val = &vc.selftest, .names = vm_selftest_names,
 	  .help = "corrupt one guest-state field before the first entry", .def = "none" },
+	{ .key = "lazy", .type = OPT_BOOL, .val = &vc.lazy,
+	  .help = "back RAM lazily: pages absent until touched (then #VE or a sync fault)",
+	  .def = "off" },
+	{ .key = "ve", .type = OPT_ENUM, .val = &vc.ve, .names = ve_mode_names,
+	  .help = "#VE delivery: hardware, software, or hardware when offered", .def = "auto" },
+	{ .key = "backing", .type = OPT_ENUM, .val = &vc.backing, .names = backing_names,
+	  .help = "where lazily backed pages come from", .def = "pattern" },
+	{ .key = "backing.latency_us", .type = OPT_UINT, .val = &vc.latency_us, .max = 1000000,
+	  .help = "time to produce one page, spent on the CPU that resolves it", .def = "0" },
 };
 
 static void report(void *ctx, const char *line)
@@ -80,6 +91,8 @@ static void vm_release(struct vm *vm)
 {
 	if (vm->ept.root_pa)
 		ept_destroy(&vm->ept);
+	if (vm->apf.page)
+		frame_free((u64)vm->apf.page, ALIGN_UP(vm->mem / PAGE_SIZE, PAGE_SIZE) / PAGE_SIZE);
 	if (vm->ram_hpa)
 		frame_free(vm->ram_hpa, vm->mem / PAGE_SIZE);
 	if (vm->msr_bitmap_pa)
@@ -93,11 +106,11 @@ static void vm_release(struct vm *vm)
 static int pick_cpus(struct vm *vm, char *err, size_t len)
 {
 	u32 got = 0;
-	for (u32 c = 0; c < ncpus_online && got < vm->nvcpus; c++)
+	for (u32 c = 0; c < vcpu_cpus && got < vm->nvcpus; c++)
 		if (!cpu_taken[c])
 			vm->vcpus[got++].cpu = c;
 	if (got < vm->nvcpus) {
-		fmt(err, len, "needs %u CPU(s) but only %u are free (cpus= and other VMs)",
+		fmt(err, len, "needs %u CPU(s) but only %u are free (cpus=, workers= and other VMs)",
 		    vm->nvcpus, got);
 		return -1;
 	}
@@ -121,6 +134,7 @@ static int vm_build(struct vm *vm, const struct mb_module *m, char *err, size_t 
 	memset((void *)vm->ram_hpa, 0, vm->mem); /* no host or old-VM data leaks into a guest */
 	for (u32 i = 0; i < vm->nvcpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
+		v->apf.lock = (struct spinlock)SPINLOCK_INIT;
 		v->vm = vm;
 		v->index = i;
 		v->ctls = ctls;
@@ -131,17 +145,23 @@ static int vm_build(struct vm *vm, const struct mb_module *m, char *err, size_t 
 		}
 		*(u32 *)v->vmcs_pa = (u32)(vmx_msrs.basic & 0x7FFFFFFF); /* revision id */
 	}
+	if (vm->apf.lazy) {
+		vm->apf.page = page_alloc_zeroed(ALIGN_UP(vm->mem / PAGE_SIZE, PAGE_SIZE) / PAGE_SIZE);
+		if (!vm->apf.page) {
+			fmt(err, len, "out of memory for the page states of lazy RAM");
+			return -1;
+		}
+	}
 	if (vm_load(vm, (const void *)m->start, m->end - m->start, err, len))
 		return -1;
 	vm->ept = (struct ept){ .alloc_page = ept_alloc, .free_page = ept_free,
 				.pa_to_va = ept_va };
 	vm->msr_bitmap_pa = msr_bitmap_create();
-	if (ept_init(&vm->ept) || ept_map(&vm->ept, 0, vm->ram_hpa, vm->mem, EPT_RWX) ||
-	    !vm->msr_bitmap_pa) {
+	if (ept_init(&vm->ept) || !vm->msr_bitmap_pa) {
 		fmt(err, len, "out of memory for the EPT or the MSR bitmap");
 		return -1;
 	}
-	return 0;
+	return apf_vm_setup(vm, err, len);
 }
 
 static void vm_create(const struct mb_module *m, u32 modno)
@@ -165,6 +185,16 @@ static void vm_create(const struct mb_module *m, u32 modno)
 	vm->nvcpus = (u32)vc.vcpus;
 	vm->selftest = vc.selftest;
 	vm->lock = (struct spinlock)SPINLOCK_INIT;
+	vm->apf.lock = (struct spinlock)SPINLOCK_INIT;
+	vm->apf.lazy = vc.lazy;
+	vm->apf.backing = (struct backing){ backing_by_index[vc.backing], vc.latency_us };
+	vm->apf.ve = vc.ve == VE_AUTO ? (ctls.ept_ve ? VE_HW : VE_SW) : vc.ve;
+	if (vm->apf.ve == VE_HW && !ctls.ept_ve) {
+		pr_err("vm %s (module %u): refused: ve=hw but this CPU offers no EPT-violation #VE "
+		       "(use ve=sw or ve=auto)", vm->name, modno);
+		memset(vm, 0, sizeof(*vm));
+		return;
+	}
 	if (vm_build(vm, m, err, sizeof(err))) {
 		pr_err("vm %s (module %u): refused: %s", vm->name, modno, err);
 		for (u32 i = 0; i < vm->nvcpus; i++)
@@ -175,6 +205,10 @@ static void vm_create(const struct mb_module *m, u32 modno)
 	}
 	vm->state = VM_READY;
 	nvms++;
+	if (vm->apf.lazy)
+		pr_info("vm %s: lazily backed RAM (backing=%s, latency %lu us), #VE %s (ve=%s)",
+			vm->name, vm->apf.backing.ops->name, vm->apf.backing.latency_us,
+			vm->apf.ve == VE_HW ? "in hardware" : "in software", ve_mode_names[vc.ve]);
 	pr_info("vm %s: ready: mem=%lluM at host 0x%llx, %u vCPU(s) on cpu%u%s, cmdline '%s'",
 		vm->name, (unsigned long long)(vm->mem >> 20), (unsigned long long)vm->ram_hpa,
 		vm->nvcpus, vm->vcpus[0].cpu, vm->nvcpus > 1 ? "..." : "", vm->cmdline);
@@ -188,6 +222,7 @@ u32 vm_create_all(const struct bootinfo *bi)
 		panic("vmx: cannot run guests: %s", why);
 	if (absent[0])
 		pr_info("vmx: optional features not offered: %s", absent);
+	vcpu_cpus = ncpus_online - (u32)cfg.workers;
 	for (u32 i = 0; i < bi->nmods && nvms < VM_MAX; i++)
 		vm_create(&bi->mods[i], i);
 	return nvms;

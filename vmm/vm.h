@@ -50,6 +50,7 @@ struct vm {
 	u64 ports_reported[65536 / 64];	/* unhandled I/O ports already reported once */
 	u64 exits[EXIT_REASON_MAX + 1];	/* by basic reason; the last slot: others */
 	u64 start_tsc, stop_tsc;
+	struct apf_vm apf;		/* lazily backed RAM, #VE mode, backing store */
 };
 
 extern struct vm vms[VM_MAX];

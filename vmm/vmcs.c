@@ -46,7 +46,9 @@ static void setup_controls(struct vcpu *v)
 
 	w(PIN_CONTROLS, v->ctls.pin);	/* host interrupts and NMIs exit: the host owns them */
 	w(PROC_CONTROLS, v->ctls.proc);	/* HLT, every I/O port, MSRs by bitmap; no CR3 exits */
-	w(PROC_CONTROLS2, v->ctls.proc2); /* EPT and unrestricted guest */
+	/* EPT and unrestricted guest; hardware #VE only once the vCPU registers (apf/apf.c):
+	 * a guest never sees a #VE it did not ask for. */
+	w(PROC_CONTROLS2, v->ctls.proc2 & ~(u64)PROC2_EPT_VE);
 	w(EXIT_CONTROLS, v->ctls.exit);	/* 64-bit host, ack interrupts on exit, swap EFER */
 	w(ENTRY_CONTROLS, v->ctls.entry); /* load the guest EFER; not IA-32e at first */
 	w(EXCEPTION_BITMAP, 0);		/* the guest handles its own exceptions */

@@ -1,0 +1,302 @@
+/* apf/apf.c: asynchronous page faults, the hypervisor side (see apf/apf.h and
+ * docs/pv-protocol.md): lazily backed RAM, software #VE, the synchronous path, the PV
+ * hypercalls, and the injection of completions. */
+#include "apf/apf.h"
+#include "vmm/vm.h"
+#include "vmm/vmcs.h"
+#include "vmm/vmx.h"
+#include "boot/config.h"
+#include "boot/cpu.h"
+#include "boot/log.h"
+#include "boot/mem.h"
+#include "boot/smp.h"
+#include "boot/tsc.h"
+#include "lib/string.h"
+
+#define CR0_PE		1ULL
+#define QUAL_GLA_VALID	(1ULL << 7)
+
+const char *const ve_mode_names[] = { "auto", "hw", "sw", 0 };
+
+static void *mem_ptr(void *ctx, u64 gpa, u64 len)
+{
+	return vm_gpa(ctx, gpa, len);
+}
+
+static struct pv_mem vm_mem(struct vm *vm)
+{
+	return (struct pv_mem){ vm->mem, mem_ptr, vm };
+}
+
+void apf_keep(struct vm *vm, u64 gpa, u64 len)
+{
+	if (!vm->apf.lazy || !len)
+		return;
+	for (u64 pg = gpa / PAGE_SIZE; pg <= (gpa + len - 1) / PAGE_SIZE; pg++)
+		vm->apf.page[pg] = PAGE_PRESENT;
+}
+
+/* Lazily backed RAM: every page absent (convertible for hardware #VE) except those the
+ * loader wrote (the image and the multiboot information), which apf_keep marked present. */
+int apf_vm_setup(struct vm *vm, char *err, size_t len)
+{
+	struct apf_vm *a = &vm->apf;
+	bool hw = a->ve == VE_HW;
+
+	if (!a->lazy)
+		return ept_map(&vm->ept, 0, vm->ram_hpa, vm->mem, EPT_RWX) ? -1 : 0;
+	if (ept_absent(&vm->ept, 0, vm->mem, hw)) {
+		strlcpy(err, "out of memory for the EPT of lazily backed RAM", len);
+		return -1;
+	}
+	for (u64 pg = 0; pg < vm->mem / PAGE_SIZE; pg++)
+		if (a->page[pg] == PAGE_PRESENT &&
+		    ept_map(&vm->ept, pg * PAGE_SIZE, vm->ram_hpa + pg * PAGE_SIZE, PAGE_SIZE, EPT_RWX)) {
+			strlcpy(err, "out of memory for the EPT", len);
+			return -1;
+		}
+	return 0;
+}
+
+/* Software #VE (docs/pv-protocol.md, "A violation on lazily backed RAM"): what the CPU
+ * would write, in the same order (busy word last), then vector 20 as a hardware exception
+ * without error code. */
+static void sw_ve_deliver(struct vcpu *v, struct fl_ve_info *ve, u64 gpa, u64 qual)
+{
+	ve->exit_reason = EXIT_EPT_VIOLATION;
+	ve->qual = qual;
+	ve->gla = (qual & QUAL_GLA_VALID) ? vmread(GUEST_LINEAR_ADDR) : 0;
+	ve->gpa = gpa;
+	ve->eptp_index = 0;
+	__atomic_store_n(&ve->busy, FL_VE_BUSY, __ATOMIC_RELEASE);
+	vmwrite(ENTRY_INTR_INFO, INTR_VALID | INTR_TYPE_HW_EXC | FL_VE_VECTOR);
+	v->vm->apf.st.sw_ve++;
+}
+
+/* Would the CPU deliver this violation as a #VE? The SDM's conditions, checked by hand. */
+static struct fl_ve_info *sw_ve_target(struct vcpu *v)
+{
+	struct pv_mem m = vm_mem(v->vm);
+	struct fl_ve_info *ve;
+
+	if (v->vm->apf.ve != VE_SW || !v->apf.pv.registered)
+		return 0;
+	if (!(vmread(GUEST_CR0) & CR0_PE) || (vmread(IDT_VECTORING_INFO) & INTR_VALID))
+		return 0;
+	ve = pv_ve_info(&v->apf.pv, &m);
+	return ve && __atomic_load_n(&ve->busy, __ATOMIC_ACQUIRE) == 0 ? ve : 0;
+}
+
+void apf_ept_violation(struct vcpu *v, u64 gpa, u64 qual)
+{
+	struct vm *vm = v->vm;
+	struct apf_vm *a = &vm->apf;
+	struct fl_ve_info *ve;
+	struct fl_fault rec;
+	u64 t0;
+
+	gpa &= ~(PAGE_SIZE - 1);
+	if (a->page[gpa / PAGE_SIZE] == PAGE_PRESENT)
+		return;		/* another CPU mapped it meanwhile: just retry */
+	ve = sw_ve_target(v);
+	if (ve) {
+		sw_ve_deliver(v, ve, gpa, qual);
+		return;
+	}
+	/* A synchronous fault: the vCPU stays out of the guest until the page is present. */
+	if (!v->apf.pv.registered)
+		a->st.unreg_exits++;
+	else
+		a->st.busy_exits++;
+	t0 = rdtsc();
+	if (apf_fetch_sync(v, gpa, &rec)) {
+		vm_stop_fault(vm, &rec, vmread(GUEST_RIP), "synchronous fault failed");
+		return;
+	}
+	a->st.suspended_tsc += rdtsc() - t0;
+	vcpu_reinject_vectoring(v);
+}
+
+/* ---- completions ---- */
+
+static void complete(struct vcpu *v, u32 index, const struct fl_fault *fail, bool sync)
+{
+	struct pv_mem m = vm_mem(v->vm);
+	u64 flags = spin_lock_irqsave(&v->apf.lock);
+	bool cont = v->apf.pv.held & (1ULL << index) &&
+		    v->apf.pv.decision[index] == FL_PV_CAN_CONTINUE;
+	bool kick = pv_complete(&v->apf.pv, &m, index, fail, sync);
+	spin_unlock_irqrestore(&v->apf.lock, flags);
+	if (cont)
+		__atomic_add_fetch(&v->vm->apf.st.completions, 1, __ATOMIC_RELAXED);
+	if (kick)
+		smp_kick(v->cpu);	/* out of guest mode or out of HLT, to inject */
+}
+
+void apf_complete_waiter(struct pv_waiter w, const struct fl_fault *fail)
+{
+	if (w.index >= 0)
+		complete(w.v, (u32)w.index, fail, false);
+	else
+		smp_kick(w.v->cpu);	/* a vCPU waiting synchronously re-reads the page state */
+}
+
+bool apf_event_pending(struct vcpu *v)
+{
+	return v->apf.pv.pending;
+}
+
+/* Inject a pending completion only when the guest can take it (RFLAGS.IF=1, no STI/MOV-SS
+ * shadow, nothing else being injected); otherwise ask for an interrupt-window exit. */
+void apf_before_entry(struct vcpu *v)
+{
+	u64 proc = vmread(PROC_CONTROLS), want = proc & ~(u64)PROC_INTR_WINDOW;
+	u8 vector;
+	u32 batched;
+
+	if (v->apf.pv.pending) {
+		bool open = (vmread(GUEST_RFLAGS) & RFLAGS_IF) &&
+			    !(vmread(GUEST_INTERRUPTIBILITY) & 3) &&
+			    !(vmread(ENTRY_INTR_INFO) & INTR_VALID);
+		if (!open) {
+			want |= PROC_INTR_WINDOW;
+		} else {
+			u64 flags = spin_lock_irqsave(&v->apf.lock);
+			bool take = pv_take_pending(&v->apf.pv, &vector, &batched);
+			spin_unlock_irqrestore(&v->apf.lock, flags);
+			if (take) {
+				vmwrite(ENTRY_INTR_INFO, INTR_VALID | INTR_TYPE_EXT | vector);
+				v->vm->apf.st.injections++;
+				v->vm->apf.st.batched += batched > 1 ? batched - 1 : 0;
+			}
+		}
+	}
+	if (want != proc)
+		vmwrite(PROC_CONTROLS, want);
+}
+
+/* ---- hypercalls ---- */
+
+static void set_hw_ve(struct vcpu *v, bool on)
+{
+	u64 p2 = vmread(PROC_CONTROLS2);
+	if (on) {
+		vmwrite(VE_INFO_ADDR, v->vm->ram_hpa + v->apf.pv.ve_gpa); /* a host-physical address */
+		vmwrite(EPTP_INDEX, 0);
+		p2 |= PROC2_EPT_VE;
+	} else {
+		p2 &= ~(u64)PROC2_EPT_VE;
+	}
+	vmwrite(PROC_CONTROLS2, p2);
+	v->apf.ve_on = on;
+}
+
+/* The registered areas must be present: the CPU writes the VE information by physical
+ * address, and a later fetch would overwrite what the guest put there. */
+static int make_present(struct vcpu *v, u64 gpa, u64 len)
+{
+	struct fl_fault rec;
+	if (!v->vm->apf.lazy)
+		return 0;
+	for (u64 a = gpa; a < gpa + len; a += PAGE_SIZE)
+		if (apf_fetch_sync(v, a, &rec))
+			return -1;
+	return 0;
+}
+
+s64 apf_hc_register(struct vcpu *v, u64 ve_gpa, u64 pv_gpa, u64 vector, u64 flags)
+{
+	struct pv_mem m = vm_mem(v->vm);
+	u64 f = spin_lock_irqsave(&v->apf.lock);
+	int r = pv_register(&v->apf.pv, &m, ve_gpa, pv_gpa, vector, flags);
+	spin_unlock_irqrestore(&v->apf.lock, f);
+	if (r)
+		return r;
+	if (make_present(v, ve_gpa, PAGE_SIZE) || make_present(v, pv_gpa, FL_PV_SIZE)) {
+		pv_unregister(&v->apf.pv);
+		return FL_EFAULT;
+	}
+	if (v->vm->apf.ve == VE_HW)
+		set_hw_ve(v, true);
+	pr_info("vm %s vcpu%u: registered for #VE (%s): VE info 0x%lx, PV page 0x%lx, vector %lu",
+		v->vm->name, v->index, v->vm->apf.ve == VE_HW ? "hardware" : "software", ve_gpa,
+		pv_gpa, vector);
+	return 0;
+}
+
+s64 apf_hc_unregister(struct vcpu *v)
+{
+	u64 f = spin_lock_irqsave(&v->apf.lock);
+	int r = pv_unregister(&v->apf.pv);
+	spin_unlock_irqrestore(&v->apf.lock, f);
+	if (!r && v->apf.ve_on)
+		set_hw_ve(v, false);
+	return r;
+}
+
+static bool page_present(struct vm *vm, u64 gpa)
+{
+	return !vm->apf.lazy || vm->apf.page[gpa / PAGE_SIZE] == PAGE_PRESENT;
+}
+
+/* SUSPEND_ME, or a CAN_CONTINUE that cannot be asynchronous: resolve it before returning. */
+static void report_sync(struct vcpu *v, u32 index, u64 gpa)
+{
+	struct fl_fault rec;
+	u64 t0 = rdtsc();
+	int r = apf_fetch_sync(v, gpa, &rec);
+	v->vm->apf.st.suspended_tsc += rdtsc() - t0;
+	complete(v, index, r ? &rec : 0, true);
+}
+
+s64 apf_hc_report(struct vcpu *v, u64 index, u64 decision)
+{
+	struct vm *vm = v->vm;
+	struct pv_mem m = vm_mem(vm);
+	struct pv_waiter w = { v, (s32)index };
+	u64 gpa, f = spin_lock_irqsave(&v->apf.lock);
+	int r = pv_report(&v->apf.pv, &m, index, decision, &gpa);
+	u32 outstanding = v->apf.pv.outstanding;
+	spin_unlock_irqrestore(&v->apf.lock, f);
+
+	if (r)
+		return r;
+	if (vm->apf.ve == VE_HW)
+		vm->apf.st.hw_ve++;	/* a #VE that never exited: the report is its trace */
+	if (outstanding > vm->apf.st.outstanding_max)
+		vm->apf.st.outstanding_max = outstanding;
+	if (decision == FL_PV_SUSPEND_ME) {
+		vm->apf.st.suspend++;
+		report_sync(v, (u32)index, gpa);
+		return 0;
+	}
+	vm->apf.st.cont++;
+	if (page_present(vm, gpa)) {
+		complete(v, (u32)index, 0, true);
+		return 0;
+	}
+	if (!workers_count() || outstanding > cfg.apf_limit ||
+	    (r = apf_fetch_async(vm, gpa, w)) < 0) {
+		vm->apf.st.sync_cont++;	/* backpressure or no pool: the guest is told by F_SYNC */
+		report_sync(v, (u32)index, gpa);
+		return 0;
+	}
+	if (r == 1)
+		complete(v, (u32)index, 0, true);
+	return 0;
+}
+
+void apf_summary(struct vm *vm)
+{
+	struct apf_stats *s = &vm->apf.st;
+	if (!vm->apf.lazy)
+		return;
+	pr_info("summary:   apf: faults hw-#VE=%lu sw-#VE=%lu busy-word-exit=%lu unregistered-exit=%lu",
+		s->hw_ve, s->sw_ve, s->busy_exits, s->unreg_exits);
+	pr_info("summary:   apf: decisions suspend=%lu continue=%lu (made synchronous %lu), "
+		"completions=%lu injections=%lu batched=%lu, outstanding max=%lu",
+		s->suspend, s->cont, s->sync_cont, s->completions, s->injections, s->batched,
+		s->outstanding_max);
+	pr_info("summary:   apf: pages fetched=%lu joined=%lu, vCPUs suspended %lu us",
+		s->fetched, s->dedup, tsc_to_us(s->suspended_tsc));
+}

@@ -1,0 +1,81 @@
+/* apf/apf.h: asynchronous page faults, the hypervisor side: lazily backed guest RAM, #VE
+ * delivery (hardware or software), the PV hypercalls, the worker pool that produces pages,
+ * and completion injection. docs/pv-protocol.md is the specification. */
+#ifndef APF_APF_H
+#define APF_APF_H
+#include "lib/types.h"
+#include "apf/backing.h"
+#include "apf/pv.h"
+#include "boot/spinlock.h"
+
+struct vm;
+struct vcpu;
+struct job;
+
+enum ve_mode { VE_AUTO, VE_HW, VE_SW };
+extern const char *const ve_mode_names[];
+
+/* Page states of lazily backed RAM (one byte per 4 KiB page). */
+enum { PAGE_ABSENT, PAGE_FETCHING, PAGE_PRESENT, PAGE_FAILED };
+
+struct apf_stats {
+	u64 hw_ve, sw_ve, busy_exits, unreg_exits;	/* faults by path */
+	u64 suspend, cont, sync_cont;			/* decisions; CAN_CONTINUE made sync */
+	u64 completions, injections, batched;
+	u64 fetched, dedup;				/* pages produced; faults that joined one */
+	u64 suspended_tsc;				/* vCPU time spent waiting for pages */
+	u64 outstanding_max;
+};
+
+/* Per VM (inside struct vm). */
+struct apf_vm {
+	bool lazy;
+	unsigned ve;			/* enum ve_mode as configured; resolved to HW or SW */
+	struct backing backing;
+	u8 *page;			/* PAGE_* per 4 KiB page; NULL unless lazy */
+	struct spinlock lock;		/* page states, EPT changes, in-flight jobs */
+	struct job *inflight;		/* pages being fetched (apf/worker.c) */
+	struct apf_stats st;
+};
+
+/* Per vCPU (inside struct vcpu). */
+struct apf_vcpu {
+	struct pv_vcpu pv;
+	struct spinlock lock;		/* pv: workers complete entries concurrently */
+	bool ve_on;			/* hardware #VE enabled in the VMCS */
+};
+
+/* The VM was loaded: make its RAM lazy (only [keep] ranges present) if configured. */
+int apf_vm_setup(struct vm *vm, char *err, size_t len);
+/* An EPT violation inside the VM's RAM: #VE, synchronous fault, or already present. */
+void apf_ept_violation(struct vcpu *v, u64 gpa, u64 qual);
+/* Before each VM entry: inject a pending completion when the guest can take it. */
+void apf_before_entry(struct vcpu *v);
+bool apf_event_pending(struct vcpu *v);
+/* Hypercalls. */
+s64 apf_hc_register(struct vcpu *v, u64 ve_gpa, u64 pv_gpa, u64 vector, u64 flags);
+s64 apf_hc_unregister(struct vcpu *v);
+s64 apf_hc_report(struct vcpu *v, u64 index, u64 decision);
+void apf_summary(struct vm *vm);
+
+/* apf/worker.c: the pool. */
+void workers_start(u32 first_cpu, u32 n);
+void workers_stop(void);
+u32 workers_count(void);
+/* Produces gpa of vm: queued to the pool when there is one; the callers below wait or not. */
+struct pv_waiter {
+	struct vcpu *v;
+	s32 index;	/* PV entry to complete, or -1: a vCPU waiting synchronously */
+};
+/* Starts (or joins) the fetch of a page. Returns 0 if queued/joined, 1 if the page is
+ * already present, -1 if no job slot was free (the caller then fetches synchronously). */
+int apf_fetch_async(struct vm *vm, u64 gpa, struct pv_waiter w);
+/* Fetches synchronously on this CPU (or waits for the fetch in flight): returns when the
+ * page is present or failed; 0 or -1 with *rec. */
+int apf_fetch_sync(struct vcpu *v, u64 gpa, struct fl_fault *rec);
+void workers_print_stats(void);
+void apf_complete_waiter(struct pv_waiter w, const struct fl_fault *fail);
+/* The loader wrote [gpa, gpa+len): those pages of lazily backed RAM start present. */
+void apf_keep(struct vm *vm, u64 gpa, u64 len);
+
+#endif

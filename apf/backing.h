@@ -1,0 +1,29 @@
+/* apf/backing.h: the backing store: where the content of a lazily backed guest page comes
+ * from. An interface, so sources plug in: "pattern" (content derived from the guest-physical
+ * address, verifiable by the guest), "zero"; failure injection and images come later. The
+ * latency (backing.latency_us) is spent by the caller on the CPU that resolves the page. */
+#ifndef APF_BACKING_H
+#define APF_BACKING_H
+#include "lib/types.h"
+#include "include/faultline.h"
+
+struct backing;
+
+struct backing_ops {
+	const char *name;
+	/* Fills the 4 KiB page at gpa into dst. Returns 0, or -1 with *code = FL_FAULT_*. */
+	int (*fill)(const struct backing *b, u64 gpa, void *dst, u32 *code);
+};
+
+struct backing {
+	const struct backing_ops *ops;
+	u64 latency_us;
+};
+
+extern const struct backing_ops backing_pattern, backing_zero;
+extern const char *const backing_names[];	/* for the VM's backing= key, NULL-terminated */
+extern const struct backing_ops *const backing_by_index[];
+
+int backing_fill(const struct backing *b, u64 gpa, void *dst, u32 *code);
+
+#endif
