@@ -2,13 +2,15 @@
 # provides CC, LD, B, KCFLAGS, KASFLAGS and builds $(B)/obj/lib/{fmt,string}.c.o.
 #   make guests                      every $(B)/guests/NAME.elf (ELF64, what faultline loads)
 #   make $(B)/guests/NAME.elf32      the same image as ELF32, for QEMU -kernel without faultline
-# Each guest is guest/NAME.c (its main) + the runtime (guest/entry.S, isr.S, rt.c, trap.c) +
+# Each guest is guest/NAME.c (its main) + the runtime (guest/entry.S, isr.S, rt.c, trap.c;
+# sched.c, swtch.S: tasks; ve.c: the #VE and completion handlers, docs/pv-protocol.md) +
 # the hypervisor's freestanding lib/fmt.c and lib/string.c, compiled with the same flags.
 
 OBJCOPY ?= objcopy
 
-GUESTS     := hello memtest escape triple cpuid hypercall
-GUEST_RT   := entry.S isr.S rt.c trap.c
+GUESTS     := hello memtest escape triple cpuid hypercall \
+	ve_basic ve_park ve_suspend ve_nested ve_unregistered ve_badcalls
+GUEST_RT   := entry.S isr.S rt.c trap.c sched.c swtch.S ve.c
 GUEST_RTO  := $(patsubst %,$(B)/guest-obj/%.o,$(GUEST_RT))
 GUEST_LIBO := $(B)/obj/lib/fmt.c.o $(B)/obj/lib/string.c.o
 GUEST_ELFS := $(patsubst %,$(B)/guests/%.elf,$(GUESTS))

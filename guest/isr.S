@@ -1,11 +1,12 @@
-/* guest/isr.S: the guest's exception entry stubs, one per vector 0..31, and their common path.
+/* guest/isr.S: the guest's entry stubs, one per vector 0..255 (exceptions and interrupts),
+ * their common path, and trap_continue (a handler leaving its IST stack).
  *
  * Each stub pushes a dummy error code where the CPU pushes none (SDM Vol. 3A 6.3.1 table
- * 6-1: vectors 8, 10-14, 17, 21, 29 and 30 have one), then the vector number; the common
- * path saves every general register as a struct trapframe (guest/trap.h) and calls
- * trap(frame). In 64-bit mode the CPU aligns RSP to 16 before it pushes, and 22 quadwords
- * follow, so the call is 16-byte aligned. If trap() returns, the frame is restored and
- * IRETQ resumes the interrupted code (later handlers, e.g. #VE, will want that). */
+ * 6-1: vectors 8, 10-14, 17, 21, 29 and 30 have one; interrupts never do), then the vector
+ * number; the common path saves every general register as a struct trapframe
+ * (guest/trap.h) and calls trap(frame). In 64-bit mode the CPU aligns RSP to 16 before it
+ * pushes, and 22 quadwords follow, so the call is 16-byte aligned. If trap() returns, the
+ * frame is restored and IRETQ resumes the interrupted code. */
 
 	.altmacro
 	.text
@@ -42,6 +43,7 @@ isr_common:
 	cld
 	movq	%rsp, %rdi
 	call	trap
+trap_restore:
 	popq	%r15
 	popq	%r14
 	popq	%r13
@@ -60,8 +62,18 @@ isr_common:
 	addq	$16, %rsp			/* vector and error code */
 	iretq
 
+/* void trap_continue(struct trapframe *tf, trap_fn fn): the handler copied its frame to tf
+ * (16-byte aligned, on the stack it wants to finish on); go there, call fn(tf), then
+ * restore that frame and IRETQ. The old stack is abandoned: for an IST stack that is what
+ * lets the next event use it (the #VE handler, docs/pv-protocol.md guest step 6). */
+	.globl trap_continue
+trap_continue:
+	movq	%rdi, %rsp
+	call	*%rsi				/* RSP = tf: aligned, as at the call in isr_common */
+	jmp	trap_restore
+
 	.set i, 0
-	.rept 32
+	.rept 256
 	STUB %i
 	.set i, i + 1
 	.endr
@@ -75,7 +87,7 @@ isr_common:
 	.globl isr_table
 isr_table:
 	.set i, 0
-	.rept 32
+	.rept 256
 	ISR_ADDR %i
 	.set i, i + 1
 	.endr

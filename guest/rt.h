@@ -73,6 +73,7 @@ const char *rt_boot_cmdline(void);	/* the whole multiboot command line */
 const char *rt_loader(void);		/* the boot loader's name ("faultline"), or "" */
 u64 rt_mem_upper(void);			/* end of RAM in bytes: top of the highest available region */
 u64 rt_image_end(void);			/* end of this guest's image, .bss and stack included */
+bool rt_on_faultline(void);		/* CPUID 0x40000000 carries faultline's signature */
 
 /* "key=value" in a command line, value decimal or 0x hex: true and *val when present. */
 bool rt_arg_u64(const char *cmdline, const char *key, u64 *val);

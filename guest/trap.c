@@ -1,13 +1,13 @@
-/* guest/trap.c: the guest's IDT, its TSS with an IST stack for the exceptions that must not
- * trust RSP (#DF, NMI, #MC), and the dispatch of exceptions to handlers or to the fatal
- * report. The GDT itself (with an empty TSS slot at 0x18) is in guest/entry.S. */
+/* guest/trap.c: the guest's IDT (256 gates), its TSS with an IST stack for the exceptions
+ * that must not trust RSP (#DF, NMI, #MC) and one for #VE, and the dispatch of exceptions
+ * and interrupts to handlers or to the fatal report. The GDT itself (with an empty TSS slot
+ * at 0x18) is in guest/entry.S. */
 #include "guest/rt.h"
 #include "guest/trap.h"
 
 #define SEL_CODE	0x08
 #define SEL_TSS		0x18
 #define GATE_INTR	0x8E		/* present, DPL 0, 64-bit interrupt gate */
-#define IST_FATAL	1		/* IST slot of #DF, NMI, #MC */
 
 struct idt_gate {
 	u16 off_lo, sel;
@@ -30,13 +30,17 @@ struct desc_ptr {
 	u64 base;
 } __attribute__((packed));
 
-extern const u64 isr_table[T_NEXC];	/* guest/isr.S */
+extern const u64 isr_table[T_NVEC];	/* guest/isr.S */
 extern u64 rt_gdt[];			/* guest/entry.S */
 
-static struct idt_gate idt[T_NEXC] __attribute__((aligned(16)));
+static struct idt_gate idt[T_NVEC] __attribute__((aligned(16)));
 static struct tss tss __attribute__((aligned(16)));
 static u8 ist_stack[8192] __attribute__((aligned(16)));
-static trap_fn handlers[T_NEXC];
+/* #VE's own (docs/pv-protocol.md step 1): the handler runs here until it moves its frame to
+ * the task's stack (step 6). Not IST_FATAL's: an NMI or #MC meanwhile would reset RSP to
+ * the top of the stack the #VE handler is using. */
+static u8 ve_stack[16384] __attribute__((aligned(16)));
+static trap_fn handlers[T_NVEC];
 
 static const char *const names[T_NEXC] = {
 	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
@@ -47,7 +51,9 @@ static const char *const names[T_NEXC] = {
 
 const char *trap_name(u64 vector)
 {
-	return vector < T_NEXC ? names[vector] : "#??";
+	if (vector < T_NEXC)
+		return names[vector];
+	return vector < T_NVEC ? "interrupt" : "#??";
 }
 
 static void gate_set(unsigned v, u64 addr, u8 ist)
@@ -67,6 +73,7 @@ static void tss_load(void)
 	u64 base = (u64)&tss, limit = sizeof(tss) - 1;
 
 	tss.ist[IST_FATAL - 1] = (u64)(ist_stack + sizeof(ist_stack));
+	tss.ist[IST_VE - 1] = (u64)(ve_stack + sizeof(ve_stack));
 	tss.iomap = sizeof(tss);	/* no I/O bitmap */
 	rt_gdt[SEL_TSS / 8] = (limit & 0xFFFF) | ((base & 0xFFFFFF) << 16) | (0x89ULL << 40) |
 			      (((limit >> 16) & 0xF) << 48) | (((base >> 24) & 0xFF) << 56);
@@ -79,18 +86,24 @@ void trap_init(void)
 	struct desc_ptr p = { sizeof(idt) - 1, (u64)idt };
 
 	tss_load();
-	for (unsigned v = 0; v < T_NEXC; v++) {
+	for (unsigned v = 0; v < T_NVEC; v++) {
 		bool fatal = v == T_DF || v == T_NMI || v == T_MC;
 
-		gate_set(v, isr_table[v], fatal ? IST_FATAL : 0);
+		gate_set(v, isr_table[v], fatal ? IST_FATAL : v == T_VE ? IST_VE : 0);
 	}
 	asm volatile("lidt %0" : : "m"(p));
 }
 
 void trap_register(unsigned vector, trap_fn fn)
 {
-	if (vector < T_NEXC)
+	if (vector < T_NVEC)
 		handlers[vector] = fn;
+}
+
+void trap_set_ist(unsigned vector, unsigned ist)
+{
+	if (vector < T_NVEC && ist <= 7)
+		idt[vector].ist = ist;
 }
 
 static u64 read_cr2(void)
@@ -109,6 +122,8 @@ static __attribute__((noreturn)) void fatal(const struct trapframe *tf)
 	if (dying)
 		rt_exit_quiet(EXIT_EXCEPTION);
 	dying = true;
+	if (tf->vector >= T_NEXC)
+		rt_printf("guest: unexpected interrupt, vector %lu\n", tf->vector);
 	rt_printf("guest: EXCEPTION %s at rip=0x%lx error=0x%lx cr2=0x%lx\n",
 		  trap_name(tf->vector), tf->rip, tf->error, read_cr2());
 	rt_printf("guest:   rsp=0x%lx rbp=0x%lx rax=0x%lx rbx=0x%lx rcx=0x%lx rdx=0x%lx\n",
@@ -118,7 +133,7 @@ static __attribute__((noreturn)) void fatal(const struct trapframe *tf)
 
 void trap(struct trapframe *tf)
 {
-	trap_fn fn = tf->vector < T_NEXC ? handlers[tf->vector] : NULL;
+	trap_fn fn = tf->vector < T_NVEC ? handlers[tf->vector] : NULL;
 
 	if (!fn)
 		fatal(tf);

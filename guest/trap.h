@@ -1,6 +1,7 @@
-/* guest/trap.h: the guest runtime's exceptions: the saved register frame, the IDT and TSS
- * setup, and handler registration. Without a registered handler an exception is fatal:
- * one line naming it, one with the registers, then exit status 3. */
+/* guest/trap.h: the guest runtime's exceptions and interrupts: the saved register frame,
+ * the IDT (all 256 vectors have a stub) and TSS setup, IST stacks, and handler registration.
+ * Without a registered handler a vector is fatal: one line naming it, one with the
+ * registers, then exit status 3. */
 #ifndef GUEST_TRAP_H
 #define GUEST_TRAP_H
 #include "lib/types.h"
@@ -23,7 +24,12 @@ struct trapframe {
 #define T_PF	14
 #define T_MC	18
 #define T_VE	20
-#define T_NEXC	32	/* vectors with a stub: the exceptions */
+#define T_NEXC	32	/* the exceptions; 32..255 are interrupt vectors */
+#define T_NVEC	256	/* vectors with a stub and a gate */
+
+/* IST slots of the TSS (SDM Vol. 3A 7.14.5): 0 = no stack switch. */
+#define IST_FATAL	1	/* #DF, NMI, #MC: RSP cannot be trusted */
+#define IST_VE		2	/* #VE: its own stack (docs/pv-protocol.md, guest step 1) */
 
 #define EXIT_EXCEPTION	3	/* status of a guest killed by an unhandled exception */
 
@@ -31,8 +37,13 @@ struct trapframe {
 typedef void (*trap_fn)(struct trapframe *tf);
 
 void trap_init(void);				/* GDT's TSS, IST stacks, IDT; once, at start */
-void trap_register(unsigned vector, trap_fn fn);
+void trap_register(unsigned vector, trap_fn fn);	/* any of the 256 vectors */
+void trap_set_ist(unsigned vector, unsigned ist);	/* run vector on IST slot ist (0: none) */
 void trap(struct trapframe *tf);		/* called by guest/isr.S */
+/* guest/isr.S, for a handler that must leave its stack (an IST stack) before it finishes:
+ * it copies its frame to tf on the new stack (16-byte aligned) and calls this, which sets
+ * RSP = tf, calls fn(tf) there, restores the frame and IRETQs. Does not return. */
+__attribute__((noreturn)) void trap_continue(struct trapframe *tf, trap_fn fn);
 const char *trap_name(u64 vector);
 
 #endif

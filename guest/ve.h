@@ -1,0 +1,72 @@
+/* guest/ve.h: the guest side of faultline's asynchronous faults (docs/pv-protocol.md): the
+ * #VE handler, the completion handler, registration, counters, test hooks, and helpers
+ * the ve_* test guests share (the lazy test region and its content check).
+ *
+ * A task (guest/sched.h) that touches an absent page of lazily backed RAM takes a #VE; the
+ * handler reports it and, when the task may sleep, parks it until the completion interrupt
+ * says the page is there, so other tasks run meanwhile. Everything else (IF=0, main's
+ * context, the idle task, a nosleep section, a #VE inside a #VE) asks the hypervisor to
+ * suspend the vCPU instead. */
+#ifndef GUEST_VE_H
+#define GUEST_VE_H
+#include "lib/types.h"
+#include "guest/trap.h"
+#include "include/faultline.h"
+
+#define VE_VECTOR	0xF3	/* the completion vector the guests register (any of 32..255) */
+#define VE_LOG		64	/* the last #VE addresses remembered (ve_seen) */
+
+/* Installs the #VE handler (vector 20, IST_VE) and the completion handler on vector;
+ * ve_register does it too. A guest that never registers still installs the #VE handler,
+ * so a #VE that should not come is reported rather than fatal as an unknown exception. */
+void ve_install(unsigned vector);
+
+/* FL_HC_VE_REGISTER with the VE information page and the PV area (zeroed first, unless
+ * already registered: then the call only shows what the hypervisor says, FL_EBUSY).
+ * Returns the hypercall's result: 0 or an FL_E* code. */
+s64 ve_register(unsigned vector);
+s64 ve_unregister(void);			/* FL_HC_VE_UNREGISTER's result */
+bool ve_registered(void);
+
+/* The two areas, for tests that build their own hypercalls. */
+struct fl_ve_info *ve_info_page(void);
+struct fl_pv_page *ve_pv_page(void);
+
+struct ve_stats {
+	u64 ve;			/* #VE taken (handler entries) */
+	u64 cont, suspend;	/* decisions reported */
+	u64 why_if, why_nosleep, why_nested;	/* reasons for SUSPEND_ME (first that applied) */
+	u64 sync;		/* reports that came back with FL_PV_F_SYNC */
+	u64 parks;		/* a task parked on its entry (guest step 8) */
+	u64 resumed;		/* faults finished RESOLVED (guest step 9) */
+	u64 failed;		/* faults finished FAIL */
+	u64 irqs;		/* completion interrupts */
+	u64 completions;	/* parked tasks those interrupts woke */
+	u64 host_current;	/* the last host_current the completion handler read */
+};
+extern struct ve_stats ve_stats;
+void ve_print_stats(const char *who);
+
+/* How many of the last VE_LOG #VEs were for the 4 KiB page holding gpa. */
+unsigned ve_seen(u64 gpa);
+
+/* Test hook: called by the #VE handler after the REPORT and before it clears the busy word
+ * (still on the IST stack, busy word set), with the entry just reported. */
+extern void (*ve_hook_before_clear)(struct fl_pv_entry *e);
+
+/* The FAIL path of guest step 9, with the interrupted frame and a copy of the record.
+ * Today it prints the record and stops the VM (status 3); issue 6 adds fixups and user
+ * tasks here (return to resume with a changed frame). */
+void ve_fail(struct trapframe *tf, const struct fl_fault *rec);
+
+/* Test helpers: the lazily backed test region [ve_test_base(), rt_mem_upper()), and a check
+ * of a page's content against fl_pattern; returns the number of bad words (prints some). */
+u64 ve_test_base(void);
+u64 ve_test_pages(u64 want);		/* want, or fewer if the region is smaller */
+u64 ve_check_page(u64 gpa);
+/* The first touch of page gpa: one read of a word inside it (the offset varies with the
+ * page, so the fault's address is not always page-aligned); returns whether it held
+ * fl_pattern(its address). */
+bool ve_touch(u64 gpa);
+
+#endif
