@@ -33,7 +33,7 @@ LIB_HOST := $(filter-out lib/string.c,$(wildcard lib/*.c)) ept/ept.c vmm/decode.
 	vmm/controls.c vmm/vmcheck.c
 UNIT     := $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all run test unit integration deps clean iso
+.PHONY: all run test unit integration deps clean iso bench
 all: $(B)/faultline.elf $(B)/faultline32.elf guests $(B)/faultline.iso
 
 include guest/guest.mk
@@ -105,6 +105,10 @@ test: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory $(UNIT)
 	@sh tests/all.sh $(UNIT)
+
+# Figures, not a test: round-trip and fault costs in guest TSC ticks (tools/bench.sh).
+bench: deps all
+	@sh tools/bench.sh
 
 clean:
 	rm -rf $(B)

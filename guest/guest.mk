@@ -9,7 +9,7 @@
 OBJCOPY ?= objcopy
 
 GUESTS     := hello memtest escape triple cpuid hypercall \
-	ve_basic ve_park ve_suspend ve_nested ve_unregistered ve_badcalls
+	ve_basic ve_park ve_suspend ve_nested ve_unregistered ve_badcalls bench
 GUEST_RT   := entry.S isr.S rt.c trap.c sched.c swtch.S ve.c
 GUEST_RTO  := $(patsubst %,$(B)/guest-obj/%.o,$(GUEST_RT))
 GUEST_LIBO := $(B)/obj/lib/fmt.c.o $(B)/obj/lib/string.c.o

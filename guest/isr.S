@@ -15,6 +15,17 @@
 .macro STUB vec
 	.balign 16
 isr_\vec:
+	.if (\vec == 20)
+	/* The #VE handler's first instruction: its TSC is what tools/bench.sh reports as the
+	 * cost of delivery (access -> handler), for hardware and software #VE alike. */
+	pushq	%rax
+	pushq	%rdx
+	rdtsc
+	movl	%eax, ve_entry_tsc
+	movl	%edx, ve_entry_tsc + 4
+	popq	%rdx
+	popq	%rax
+	.endif
 	.if (\vec == 8) || ((\vec >= 10) && (\vec <= 14)) || (\vec == 17) || (\vec == 21) || (\vec == 29) || (\vec == 30)
 	.else
 	pushq	$0
@@ -91,3 +102,9 @@ isr_table:
 	ISR_ADDR %i
 	.set i, i + 1
 	.endr
+
+	.bss
+	.balign 8
+	.globl ve_entry_tsc
+ve_entry_tsc:
+	.quad	0

@@ -1,0 +1,84 @@
+/* guest/bench.c: what one round trip to the hypervisor costs, in guest TSC ticks (in Bochs
+ * with `clock: sync=none` the TSC follows the instruction count, so the figures repeat
+ * exactly). Printed lines "guest: bench: NAME: N ticks" are collected by tools/bench.sh.
+ *  - CPUID (an unconditional exit) and VMCALL (FL_HC_VERSION): exit + handler + entry.
+ *  - A synchronous fault on lazily backed RAM (before registering): access -> retry done.
+ *  - #VE delivery: access -> first instruction of the #VE handler (hardware: no exit at
+ *    all; software: EPT-violation exit, the hypervisor's checks, injection).
+ *  - A SUSPEND_ME fault end to end: access -> retry done. */
+#include "guest/rt.h"
+#include "guest/ve.h"
+#include "include/faultline.h"
+
+#define ROUNDS	200
+#define FAULTS	32
+
+extern volatile u64 ve_entry_tsc;
+
+static inline u64 rdtsc(void)
+{
+	u32 lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((u64)hi << 32) | lo;
+}
+
+static void bench_exits(void)
+{
+	u32 a, b, c, d;
+	u64 t0 = rdtsc();
+	for (int i = 0; i < ROUNDS; i++)
+		rt_cpuid(FL_CPUID_BASE, 0, &a, &b, &c, &d);
+	rt_printf("guest: bench: cpuid round trip: %lu ticks\n", (rdtsc() - t0) / ROUNDS);
+	t0 = rdtsc();
+	for (int i = 0; i < ROUNDS; i++)
+		rt_hypercall(FL_HC_VERSION, 0, 0, 0, 0);
+	rt_printf("guest: bench: vmcall round trip: %lu ticks\n", (rdtsc() - t0) / ROUNDS);
+	t0 = rdtsc();
+	for (int i = 0; i < ROUNDS; i++)
+		(void)rdtsc();
+	rt_printf("guest: bench: rdtsc alone: %lu ticks\n", (rdtsc() - t0) / ROUNDS);
+}
+
+/* Touches FAULTS pages from base; returns the mean access -> retry-done ticks and, through
+ * *deliver, the mean access -> #VE-handler ticks (0 when no #VE was taken). */
+static u64 touch_pages(u64 base, u64 *deliver)
+{
+	u64 sum = 0, dsum = 0, n = 0, bad = 0;
+	for (u64 i = 0; i < FAULTS; i++) {
+		volatile u64 *p = (volatile u64 *)(base + i * PAGE_SIZE);
+		ve_entry_tsc = 0;
+		u64 t0 = rdtsc();
+		u64 v = *p;
+		u64 t1 = rdtsc();
+		bad += v != fl_pattern((u64)p);
+		sum += t1 - t0;
+		if (ve_entry_tsc) {
+			dsum += ve_entry_tsc - t0;
+			n++;
+		}
+	}
+	rt_check(bad == 0, "bench: every page holds its pattern");
+	*deliver = n ? dsum / n : 0;
+	return sum / FAULTS;
+}
+
+int main(const char *cmdline)
+{
+	u64 base, deliver;
+	(void)cmdline;
+
+	bench_exits();
+	if (!rt_on_faultline() || ve_test_pages(2 * FAULTS) < 2 * FAULTS)
+		return rt_report();
+	base = ve_test_base();
+	ve_install(VE_VECTOR);
+	rt_printf("guest: bench: sync fault (unregistered) access->done: %lu ticks\n",
+		  touch_pages(base, &deliver));
+	rt_check(ve_register(VE_VECTOR) == 0, "bench: register");
+	/* main is not a task: every #VE from here is a SUSPEND_ME. */
+	u64 done = touch_pages(base + FAULTS * PAGE_SIZE, &deliver);
+	rt_printf("guest: bench: #VE delivery access->handler: %lu ticks\n", deliver);
+	rt_printf("guest: bench: #VE SUSPEND_ME fault access->done: %lu ticks\n", done);
+	rt_check(deliver > 0, "bench: every registered fault was a #VE");
+	return rt_report();
+}
