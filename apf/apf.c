@@ -127,10 +127,19 @@ static void complete(struct vcpu *v, u32 index, const struct fl_fault *fail, boo
 		    v->apf.pv.decision[index] == FL_PV_CAN_CONTINUE;
 	bool kick = pv_complete(&v->apf.pv, &m, index, fail, sync);
 	spin_unlock_irqrestore(&v->apf.lock, flags);
-	if (cont)
-		__atomic_add_fetch(&v->vm->apf.st.completions, 1, __ATOMIC_RELAXED);
-	if (kick)
+	struct apf_stats *st = &v->vm->apf.st;
+	if (cont) {
+		u64 t = rdtsc() - v->apf.report_tsc[index];
+		unsigned b = 0;
+		while (b < 7 && t >= (1024ULL << (2 * b)))
+			b++;
+		__atomic_add_fetch(&st->completions, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&st->lat_hist[b], 1, __ATOMIC_RELAXED);
+	}
+	if (kick) {
+		__atomic_add_fetch(&st->kicks, 1, __ATOMIC_RELAXED);
 		smp_kick(v->cpu);	/* out of guest mode or out of HLT, to inject */
+	}
 }
 
 void apf_complete_waiter(struct pv_waiter w, const struct fl_fault *fail)
@@ -261,6 +270,7 @@ s64 apf_hc_report(struct vcpu *v, u64 index, u64 decision)
 
 	if (r)
 		return r;
+	v->apf.report_tsc[index] = rdtsc();
 	if (vm->apf.ve == VE_HW)
 		vm->apf.st.hw_ve++;	/* a #VE that never exited: the report is its trace */
 	if (outstanding > vm->apf.st.outstanding_max)
@@ -297,6 +307,12 @@ void apf_summary(struct vm *vm)
 		"completions=%lu injections=%lu batched=%lu, outstanding max=%lu",
 		s->suspend, s->cont, s->sync_cont, s->completions, s->injections, s->batched,
 		s->outstanding_max);
-	pr_info("summary:   apf: pages fetched=%lu joined=%lu, vCPUs suspended %lu us",
-		s->fetched, s->dedup, tsc_to_us(s->suspended_tsc));
+	pr_info("summary:   apf: pages fetched=%lu joined=%lu, vCPUs suspended %lu us, kicks=%lu",
+		s->fetched, s->dedup, tsc_to_us(s->suspended_tsc), s->kicks);
+	pr_info("summary:   apf: report->completion ticks <1K:%lu <4K:%lu <16K:%lu <64K:%lu "
+		"<256K:%lu <1M:%lu <4M:%lu >=4M:%lu", s->lat_hist[0], s->lat_hist[1], s->lat_hist[2],
+		s->lat_hist[3], s->lat_hist[4], s->lat_hist[5], s->lat_hist[6], s->lat_hist[7]);
+	pr_info("summary:   apf: job queue depth at push 0:%lu 1:%lu 2-3:%lu 4-15:%lu 16+:%lu",
+		s->depth_hist[0], s->depth_hist[1], s->depth_hist[2], s->depth_hist[3],
+		s->depth_hist[4]);
 }

@@ -25,6 +25,9 @@ struct apf_stats {
 	u64 fetched, dedup;				/* pages produced; faults that joined one */
 	u64 suspended_tsc;				/* vCPU time spent waiting for pages */
 	u64 outstanding_max;
+	u64 kicks;					/* IPIs sent to post completions */
+	u64 lat_hist[8];				/* report->completion, ticks: <1K <4K ... */
+	u64 depth_hist[5];				/* job queue depth at push: 0 1 2-3 4-15 16+ */
 };
 
 /* Per VM (inside struct vm). */
@@ -43,6 +46,7 @@ struct apf_vcpu {
 	struct pv_vcpu pv;
 	struct spinlock lock;		/* pv: workers complete entries concurrently */
 	bool ve_on;			/* hardware #VE enabled in the VMCS */
+	u64 report_tsc[FL_PV_ENTRIES];	/* when each held entry was reported */
 };
 
 /* The VM was loaded: make its RAM lazy (only [keep] ranges present) if configured. */

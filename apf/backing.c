@@ -5,10 +5,9 @@
 static int pattern_fill(const struct backing *b, u64 gpa, void *dst, u32 *code)
 {
 	u64 *w = dst;
-	(void)b;
 	(void)code;
 	for (u64 i = 0; i < PAGE_SIZE / 8; i++)
-		w[i] = fl_pattern(gpa + i * 8);
+		w[i] = fl_pattern_seed(b->seed, gpa + i * 8);
 	return 0;
 }
 

@@ -18,6 +18,7 @@ struct backing_ops {
 struct backing {
 	const struct backing_ops *ops;
 	u64 latency_us;
+	u64 seed;		/* pattern: fl_pattern_seed(seed, gpa) */
 };
 
 extern const struct backing_ops backing_pattern, backing_zero;

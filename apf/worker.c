@@ -38,7 +38,6 @@ static struct queue_cell cells[JOBS];
 static u32 first_worker, nworkers;
 static volatile bool stopping;
 static struct worker_stat wstat[MAX_CPUS];
-static u64 depth_hist[5];	/* queue depth seen at each push: 0, 1, 2-3, 4-15, 16+ */
 
 u32 workers_count(void)
 {
@@ -157,9 +156,10 @@ static void kick_workers(void)
 			smp_kick(c);
 }
 
-static void depth_count(u64 d)
+static void depth_count(struct vm *vm, u64 d)
 {
-	depth_hist[d == 0 ? 0 : d == 1 ? 1 : d < 4 ? 2 : d < 16 ? 3 : 4]++;
+	__atomic_add_fetch(&vm->apf.st.depth_hist[d == 0 ? 0 : d == 1 ? 1 : d < 4 ? 2 : d < 16 ? 3 : 4],
+			   1, __ATOMIC_RELAXED);
 }
 
 int apf_fetch_async(struct vm *vm, u64 gpa, struct pv_waiter w)
@@ -193,7 +193,7 @@ int apf_fetch_async(struct vm *vm, u64 gpa, struct pv_waiter w)
 	vm->apf.inflight = j;
 	*st = PAGE_FETCHING;
 	spin_unlock_irqrestore(&vm->apf.lock, f);
-	depth_count(queue_depth(&q));
+	depth_count(vm, queue_depth(&q));
 	queue_push(&q, (u64)j);	/* never full: the queue holds every job there can be */
 	kick_workers();
 	return 0;
@@ -276,7 +276,5 @@ void workers_print_stats(void)
 	for (u32 c = first_worker; c < first_worker + nworkers; c++)
 		pr_info("summary: worker cpu%u: jobs=%lu busy=%lu us", c, wstat[c].jobs,
 			tsc_to_us(wstat[c].busy_tsc));
-	if (nworkers)
-		pr_info("summary: job queue depth at push: 0:%lu 1:%lu 2-3:%lu 4-15:%lu 16+:%lu",
-			depth_hist[0], depth_hist[1], depth_hist[2], depth_hist[3], depth_hist[4]);
+
 }

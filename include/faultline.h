@@ -32,9 +32,17 @@
 #define FL_HC_PUTS		1	/* (gpa, len) -> len: prints guest memory on the VM console */
 #define FL_HC_EXIT		2	/* (status) -> does not return: stops the VM */
 #define FL_HC_TSC_KHZ		3	/* () -> TSC frequency in kHz */
+#define FL_HC_VCPU_START	4	/* (index, entry, arg) -> 0: start an application vCPU */
+#define FL_HC_VCPU_INFO		5	/* () -> this vCPU's index | (vCPUs in the VM << 16) */
 #define FL_HC_VE_REGISTER	16	/* (ve_gpa, pv_gpa, vector, flags) -> 0: this vCPU takes #VE */
 #define FL_HC_VE_UNREGISTER	17	/* () -> 0: no more #VE for this vCPU */
 #define FL_HC_VE_REPORT		18	/* (index, decision) -> 0: see docs/pv-protocol.md */
+
+/* FL_HC_VCPU_START: vCPU `index` (1 .. vCPUs-1; each starts at most once) begins at guest-
+ * physical `entry` (below 4 GiB, inside RAM) in the multiboot machine state: 32-bit
+ * protected mode, paging off, flat 4 GiB segments (CS 0x08, data 0x10), interrupts off,
+ * EAX = FL_AP_MAGIC, EBX = arg (low 32 bits), ESI = index. Until then it does not run. */
+#define FL_AP_MAGIC		0x46414150u	/* "PAAF": started by FL_HC_VCPU_START */
 
 /* Errors (negative RAX). */
 #define FL_ENOSYS		(-1)	/* no such hypercall */
@@ -119,13 +127,21 @@ struct fl_pv_page {
 
 /* Lazily backed memory's test content (the "pattern" backing store): every 64-bit word of
  * guest RAM holds fl_pattern(its guest-physical address), so a guest can verify each byte. */
-static inline unsigned long long fl_pattern(unsigned long long gpa)
+static inline unsigned long long fl_pattern_seed(unsigned long long seed,
+						     unsigned long long gpa)
 {
-	unsigned long long x = gpa ^ 0x6661756c746c696eULL;	/* "faultlin" */
+	unsigned long long x = gpa ^ 0x6661756c746c696eULL ^ (seed << 48);	/* "faultlin" */
 	x ^= x >> 31;
 	x *= 0x9E3779B97F4A7C15ULL;
 	x ^= x >> 29;
 	return x;
+}
+
+/* With the VM key backing.seed=S (default 0), a VM's pattern is fl_pattern_seed(S, gpa):
+ * two VMs with different seeds can tell their pages apart. */
+static inline unsigned long long fl_pattern(unsigned long long gpa)
+{
+	return fl_pattern_seed(0, gpa);
 }
 
 #endif

@@ -6,6 +6,7 @@
 #include "vmm/vm.h"
 #include "vmm/vmcs.h"
 #include "boot/log.h"
+#include "boot/smp.h"
 #include "boot/tsc.h"
 
 typedef s64 (*hcall_fn)(struct vcpu *v, u64 a, u64 b, u64 c, u64 d);
@@ -60,11 +61,42 @@ static s64 hc_ve_report(struct vcpu *v, u64 index, u64 decision, u64 c, u64 d)
 	return apf_hc_report(v, index, decision);
 }
 
+static s64 hc_vcpu_start(struct vcpu *v, u64 index, u64 entry, u64 arg, u64 d)
+{
+	struct vm *vm = v->vm;
+	(void)d;
+	if (index == 0 || index >= vm->nvcpus)
+		return FL_EINVAL;
+	if (entry >= vm->mem || entry >= (1ULL << 32))
+		return FL_EFAULT;
+	struct vcpu *t = &vm->vcpus[index];
+	u64 f = spin_lock_irqsave(&vm->lock);
+	bool was = t->started;
+	if (!was) {
+		t->start_entry = entry;
+		t->start_arg = arg;
+		__atomic_store_n(&t->started, true, __ATOMIC_RELEASE);
+	}
+	spin_unlock_irqrestore(&vm->lock, f);
+	if (was)
+		return FL_EBUSY;
+	smp_kick(t->cpu);
+	return 0;
+}
+
+static s64 hc_vcpu_info(struct vcpu *v, u64 a, u64 b, u64 c, u64 d)
+{
+	(void)a, (void)b, (void)c, (void)d;
+	return v->index | ((s64)v->vm->nvcpus << 16);
+}
+
 static const hcall_fn hcalls[] = {
 	[FL_HC_VERSION] = hc_version,
 	[FL_HC_PUTS] = hc_puts,
 	[FL_HC_EXIT] = hc_exit,
 	[FL_HC_TSC_KHZ] = hc_tsc_khz,
+	[FL_HC_VCPU_START] = hc_vcpu_start,
+	[FL_HC_VCPU_INFO] = hc_vcpu_info,
 	[FL_HC_VE_REGISTER] = hc_ve_register,
 	[FL_HC_VE_UNREGISTER] = hc_ve_unregister,
 	[FL_HC_VE_REPORT] = hc_ve_report,

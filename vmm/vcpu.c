@@ -79,6 +79,24 @@ void vcpu_print_ring(struct vcpu *v)
 	}
 }
 
+/* An application vCPU waits, out of the guest, until FL_HC_VCPU_START; then it begins in
+ * the multiboot machine state the VMCS already holds, at the entry it was given. */
+static bool vcpu_wait_start(struct vcpu *v)
+{
+	if (v->index == 0)
+		return true;
+	while (!v->started && v->vm->state == VM_RUNNING)
+		__asm__ volatile("sti; hlt; cli" ::: "memory");
+	if (!v->started)
+		return false;
+	vmwrite(GUEST_RIP, v->start_entry);
+	v->regs.rax = FL_AP_MAGIC;
+	v->regs.rbx = (u32)v->start_arg;
+	v->regs.rsi = v->index;
+	pr_info("vm %s vcpu%u: started at 0x%lx", v->vm->name, v->index, v->start_entry);
+	return true;
+}
+
 void vcpu_run(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
@@ -91,6 +109,8 @@ void vcpu_run(struct vcpu *v)
 	if (v->ctls.preempt_timer && cfg.watchdog_ms)
 		watchdog = MIN((cfg.watchdog_ms * tsc_khz) >> v->ctls.preempt_shift, 0xFFFFFFFFULL);
 	vm_selftest_corrupt(v);
+	if (!vcpu_wait_start(v))
+		return;
 	v->running = true;
 	while (vm->state == VM_RUNNING) {
 		if (watchdog)

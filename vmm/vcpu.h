@@ -37,6 +37,8 @@ struct vcpu {
 	bool watchdog_reported;
 	volatile bool running;		/* in vcpu_run's loop */
 	struct apf_vcpu apf;		/* #VE registration, PV state */
+	volatile bool started;		/* vCPU 0 always; the others by FL_HC_VCPU_START */
+	u64 start_entry, start_arg;
 };
 
 /* The physical CPU runs v until its VM stops. Called on v->cpu. */

@@ -30,7 +30,7 @@ const char *const vm_selftest_names[] = { "none", "rflags", "link", "cs", "tr", 
 
 static struct {
 	char name[VM_NAME_MAX];
-	u64 mem, vcpus, latency_us;
+	u64 mem, vcpus, latency_us, seed;
 	unsigned selftest, ve, backing;
 	bool lazy;
 } vc;
@@ -54,6 +54,8 @@ static const struct opt vm_opts[] = {
 	  .help = "where lazily backed pages come from", .def = "pattern" },
 	{ .key = "backing.latency_us", .type = OPT_UINT, .val = &vc.latency_us, .max = 1000000,
 	  .help = "time to produce one page, spent on the CPU that resolves it", .def = "0" },
+	{ .key = "backing.seed", .type = OPT_UINT, .val = &vc.seed, .max = 0xFFFF,
+	  .help = "pattern seed: pages hold fl_pattern_seed(seed, gpa)", .def = "0" },
 };
 
 static void report(void *ctx, const char *line)
@@ -187,7 +189,7 @@ static void vm_create(const struct mb_module *m, u32 modno)
 	vm->lock = (struct spinlock)SPINLOCK_INIT;
 	vm->apf.lock = (struct spinlock)SPINLOCK_INIT;
 	vm->apf.lazy = vc.lazy;
-	vm->apf.backing = (struct backing){ backing_by_index[vc.backing], vc.latency_us };
+	vm->apf.backing = (struct backing){ backing_by_index[vc.backing], vc.latency_us, vc.seed };
 	vm->apf.ve = vc.ve == VE_AUTO ? (ctls.ept_ve ? VE_HW : VE_SW) : vc.ve;
 	if (vm->apf.ve == VE_HW && !ctls.ept_ve) {
 		pr_err("vm %s (module %u): refused: ve=hw but this CPU offers no EPT-violation #VE "
