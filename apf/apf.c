@@ -124,7 +124,7 @@ static void complete(struct vcpu *v, u32 index, const struct fl_fault *fail, boo
 	struct pv_mem m = vm_mem(v->vm);
 	u64 flags = spin_lock_irqsave(&v->apf.lock);
 	bool cont = v->apf.pv.held & (1ULL << index) &&
-		    v->apf.pv.decision[index] == FL_PV_CAN_CONTINUE;
+		    v->apf.pv.decision[index] == FL_PV_CAN_CONTINUE && !sync;
 	bool kick = pv_complete(&v->apf.pv, &m, index, fail, sync);
 	spin_unlock_irqrestore(&v->apf.lock, flags);
 	struct apf_stats *st = &v->vm->apf.st;

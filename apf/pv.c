@@ -195,7 +195,10 @@ bool pv_complete(struct pv_vcpu *p, const struct pv_mem *m, u32 index,
 		return false;	/* SUSPEND_ME: the vCPU waits in REPORT; no interrupt */
 
 	p->outstanding--;
-	if (!pg)
+	/* Resolved before REPORT returned (FL_PV_F_SYNC): the guest sees the final state when
+	 * the hypercall returns and never parks, so no completion interrupt is owed (spec,
+	 * "REPORT": handled as SUSPEND_ME). */
+	if (!pg || sync)
 		return false;
 	post_completion(pg, index);
 	p->pending_count++;
