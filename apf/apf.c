@@ -110,7 +110,13 @@ void apf_ept_violation(struct vcpu *v, u64 gpa, u64 qual)
 		a->st.busy_exits++;
 	t0 = rdtsc();
 	if (apf_fetch_sync(v, gpa, &rec)) {
-		vm_stop_fault(vm, &rec, vmread(GUEST_RIP), "synchronous fault failed");
+		rec.access = qual & 7;		/* FL_ACC_* match the qualification's bits 0-2 */
+		if (qual & QUAL_GLA_VALID) {
+			rec.gla = vmread(GUEST_LINEAR_ADDR);
+			rec.flags |= FL_FAULT_GLA_VALID;
+		}
+		vm_fault_fatal(vm, &rec, vmread(GUEST_RIP), "synchronous fault failed (the guest "
+			       "cannot be told)");
 		return;
 	}
 	a->st.suspended_tsc += rdtsc() - t0;
@@ -248,14 +254,39 @@ static bool page_present(struct vm *vm, u64 gpa)
 	return !vm->apf.lazy || vm->apf.page[gpa / PAGE_SIZE] == PAGE_PRESENT;
 }
 
-/* SUSPEND_ME, or a CAN_CONTINUE that cannot be asynchronous: resolve it before returning. */
-static void report_sync(struct vcpu *v, u32 index, u64 gpa)
+/* SUSPEND_ME, or a CAN_CONTINUE that cannot be asynchronous: resolve it before returning.
+ * Returns 0, or -1 with *rec when the page could not be produced. */
+static int report_sync(struct vcpu *v, u32 index, u64 gpa, struct fl_fault *rec)
+{
+	u64 t0 = rdtsc();
+	int r = apf_fetch_sync(v, gpa, rec);
+	v->vm->apf.st.suspended_tsc += rdtsc() - t0;
+	complete(v, index, r ? rec : 0, true);
+	return r;
+}
+
+/* The guest's own copy of where it faulted, for the record printed when the VM stops. */
+static void record_from_entry(struct vcpu *v, u32 index, struct fl_fault *rec)
+{
+	struct pv_mem m = vm_mem(v->vm);
+	struct fl_pv_page *pg = pv_page(&v->apf.pv, &m);
+	if (!pg)
+		return;
+	rec->gla = pg->entry[index].fault.gla;
+	rec->access = pg->entry[index].fault.access & 7;
+	rec->flags |= pg->entry[index].fault.flags & FL_FAULT_GLA_VALID;
+}
+
+/* A fault on a page whose last production failed: one synchronous retry, then fatal. */
+static void report_failed_page(struct vcpu *v, u32 index, u64 gpa)
 {
 	struct fl_fault rec;
-	u64 t0 = rdtsc();
-	int r = apf_fetch_sync(v, gpa, &rec);
-	v->vm->apf.st.suspended_tsc += rdtsc() - t0;
-	complete(v, index, r ? &rec : 0, true);
+	v->vm->apf.st.sync_retries++;
+	if (!report_sync(v, index, gpa, &rec))
+		return;
+	record_from_entry(v, index, &rec);
+	vm_fault_fatal(v->vm, &rec, vmread(GUEST_RIP),
+		       "access to a failed page failed again on its synchronous retry");
 }
 
 s64 apf_hc_report(struct vcpu *v, u64 index, u64 decision)
@@ -275,20 +306,28 @@ s64 apf_hc_report(struct vcpu *v, u64 index, u64 decision)
 		vm->apf.st.hw_ve++;	/* a #VE that never exited: the report is its trace */
 	if (outstanding > vm->apf.st.outstanding_max)
 		vm->apf.st.outstanding_max = outstanding;
-	if (decision == FL_PV_SUSPEND_ME) {
-		vm->apf.st.suspend++;
-		report_sync(v, (u32)index, gpa);
+	*(decision == FL_PV_SUSPEND_ME ? &vm->apf.st.suspend : &vm->apf.st.cont) += 1;
+	f = spin_lock_irqsave(&vm->apf.lock);
+	bool failed_before = vm->apf.lazy && apf_page_failed_before(vm, gpa);
+	spin_unlock_irqrestore(&vm->apf.lock, f);
+	if (failed_before) {
+		report_failed_page(v, (u32)index, gpa);
 		return 0;
 	}
-	vm->apf.st.cont++;
+	if (decision == FL_PV_SUSPEND_ME) {
+		struct fl_fault rec;
+		report_sync(v, (u32)index, gpa, &rec);
+		return 0;
+	}
 	if (page_present(vm, gpa)) {
 		complete(v, (u32)index, 0, true);
 		return 0;
 	}
 	if (!workers_count() || outstanding > cfg.apf_limit ||
 	    (r = apf_fetch_async(vm, gpa, w)) < 0) {
+		struct fl_fault rec;
 		vm->apf.st.sync_cont++;	/* backpressure or no pool: the guest is told by F_SYNC */
-		report_sync(v, (u32)index, gpa);
+		report_sync(v, (u32)index, gpa, &rec);
 		return 0;
 	}
 	if (r == 1)
@@ -298,6 +337,7 @@ s64 apf_hc_report(struct vcpu *v, u64 index, u64 decision)
 
 void apf_summary(struct vm *vm)
 {
+	apf_fail_summary(vm);
 	struct apf_stats *s = &vm->apf.st;
 	if (!vm->apf.lazy)
 		return;

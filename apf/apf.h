@@ -7,12 +7,15 @@
 #include "apf/backing.h"
 #include "apf/pv.h"
 #include "boot/spinlock.h"
+#include "lib/failset.h"
 
 struct vm;
 struct vcpu;
 struct job;
 
 enum ve_mode { VE_AUTO, VE_HW, VE_SW };
+enum { ON_FAULT_STOP, ON_FAULT_PAUSE };
+extern const char *const on_fault_names[];
 extern const char *const ve_mode_names[];
 
 /* Page states of lazily backed RAM (one byte per 4 KiB page). */
@@ -26,6 +29,8 @@ struct apf_stats {
 	u64 suspended_tsc;				/* vCPU time spent waiting for pages */
 	u64 outstanding_max;
 	u64 kicks;					/* IPIs sent to post completions */
+	u64 failures;					/* pages that could not be produced */
+	u64 sync_retries;				/* faults on failed pages, retried sync */
 	u64 lat_hist[8];				/* report->completion, ticks: <1K <4K ... */
 	u64 depth_hist[5];				/* job queue depth at push: 0 1 2-3 4-15 16+ */
 };
@@ -38,6 +43,11 @@ struct apf_vm {
 	u8 *page;			/* PAGE_* per 4 KiB page; NULL unless lazy */
 	struct spinlock lock;		/* page states, EPT changes, in-flight jobs */
 	struct job *inflight;		/* pages being fetched (apf/worker.c) */
+	u8 *fail_code;			/* FL_FAULT_* of each page's last failure */
+	struct failset failed;		/* pages whose last production failed (lib/failset.c) */
+	unsigned on_fault;		/* ON_FAULT_STOP or ON_FAULT_PAUSE */
+	u64 resume_ms;			/* a paused VM resumes by itself after this (0: never) */
+	u64 fail_limit;			/* failures before every failure is fatal */
 	struct apf_stats st;
 };
 
@@ -81,5 +91,10 @@ void workers_print_stats(void);
 void apf_complete_waiter(struct pv_waiter w, const struct fl_fault *fail);
 /* The loader wrote [gpa, gpa+len): those pages of lazily backed RAM start present. */
 void apf_keep(struct vm *vm, u64 gpa, u64 len);
+/* apf/fail.c: the failure policy. Called with the VM's apf lock held: */
+void apf_page_failed(struct vm *vm, u64 gpa, u32 code);
+void apf_page_produced(struct vm *vm, u64 gpa);
+bool apf_page_failed_before(struct vm *vm, u64 gpa);
+void apf_fail_summary(struct vm *vm);
 
 #endif

@@ -23,8 +23,32 @@ const struct backing_ops backing_zero = { "zero", zero_fill };
 const char *const backing_names[] = { "pattern", "zero", 0 };
 const struct backing_ops *const backing_by_index[] = { &backing_pattern, &backing_zero };
 
+/* Failure injection: a poisoned page fails for ever (FL_FAULT_POISONED); a flaky page fails
+ * its first N attempts (FL_FAULT_IO_ERROR) and then works. One job per page at a time
+ * (apf/worker.c deduplicates), so the attempt counter needs no lock. */
+static bool injected_failure(const struct backing *b, u64 gpa, u32 *code)
+{
+	if (ranges_contain(&b->poison, gpa)) {
+		*code = FL_FAULT_POISONED;
+		return true;
+	}
+	if (b->attempts && ranges_contain(&b->flaky, gpa)) {
+		u8 *a = &b->attempts[gpa / PAGE_SIZE];
+		if (*a < 255)
+			(*a)++;
+		if (*a <= b->flaky.count) {
+			*code = FL_FAULT_IO_ERROR;
+			return true;
+		}
+	}
+	return false;
+}
+
 int backing_fill(const struct backing *b, u64 gpa, void *dst, u32 *code)
 {
+	gpa &= ~(PAGE_SIZE - 1);
 	*code = FL_FAULT_NONE;
-	return b->ops->fill(b, gpa & ~(PAGE_SIZE - 1), dst, code);
+	if (injected_failure(b, gpa, code))
+		return -1;
+	return b->ops->fill(b, gpa, dst, code);
 }

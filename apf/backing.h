@@ -6,6 +6,7 @@
 #define APF_BACKING_H
 #include "lib/types.h"
 #include "include/faultline.h"
+#include "lib/ranges.h"
 
 struct backing;
 
@@ -19,6 +20,10 @@ struct backing {
 	const struct backing_ops *ops;
 	u64 latency_us;
 	u64 seed;		/* pattern: fl_pattern_seed(seed, gpa) */
+	/* Failure injection, checked before the source is asked: */
+	struct range_list poison;	/* these pages can never be produced */
+	struct range_list flaky;	/* the first flaky.count attempts of a page fail */
+	u8 *attempts;		/* per page of the VM, for flaky pages (NULL: none) */
 };
 
 extern const struct backing_ops backing_pattern, backing_zero;

@@ -97,8 +97,9 @@ static int produce(struct vm *vm, u64 gpa, struct fl_fault *rec)
 		/* Not present -> present needs no INVEPT: not-present entries are not cached. */
 		vm->apf.page[gpa / PAGE_SIZE] = PAGE_PRESENT;
 		vm->apf.st.fetched++;
+		apf_page_produced(vm, gpa);
 	} else {
-		vm->apf.page[gpa / PAGE_SIZE] = PAGE_FAILED;
+		apf_page_failed(vm, gpa, code);
 	}
 	spin_unlock_irqrestore(&vm->apf.lock, f);
 	if (r) {
@@ -203,7 +204,7 @@ int apf_fetch_async(struct vm *vm, u64 gpa, struct pv_waiter w)
 static int wait_page(struct vcpu *v, u64 gpa, bool kicked, struct fl_fault *rec)
 {
 	volatile u8 *st = &v->vm->apf.page[gpa / PAGE_SIZE];
-	while (*st == PAGE_FETCHING && v->vm->state == VM_RUNNING) {
+	while (*st == PAGE_FETCHING && v->vm->state != VM_STOPPED) {
 		if (kicked)
 			__asm__ volatile("sti; hlt; cli" ::: "memory");
 		else
@@ -214,7 +215,7 @@ static int wait_page(struct vcpu *v, u64 gpa, bool kicked, struct fl_fault *rec)
 	memset(rec, 0, sizeof(*rec));
 	rec->gpa = gpa;
 	rec->size = PAGE_SIZE;
-	rec->code = *st == PAGE_FAILED ? FL_FAULT_IO_ERROR : FL_FAULT_NONE;
+	rec->code = *st == PAGE_FAILED ? v->vm->apf.fail_code[gpa / PAGE_SIZE] : FL_FAULT_NONE;
 	return -1;
 }
 

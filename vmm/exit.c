@@ -75,7 +75,7 @@ static void exit_hlt(struct vcpu *v)
 			"nothing can wake it", v->index, (unsigned long long)vmread(GUEST_RIP));
 		return;
 	}
-	while (v->vm->state == VM_RUNNING && !vm_event_pending(v))
+	while (v->vm->state != VM_STOPPED && !vm_event_pending(v))
 		__asm__ volatile("sti; hlt; cli" ::: "memory");
 }
 

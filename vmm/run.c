@@ -117,6 +117,64 @@ void vm_stop_fault(struct vm *vm, const struct fl_fault *f, u64 rip, const char 
 		(unsigned long long)rip, rec);
 }
 
+void vm_pause(struct vm *vm, const char *why)
+{
+	u64 flags = spin_lock_irqsave(&vm->lock);
+	if (vm->state != VM_RUNNING) {
+		spin_unlock_irqrestore(&vm->lock, flags);
+		return;
+	}
+	vm->state = VM_PAUSED;
+	vm->pauses++;
+	vm->pause_tsc = rdtsc();
+	strlcpy(vm->why, why, sizeof(vm->why));
+	spin_unlock_irqrestore(&vm->lock, flags);
+	pr_err("vm %s: paused: %s%s", vm->name, why,
+	       vm->apf.resume_ms ? " (resume_ms= will resume it)" : " (resume it from the monitor)");
+	kick_others(vm);
+}
+
+void vm_resume(struct vm *vm)
+{
+	u64 flags = spin_lock_irqsave(&vm->lock);
+	bool was = vm->state == VM_PAUSED;
+	if (was)
+		vm->state = VM_RUNNING;
+	spin_unlock_irqrestore(&vm->lock, flags);
+	if (!was)
+		return;
+	pr_info("vm %s: resumed after %lu us", vm->name, tsc_to_us(rdtsc() - vm->pause_tsc));
+	for (u32 i = 0; i < vm->nvcpus; i++)
+		smp_kick(vm->vcpus[i].cpu);
+}
+
+static bool all_stopped(void);
+
+/* A paused vCPU waits out of the guest. With resume_ms= set, vCPU 0 resumes the VM when the
+ * time is up (there is no timer interrupt to wait for, so it polls the TSC). cpu0 also
+ * runs vm_run_all's wait: its vCPU leaves (returns false) once every VM has settled, so
+ * a VM paused for good cannot keep the hypervisor from ending. */
+bool vm_wait_paused(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	u64 deadline = vm->pause_tsc + vm->apf.resume_ms * tsc_khz;
+
+	while (vm->state == VM_PAUSED) {
+		if (vm->apf.resume_ms && v->index == 0) {
+			if (rdtsc() >= deadline)
+				vm_resume(vm);
+			cpu_relax();
+		} else if (cpu_index() == 0) {
+			if (all_stopped())
+				return false;
+			cpu_relax();
+		} else {
+			__asm__ volatile("sti; hlt; cli" ::: "memory");
+		}
+	}
+	return true;
+}
+
 static void vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
@@ -125,10 +183,16 @@ static void vcpu_thread(void *arg)
 	this_cpu()->vcpu = 0;
 }
 
+/* Stopped, or paused with nothing that will ever resume it (no monitor yet). */
+static bool settled(struct vm *vm)
+{
+	return vm->state == VM_STOPPED || (vm->state == VM_PAUSED && !vm->apf.resume_ms);
+}
+
 static bool all_stopped(void)
 {
 	for (u32 i = 0; i < nvms; i++)
-		if (vms[i].state != VM_STOPPED)
+		if (!settled(&vms[i]))
 			return false;
 	return true;
 }
@@ -155,6 +219,9 @@ void vm_run_all(void)
 	}
 	while (!all_stopped())
 		cpu_relax();
+	for (u32 i = 0; i < nvms; i++)
+		if (vms[i].state == VM_PAUSED)
+			vm_stop(&vms[i], -1, true, "still paused at the end: %s", vms[i].why);
 	workers_stop();
 	for (u32 c = 1; c < ncpus_online; c++)
 		smp_wait_idle(c);

@@ -85,7 +85,7 @@ static bool vcpu_wait_start(struct vcpu *v)
 {
 	if (v->index == 0)
 		return true;
-	while (!v->started && v->vm->state == VM_RUNNING)
+	while (!v->started && v->vm->state != VM_STOPPED)
 		__asm__ volatile("sti; hlt; cli" ::: "memory");
 	if (!v->started)
 		return false;
@@ -112,7 +112,12 @@ void vcpu_run(struct vcpu *v)
 	if (!vcpu_wait_start(v))
 		return;
 	v->running = true;
-	while (vm->state == VM_RUNNING) {
+	while (vm->state != VM_STOPPED) {
+		if (vm->state == VM_PAUSED) {
+			if (!vm_wait_paused(v))
+				break;
+			continue;
+		}
 		if (watchdog)
 			vmwrite(PREEMPTION_TIMER, watchdog);
 		apf_before_entry(v);

@@ -31,8 +31,10 @@ const char *const vm_selftest_names[] = { "none", "rflags", "link", "cs", "tr", 
 static struct {
 	char name[VM_NAME_MAX];
 	u64 mem, vcpus, latency_us, seed;
-	unsigned selftest, ve, backing;
+	unsigned selftest, ve, backing, on_fault;
 	bool lazy;
+	u64 resume_ms, fail_limit;
+	char poison[128], flaky[128];
 } vc;
 static u32 vcpu_cpus;	/* CPUs below this index run vCPUs; the rest are workers */
 
@@ -56,6 +58,18 @@ static const struct opt vm_opts[] = {
 	  .help = "time to produce one page, spent on the CPU that resolves it", .def = "0" },
 	{ .key = "backing.seed", .type = OPT_UINT, .val = &vc.seed, .max = 0xFFFF,
 	  .help = "pattern seed: pages hold fl_pattern_seed(seed, gpa)", .def = "0" },
+	{ .key = "backing.poison", .type = OPT_STR, .val = vc.poison, .len = sizeof(vc.poison),
+	  .help = "pages that can never be produced: A, A-B or A+L, comma-separated",
+	  .def = "none" },
+	{ .key = "backing.flaky", .type = OPT_STR, .val = vc.flaky, .len = sizeof(vc.flaky),
+	  .help = "RANGES:N: the first N attempts of these pages fail", .def = "none" },
+	{ .key = "on_fault", .type = OPT_ENUM, .val = &vc.on_fault, .names = on_fault_names,
+	  .help = "a fault the guest cannot be told about stops or pauses the VM", .def = "stop" },
+	{ .key = "resume_ms", .type = OPT_UINT, .val = &vc.resume_ms, .max = 3600000,
+	  .help = "a paused VM resumes by itself after this many ms (0: only the monitor)",
+	  .def = "0" },
+	{ .key = "fail_limit", .type = OPT_UINT, .val = &vc.fail_limit, .min = 1, .max = 1 << 20,
+	  .help = "page failures after which every failure stops the VM", .def = "1024" },
 };
 
 static void report(void *ctx, const char *line)
@@ -93,8 +107,13 @@ static void vm_release(struct vm *vm)
 {
 	if (vm->ept.root_pa)
 		ept_destroy(&vm->ept);
+	u64 n = ALIGN_UP(vm->mem / PAGE_SIZE, PAGE_SIZE) / PAGE_SIZE;
 	if (vm->apf.page)
-		frame_free((u64)vm->apf.page, ALIGN_UP(vm->mem / PAGE_SIZE, PAGE_SIZE) / PAGE_SIZE);
+		frame_free((u64)vm->apf.page, n);
+	if (vm->apf.fail_code)
+		frame_free((u64)vm->apf.fail_code, n);
+	if (vm->apf.backing.attempts)
+		frame_free((u64)vm->apf.backing.attempts, n);
 	if (vm->ram_hpa)
 		frame_free(vm->ram_hpa, vm->mem / PAGE_SIZE);
 	if (vm->msr_bitmap_pa)
@@ -148,8 +167,13 @@ static int vm_build(struct vm *vm, const struct mb_module *m, char *err, size_t 
 		*(u32 *)v->vmcs_pa = (u32)(vmx_msrs.basic & 0x7FFFFFFF); /* revision id */
 	}
 	if (vm->apf.lazy) {
-		vm->apf.page = page_alloc_zeroed(ALIGN_UP(vm->mem / PAGE_SIZE, PAGE_SIZE) / PAGE_SIZE);
-		if (!vm->apf.page) {
+		u64 n = ALIGN_UP(vm->mem / PAGE_SIZE, PAGE_SIZE) / PAGE_SIZE;
+		vm->apf.page = page_alloc_zeroed(n);
+		vm->apf.fail_code = page_alloc_zeroed(n);
+		if (vm->apf.backing.flaky.n)
+			vm->apf.backing.attempts = page_alloc_zeroed(n);
+		if (!vm->apf.page || !vm->apf.fail_code ||
+		    (vm->apf.backing.flaky.n && !vm->apf.backing.attempts)) {
 			fmt(err, len, "out of memory for the page states of lazy RAM");
 			return -1;
 		}
@@ -166,6 +190,23 @@ static int vm_build(struct vm *vm, const struct mb_module *m, char *err, size_t 
 	return apf_vm_setup(vm, err, len);
 }
 
+/* backing.poison= and backing.flaky=: a bad list is reported and ignored, like any bad
+ * value on a command line. */
+static void parse_failure_ranges(struct vm *vm)
+{
+	struct backing *b = &vm->apf.backing;
+	char err[120];
+
+	if (vc.poison[0] && ranges_parse(vc.poison, strlen(vc.poison), false, &b->poison, err,
+					 sizeof(err)))
+		pr_warn("vm %s: cmdline: backing.poison=%s: %s (ignored)", vm->name, vc.poison, err);
+	if (vc.flaky[0] && ranges_parse(vc.flaky, strlen(vc.flaky), true, &b->flaky, err,
+					sizeof(err)))
+		pr_warn("vm %s: cmdline: backing.flaky=%s: %s (ignored)", vm->name, vc.flaky, err);
+	if ((b->poison.n || b->flaky.n) && !vm->apf.lazy)
+		pr_warn("vm %s: backing.poison/flaky need lazy=on: no page is ever fetched", vm->name);
+}
+
 static void vm_create(const struct mb_module *m, u32 modno)
 {
 	struct vm *vm = &vms[nvms];
@@ -176,6 +217,7 @@ static void vm_create(const struct mb_module *m, u32 modno)
 	fmt(vc.name, sizeof(vc.name), "vm%u", nvms);
 	vc.mem = 32 << 20;
 	vc.vcpus = 1;
+	vc.fail_limit = 1024;
 	fmt(tag, sizeof(tag), "module %u", modno);
 	r = cmdline_parse(m->cmdline, vm_opts, ARRAY_SIZE(vm_opts), report, tag);
 
@@ -189,7 +231,13 @@ static void vm_create(const struct mb_module *m, u32 modno)
 	vm->lock = (struct spinlock)SPINLOCK_INIT;
 	vm->apf.lock = (struct spinlock)SPINLOCK_INIT;
 	vm->apf.lazy = vc.lazy;
-	vm->apf.backing = (struct backing){ backing_by_index[vc.backing], vc.latency_us, vc.seed };
+	vm->apf.backing = (struct backing){ .ops = backing_by_index[vc.backing],
+					    .latency_us = vc.latency_us, .seed = vc.seed };
+	vm->apf.on_fault = vc.on_fault;
+	vm->apf.resume_ms = vc.resume_ms;
+	vm->apf.fail_limit = vc.fail_limit;
+	failset_init(&vm->apf.failed);
+	parse_failure_ranges(vm);
 	vm->apf.ve = vc.ve == VE_AUTO ? (ctls.ept_ve ? VE_HW : VE_SW) : vc.ve;
 	if (vm->apf.ve == VE_HW && !ctls.ept_ve) {
 		pr_err("vm %s (module %u): refused: ve=hw but this CPU offers no EPT-violation #VE "

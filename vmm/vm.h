@@ -15,7 +15,7 @@
 #define VM_CMDLINE_MAX	256
 #define VUART_LINE	160
 
-enum vm_state { VM_EMPTY, VM_READY, VM_RUNNING, VM_STOPPED };
+enum vm_state { VM_EMPTY, VM_READY, VM_RUNNING, VM_PAUSED, VM_STOPPED };
 
 struct vuart {
 	char line[VUART_LINE];
@@ -50,6 +50,7 @@ struct vm {
 	u64 ports_reported[65536 / 64];	/* unhandled I/O ports already reported once */
 	u64 exits[EXIT_REASON_MAX + 1];	/* by basic reason; the last slot: others */
 	u64 start_tsc, stop_tsc;
+	u64 pause_tsc, pauses;
 	struct apf_vm apf;		/* lazily backed RAM, #VE mode, backing store */
 };
 
@@ -70,6 +71,13 @@ int vm_summary(void);
 void vm_stop(struct vm *vm, int status, bool failed, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 void vm_stop_fault(struct vm *vm, const struct fl_fault *f, u64 rip, const char *what);
+/* A fault the guest cannot be told about failed: stop the VM, or pause it (on_fault=pause)
+ * with the same record. */
+void vm_fault_fatal(struct vm *vm, const struct fl_fault *f, u64 rip, const char *what);
+/* Pause: every vCPU stays out of the guest until vm_resume (the monitor, or resume_ms=). */
+void vm_pause(struct vm *vm, const char *why);
+void vm_resume(struct vm *vm);
+bool vm_wait_paused(struct vcpu *v);	/* false: leave the vCPU loop */
 
 /* Guest RAM access from the hypervisor: pointer to [gpa, gpa+len) or NULL if not all RAM. */
 void *vm_gpa(struct vm *vm, u64 gpa, u64 len);

@@ -1,0 +1,71 @@
+/* apf/fail.c: what happens when a page cannot be produced (issue 6; seed 000 is the lesson:
+ * a failure nobody reports turns into a guest retrying the access for ever).
+ *
+ * - A CAN_CONTINUE or SUSPEND_ME fault that fails: the entry says FAIL with the record; the
+ *   guest decides (kill the task, fix up, panic). The page enters the VM's failed-page set.
+ * - A fault on a page in that set is never sent to the pool again: it is retried once,
+ *   synchronously; if that fails too, the VM is stopped (or paused, on_fault=pause) with the
+ *   record. A retry that succeeds (a transient failure) takes the page out of the set.
+ * - A failure the guest cannot be told about (busy-word exit, unregistered guest, CR0.PE=0)
+ *   stops or pauses the VM with the record at once.
+ * - The set is bounded; when it is full the oldest page is evicted and counted, and after
+ *   fail_limit failures every further failure is treated as fatal, so no combination of
+ *   pages and evictions lets a guest loop for ever. */
+#include "apf/apf.h"
+#include "vmm/vm.h"
+#include "boot/log.h"
+#include "boot/tsc.h"
+#include "lib/fmt.h"
+
+const char *const on_fault_names[] = { "stop", "pause", 0 };
+
+void apf_page_failed(struct vm *vm, u64 gpa, u32 code)
+{
+	struct apf_vm *a = &vm->apf;
+	a->page[gpa / PAGE_SIZE] = PAGE_FAILED;
+	a->fail_code[gpa / PAGE_SIZE] = (u8)code;
+	a->st.failures++;
+	if (failset_add(&a->failed, gpa))
+		pr_warn("vm %s: failed-page set full: evicted the oldest page (%lu evictions)",
+			vm->name, a->failed.evicted);
+}
+
+void apf_page_produced(struct vm *vm, u64 gpa)
+{
+	if (failset_remove(&vm->apf.failed, gpa))
+		pr_info("vm %s: page 0x%lx produced on retry: transient failure cleared", vm->name,
+			(u64)(gpa & ~(PAGE_SIZE - 1)));
+}
+
+bool apf_page_failed_before(struct vm *vm, u64 gpa)
+{
+	return failset_has(&vm->apf.failed, gpa) || vm->apf.st.failures >= vm->apf.fail_limit;
+}
+
+void vm_fault_fatal(struct vm *vm, const struct fl_fault *f, u64 rip, const char *what)
+{
+	char rec[160], why[240];
+
+	if (vm->apf.on_fault != ON_FAULT_PAUSE) {
+		vm_stop_fault(vm, f, rip, what);
+		return;
+	}
+	fault_format(f, rec, sizeof(rec));
+	vm->fault = *f;
+	vm->fault_rip = rip;
+	vm->has_fault = true;
+	fmt(why, sizeof(why), "%s at rip=0x%lx: fault record: %s", what, rip, rec);
+	vm_pause(vm, why);
+}
+
+void apf_fail_summary(struct vm *vm)
+{
+	struct failset *s = &vm->apf.failed;
+	if (!vm->apf.lazy)
+		return;
+	pr_info("summary:   apf: failures=%lu sync-retries=%lu, failed-page set: %u page(s) "
+		"(added %lu, cleared %lu, evicted %lu)", vm->apf.st.failures,
+		vm->apf.st.sync_retries, s->n, s->added, s->removed, s->evicted);
+	for (u32 i = 0; i < s->n; i++)
+		pr_info("summary:   apf: failed page 0x%lx", s->page[(s->head + i) % FAILSET_MAX]);
+}
