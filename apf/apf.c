@@ -222,6 +222,8 @@ static int make_present(struct vcpu *v, u64 gpa, u64 len)
 s64 apf_hc_register(struct vcpu *v, u64 ve_gpa, u64 pv_gpa, u64 vector, u64 flags)
 {
 	struct pv_mem m = vm_mem(v->vm);
+	if (v->vm->apf.off)
+		return FL_EPERM;	/* apf=off: the guest stays unregistered, faults are sync */
 	u64 f = spin_lock_irqsave(&v->apf.lock);
 	int r = pv_register(&v->apf.pv, &m, ve_gpa, pv_gpa, vector, flags);
 	spin_unlock_irqrestore(&v->apf.lock, f);

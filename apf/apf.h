@@ -48,6 +48,7 @@ struct apf_vm {
 	unsigned on_fault;		/* ON_FAULT_STOP or ON_FAULT_PAUSE */
 	u64 resume_ms;			/* a paused VM resumes by itself after this (0: never) */
 	u64 fail_limit;			/* failures before every failure is fatal */
+	volatile bool off;		/* apf=off: registration refused, every fault synchronous */
 	struct apf_stats st;
 };
 

@@ -50,7 +50,7 @@ static u64 touch_pages(u64 base, u64 *deliver)
 		u64 t0 = rdtsc();
 		u64 v = *p;
 		u64 t1 = rdtsc();
-		bad += v != fl_pattern((u64)p);
+		bad += v != ve_pattern((u64)p);
 		sum += t1 - t0;
 		if (ve_entry_tsc) {
 			dsum += ve_entry_tsc - t0;

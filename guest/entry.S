@@ -135,7 +135,8 @@ long_entry:
 no_lm_msg:
 	.asciz	"guest: this CPU has no 64-bit long mode\n"
 
-	/* Writable: guest/trap.c fills in the TSS descriptor and LTR sets its busy bit. */
+	/* The boot GDT, also used by guest/apentry.S to reach long mode. Each vCPU then loads
+	 * its own copy with its own TSS at 0x18 (guest/trap.c), so this one has no TSS. */
 	.section .data
 	.balign 8
 	.globl rt_gdt
@@ -143,7 +144,6 @@ rt_gdt:
 	.quad	0				/* null */
 	.quad	0x00AF9A000000FFFF		/* 0x08: 64-bit code, DPL 0 */
 	.quad	0x00CF92000000FFFF		/* 0x10: data, DPL 0 */
-	.quad	0, 0				/* 0x18: 64-bit TSS (16 bytes), set at run time */
 rt_gdt_end:
 	.globl rt_gdtr
 rt_gdtr:
@@ -157,6 +157,7 @@ rt_boot_info:	.long 0
 
 	.section .bss
 	.balign 4096
+	.globl pt_pml4				/* guest/apentry.S: APs share these tables */
 pt_pml4:	.skip 4096
 pt_pdpt:	.skip 4096
 pt_pd:		.skip 4096 * 4

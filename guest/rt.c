@@ -1,7 +1,8 @@
 /* guest/rt.c: the guest runtime's C side: rt_start (multiboot information, then main), the
- * COM1 console, the debug exit, command-line helpers and the PASS/FAIL check counters.
- * See guest/rt.h for the API and the command-line convention. */
+ * COM1 console, the debug exit, command-line helpers, the TSC and the PASS/FAIL check
+ * counters. See guest/rt.h for the API and the command-line convention. */
 #include "guest/rt.h"
+#include "guest/smp.h"
 #include "guest/trap.h"
 #include "include/faultline.h"
 #include "lib/fmt.h"
@@ -45,9 +46,13 @@ extern char __image_end[];		/* guest/linker.ld */
 unsigned rt_nmmap;
 struct rt_region rt_mmap[RT_MMAP_MAX];
 static char boot_cmdline[RT_CMDLINE_MAX];
+static const char *guest_args = "";	/* after "--" */
 static char loader[64];
 static u64 mem_upper;
 static unsigned npassed, nfailed;
+static spinlock_t con_lock;
+static volatile u32 con_owner = ~0u;	/* cpu_id() holding con_lock */
+static u64 khz;
 
 /* --- console and exit ---------------------------------------------------------------- */
 
@@ -59,10 +64,23 @@ void rt_putc(char c)
 	outb(RT_COM1, c);
 }
 
+/* The whole string under the console lock. A vCPU that already holds it (an exception
+ * handler interrupted its own rt_puts) prints anyway: a fatal report must come out. */
 void rt_puts(const char *s)
 {
+	u32 me = cpu_id();
+	bool mine = __atomic_load_n(&con_owner, __ATOMIC_RELAXED) == me;
+
+	if (!mine) {
+		spin_lock(&con_lock);
+		con_owner = me;
+	}
 	while (*s)
 		rt_putc(*s++);
+	if (!mine) {
+		con_owner = ~0u;
+		spin_unlock(&con_lock);
+	}
 }
 
 int rt_printf(const char *fmt, ...)
@@ -197,14 +215,16 @@ static void pic_mask(void)
 
 void rt_start(u32 magic, u32 info)
 {
+	smp_init_bsp();		/* first: cpu_id() (the console lock too) reads through GS */
+	trap_init();
 	if (magic != MB1_BOOT_MAGIC) {
 		rt_printf("guest: bad multiboot magic 0x%x\n", magic);
 		rt_exit(EXIT_EXCEPTION);
 	}
-	trap_init();
 	pic_mask();
 	parse_mbi(info);
-	rt_exit(main(guest_cmdline(boot_cmdline)));
+	guest_args = guest_cmdline(boot_cmdline);
+	rt_exit(main(guest_args));
 }
 
 /* --- command-line values -------------------------------------------------------------- */
@@ -247,15 +267,50 @@ bool rt_arg_u64(const char *cmdline, const char *key, u64 *val)
 	return false;
 }
 
+bool rt_arg_has(const char *s, const char *word)
+{
+	size_t len = strlen(word);
+
+	for (const char *p = s; *p; p++)
+		if ((p == s || is_blank(p[-1])) && !strncmp(p, word, len) &&
+		    (!p[len] || is_blank(p[len])))
+			return true;
+	return false;
+}
+
+const char *rt_cmdline(void)
+{
+	return guest_args;
+}
+
+/* --- time ------------------------------------------------------------------------------ */
+
+u64 rt_tsc_khz(void)
+{
+	if (!khz) {
+		s64 r = rt_on_faultline() ? rt_hypercall(FL_HC_TSC_KHZ, 0, 0, 0, 0) : 0;
+
+		khz = r > 0 ? (u64)r : 1000000;
+	}
+	return khz;
+}
+
+u64 rt_tsc_us(u64 ticks)
+{
+	u64 k = rt_tsc_khz();
+
+	return ticks / k * 1000 + ticks % k * 1000 / k;
+}
+
 /* --- checks ------------------------------------------------------------------------------ */
 
 bool rt_check_at(bool ok, const char *what, const char *file, int line)
 {
 	if (ok) {
-		npassed++;
+		__atomic_add_fetch(&npassed, 1, __ATOMIC_RELAXED);
 		rt_printf("guest: PASS %s\n", what);
 	} else {
-		nfailed++;
+		__atomic_add_fetch(&nfailed, 1, __ATOMIC_RELAXED);
 		rt_printf("guest: FAIL %s (%s:%d)\n", what, file, line);
 	}
 	return ok;

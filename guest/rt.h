@@ -38,7 +38,9 @@ static inline u8 inb(u16 port)
 	return v;
 }
 
-/* Console. */
+/* Console. rt_puts and rt_printf hold a lock across the whole string, so lines from two
+ * vCPUs do not interleave character-wise (a vCPU already holding it, from a handler that
+ * interrupted its own printing, goes through rather than deadlock). */
 void rt_putc(char c);
 void rt_puts(const char *s);			/* no newline added */
 int rt_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -77,8 +79,23 @@ bool rt_on_faultline(void);		/* CPUID 0x40000000 carries faultline's signature *
 
 /* "key=value" in a command line, value decimal or 0x hex: true and *val when present. */
 bool rt_arg_u64(const char *cmdline, const char *key, u64 *val);
+bool rt_arg_has(const char *cmdline, const char *word);	/* a blank-separated word */
+const char *rt_cmdline(void);		/* the guest's command line (what main got) */
 
-/* Tests: every check prints "guest: PASS what" or "guest: FAIL what (file:line)" and counts;
+/* The TSC, and TSC ticks in microseconds (FL_HC_TSC_KHZ, asked once; 1 GHz assumed when
+ * not on faultline). */
+static inline u64 rt_tsc(void)
+{
+	u32 lo, hi;
+
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((u64)hi << 32) | lo;
+}
+u64 rt_tsc_khz(void);
+u64 rt_tsc_us(u64 ticks);
+
+/* Tests: every check prints "guest: PASS what" or "guest: FAIL what (file:line)" and counts
+ * (atomically: any vCPU may check);
  * rt_report prints "guest: N passed, N failed" and returns 0 when none failed, else 1. */
 #define rt_check(cond, what) rt_check_at(!!(cond), (what), __FILE__, __LINE__)
 #define rt_check_eq(got, want, what) \

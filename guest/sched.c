@@ -1,91 +1,131 @@
 /* guest/sched.c: the guest's cooperative scheduler (API and interrupt rule in guest/sched.h).
  *
  * Owns the task table, the task stacks (in .bss: with lazily backed RAM only the image is
- * present, and a stack must never take a #VE), the run queue and the idle task. main's own
- * context is not a task: sched_run saves it and switches back to it when the last task has
- * exited. The switch itself is guest/swtch.S. */
+ * present, and a stack must never take a #VE), and per vCPU a run queue and an idle task.
+ * A vCPU's main context is not a task: sched_run saves it and switches back to it when the
+ * vCPU's last task has exited. The switch itself is guest/swtch.S.
+ *
+ * Slots are shared by all vCPUs and claimed under table_lock. An exiting task cannot free
+ * its own slot (another vCPU could reuse the stack it is still running on), so it leaves
+ * itself in its vCPU's `dead` and whoever runs next on that vCPU frees it (finish_switch). */
 #include "guest/rt.h"
 #include "guest/sched.h"
 
 #define STACK_GUARD	0x647261756b736174ULL	/* "taskguard", lowest word of every stack */
 #define EXIT_BUG	3
 
-enum { TS_FREE, TS_RUNNABLE, TS_RUNNING, TS_PARKED };
+enum { TS_FREE, TS_CLAIMED, TS_RUNNABLE, TS_RUNNING, TS_PARKED, TS_DEAD };
 
 struct task {
 	u64 rsp;			/* saved by sched_switch while not running */
-	int state;			/* TS_* */
+	volatile int state;		/* TS_* */
 	u32 nosleep;			/* > 0: may not block (sched_can_sleep) */
+	u32 cpu;			/* the vCPU it runs on */
 	const char *name;
 	task_fn fn;
 	void *arg;
+	u64 *stack;			/* SCHED_STACK bytes; stack[0] is the guard */
 	struct task *next;		/* run queue link */
+};
+
+/* One vCPU's scheduler, touched by that vCPU only, with IF=0. */
+struct runq {
+	struct task *current;		/* NULL: the main context */
+	struct task *head, *tail;
+	struct task *dead;		/* exited, its stack still in use until the switch */
+	unsigned nlive;			/* created here, not exited; idle not counted */
+	u64 main_rsp;
+	bool running;
+	struct task idle;
 };
 
 void sched_switch(u64 *save, u64 rsp);	/* guest/swtch.S */
 
-struct sched_stats sched_stats;
-static struct task tasks[SCHED_NTASKS];
+struct sched_stats sched_stats, sched_stats_cpu[SMP_MAX_CPUS];
+static struct task tasks[SCHED_NTASKS];	/* [0] unused: id 0 names each vCPU's idle */
 static u64 stacks[SCHED_NTASKS][SCHED_STACK / 8] __attribute__((aligned(16)));
-static struct task *const idle = &tasks[0];
-static struct task *current;		/* NULL: main's context */
-static struct task *rq_head, *rq_tail;
-static unsigned nlive;			/* created, not exited; idle not counted */
-static u64 main_rsp;
-static bool running;
+static u64 idle_stacks[SMP_MAX_CPUS][SCHED_STACK / 8] __attribute__((aligned(16)));
+static struct runq runqs[SMP_MAX_CPUS];
+static spinlock_t table_lock;
+
+/* Both counters: the VM's (atomic: any vCPU) and this vCPU's. */
+#define STAT_INC(f) do {							\
+	__atomic_add_fetch(&sched_stats.f, 1, __ATOMIC_RELAXED);		\
+	sched_stats_cpu[cpu_id()].f++;						\
+} while (0)
+
+static inline struct runq *rq(void)
+{
+	return &runqs[cpu_id()];
+}
 
 static __attribute__((noreturn)) void die(const char *why)
 {
-	rt_printf("guest: sched: %s (task %s)\n", why, sched_name());
+	rt_printf("guest: sched: %s (task %s, vcpu%u)\n", why, sched_name(), cpu_id());
 	rt_exit(EXIT_BUG);
 }
 
-static void rq_push(struct task *t)
+static void rq_push(struct runq *q, struct task *t)
 {
 	t->next = NULL;
-	if (rq_tail)
-		rq_tail->next = t;
+	if (q->tail)
+		q->tail->next = t;
 	else
-		rq_head = t;
-	rq_tail = t;
+		q->head = t;
+	q->tail = t;
 }
 
-static struct task *rq_pop(void)
+static struct task *rq_pop(struct runq *q)
 {
-	struct task *t = rq_head;
+	struct task *t = q->head;
 
 	if (t) {
-		rq_head = t->next;
-		if (!rq_head)
-			rq_tail = NULL;
+		q->head = t->next;
+		if (!q->head)
+			q->tail = NULL;
 	}
 	return t;
 }
 
-/* IF=0. The next runnable task; idle when none is but some are parked; main's context when
- * all have exited. */
+/* In the context just switched to: free the slot of a task that exited to get here. */
+static void finish_switch(void)
+{
+	struct runq *q = rq();
+
+	if (q->dead) {
+		__atomic_store_n(&q->dead->state, TS_FREE, __ATOMIC_RELEASE);
+		q->dead = NULL;
+	}
+}
+
+/* IF=0. The next runnable task; idle when none is but some are parked; the main context
+ * when all have exited. */
 static void schedule(void)
 {
-	struct task *prev = current, *next = rq_pop();
+	struct runq *q = rq();
+	struct task *prev = q->current, *next = rq_pop(q);
 
 	if (!next)
-		next = nlive ? idle : NULL;
-	if (prev && stacks[prev - tasks][0] != STACK_GUARD)
+		next = q->nlive ? &q->idle : NULL;
+	if (prev && prev->stack[0] != STACK_GUARD)
 		die("stack overflow: guard word overwritten");
 	if (next)
 		next->state = TS_RUNNING;
 	if (next == prev)
 		return;
-	current = next;
-	sched_stats.switches++;
-	sched_switch(prev ? &prev->rsp : &main_rsp, next ? next->rsp : main_rsp);
+	q->current = next;
+	STAT_INC(switches);
+	sched_switch(prev ? &prev->rsp : &q->main_rsp, next ? next->rsp : q->main_rsp);
+	finish_switch();
 }
 
 /* Where a new task's first switch returns to (see stack_init). */
 static __attribute__((noreturn)) void task_entry(void)
 {
-	struct task *t = current;
+	struct task *t;
 
+	finish_switch();
+	t = rq()->current;
 	asm volatile("sti" : : : "memory");	/* tasks run with IF=1 (guest/sched.h) */
 	t->fn(t->arg);
 	task_exit();
@@ -96,7 +136,7 @@ static __attribute__((noreturn)) void task_entry(void)
  * itself, so task_entry starts with RSP = 8 mod 16 like any called function. */
 static void stack_init(struct task *t)
 {
-	u64 *s = stacks[t - tasks], *top = s + SCHED_STACK / 8;
+	u64 *s = t->stack, *top = s + SCHED_STACK / 8;
 
 	s[0] = STACK_GUARD;
 	top[-1] = 0;
@@ -106,21 +146,34 @@ static void stack_init(struct task *t)
 	t->rsp = (u64)(top - 8);
 }
 
+static int slot_claim(void)
+{
+	int id = -1;
+
+	spin_lock(&table_lock);
+	for (int i = 1; i < SCHED_NTASKS && id < 0; i++)
+		if (tasks[i].state == TS_FREE) {
+			tasks[i].state = TS_CLAIMED;
+			id = i;
+		}
+	spin_unlock(&table_lock);
+	return id;
+}
+
 int task_create(task_fn fn, void *arg, const char *name)
 {
 	u64 f = irq_save();
-	int id = -1;
+	int id = slot_claim();
 
-	for (int i = 1; i < SCHED_NTASKS && id < 0; i++) {
-		struct task *t = &tasks[i];
+	if (id > 0) {
+		struct task *t = &tasks[id];
+		struct runq *q = rq();
 
-		if (t->state != TS_FREE)
-			continue;
-		*t = (struct task){ .state = TS_RUNNABLE, .name = name, .fn = fn, .arg = arg };
+		*t = (struct task){ .state = TS_RUNNABLE, .name = name, .fn = fn, .arg = arg,
+				    .cpu = cpu_id(), .stack = stacks[id] };
 		stack_init(t);
-		rq_push(t);
-		nlive++;
-		id = i;
+		rq_push(q, t);
+		q->nlive++;
 	}
 	irq_restore(f);
 	return id;
@@ -129,10 +182,11 @@ int task_create(task_fn fn, void *arg, const char *name)
 void yield(void)
 {
 	u64 f = irq_save();
+	struct runq *q = rq();
 
-	if (current && current != idle) {
-		current->state = TS_RUNNABLE;
-		rq_push(current);
+	if (q->current && q->current != &q->idle) {
+		q->current->state = TS_RUNNABLE;
+		rq_push(q, q->current);
 		schedule();
 	}
 	irq_restore(f);
@@ -140,24 +194,30 @@ void yield(void)
 
 void task_exit(void)
 {
+	struct runq *q;
+
 	asm volatile("cli" : : : "memory");
-	if (!current || current == idle)
+	q = rq();
+	if (!q->current || q->current == &q->idle)
 		die("task_exit outside a task");
-	current->state = TS_FREE;
-	nlive--;
+	q->current->state = TS_DEAD;
+	q->dead = q->current;
+	q->nlive--;
 	schedule();
 	die("an exited task was scheduled");
 }
 
 void park(wait_t *wait)
 {
+	struct runq *q = rq();
+
 	if (irq_enabled())
 		die("park with interrupts enabled");
-	if (!current || current == idle)
+	if (!q->current || q->current == &q->idle)
 		die("park outside a task");
-	*wait = (wait_t)current;
-	current->state = TS_PARKED;
-	sched_stats.parks++;
+	*wait = (wait_t)q->current;
+	q->current->state = TS_PARKED;
+	STAT_INC(parks);
 	schedule();
 }
 
@@ -167,12 +227,14 @@ void wake(wait_t *wait)
 
 	if (!t)
 		return;
+	if (t->cpu != cpu_id())
+		die("wake of a task of another vCPU");
 	*wait = 0;
 	if (t->state != TS_PARKED)
 		return;
 	t->state = TS_RUNNABLE;
-	rq_push(t);
-	sched_stats.wakes++;
+	rq_push(rq(), t);
+	STAT_INC(wakes);
 }
 
 /* With IF=0 it checks for work, then halts with IF=1. STI delays interrupts by one
@@ -181,14 +243,16 @@ void wake(wait_t *wait)
  * after it came. Faultline injects the completion vector at the HLT. */
 static void idle_main(void *arg)
 {
+	struct runq *q = rq();
+
 	(void)arg;
 	for (;;) {
 		asm volatile("cli" : : : "memory");
-		if (rq_head || !nlive) {
+		if (q->head || !q->nlive) {
 			schedule();
 			continue;
 		}
-		sched_stats.halts++;
+		STAT_INC(halts);
 		asm volatile("sti; hlt" : : : "memory");
 	}
 }
@@ -196,42 +260,57 @@ static void idle_main(void *arg)
 void sched_run(void)
 {
 	u64 f = irq_save();
+	struct runq *q = rq();
+	unsigned cpu = cpu_id();
 
-	if (running)
+	if (q->running)
 		die("sched_run called from a task");
-	if (nlive) {
-		running = true;
-		*idle = (struct task){ .state = TS_RUNNABLE, .name = "idle", .fn = idle_main };
-		stack_init(idle);
+	if (q->nlive) {
+		q->running = true;
+		q->idle = (struct task){ .state = TS_RUNNABLE, .name = "idle", .fn = idle_main,
+					 .cpu = cpu, .stack = idle_stacks[cpu] };
+		stack_init(&q->idle);
 		schedule();		/* back here when the last task has exited */
-		running = false;
+		q->running = false;
 	}
 	irq_restore(f);
 }
 
 int sched_id(void)
 {
-	return current ? (int)(current - tasks) : -1;
+	struct runq *q = rq();
+
+	if (!q->current)
+		return -1;
+	return q->current == &q->idle ? 0 : (int)(q->current - tasks);
 }
 
 const char *sched_name(void)
 {
-	return current ? current->name : "main";
+	struct task *t = rq()->current;
+
+	return t ? t->name : "main";
 }
 
 bool sched_can_sleep(void)
 {
-	return current && current != idle && !current->nosleep;
+	struct runq *q = rq();
+
+	return q->current && q->current != &q->idle && !q->current->nosleep;
 }
 
 void sched_nosleep_begin(void)
 {
-	if (current)
-		current->nosleep++;
+	struct task *t = rq()->current;
+
+	if (t)
+		t->nosleep++;
 }
 
 void sched_nosleep_end(void)
 {
-	if (current && current->nosleep)
-		current->nosleep--;
+	struct task *t = rq()->current;
+
+	if (t && t->nosleep)
+		t->nosleep--;
 }

@@ -1,13 +1,17 @@
-/* guest/trap.c: the guest's IDT (256 gates), its TSS with an IST stack for the exceptions
- * that must not trust RSP (#DF, NMI, #MC) and one for #VE, and the dispatch of exceptions
- * and interrupts to handlers or to the fatal report. The GDT itself (with an empty TSS slot
- * at 0x18) is in guest/entry.S. */
+/* guest/trap.c: the guest's IDT (256 gates, shared by every vCPU), each vCPU's GDT and TSS
+ * with an IST stack for the exceptions that must not trust RSP (#DF, NMI, #MC) and one for
+ * #VE, and the dispatch of exceptions and interrupts to handlers or to the fatal report.
+ * The boot GDT is in guest/entry.S; each vCPU switches to its own copy (per-CPU state is
+ * indexed by cpu_id(), guest/smp.h), because a TSS descriptor is marked busy by LTR and the
+ * IST stacks must not be shared: two vCPUs taking #VE at once would write the same stack. */
 #include "guest/rt.h"
+#include "guest/smp.h"
 #include "guest/trap.h"
 
 #define SEL_CODE	0x08
 #define SEL_TSS		0x18
 #define GATE_INTR	0x8E		/* present, DPL 0, 64-bit interrupt gate */
+#define GDT_BOOT	3		/* null, code, data: copied from rt_gdt */
 
 struct idt_gate {
 	u16 off_lo, sel;
@@ -30,16 +34,22 @@ struct desc_ptr {
 	u64 base;
 } __attribute__((packed));
 
+/* One vCPU's descriptor tables and IST stacks. */
+struct trap_cpu {
+	u64 gdt[GDT_BOOT + 2];		/* + the 16-byte TSS descriptor at SEL_TSS */
+	struct tss tss __attribute__((aligned(16)));
+	u8 ist_stack[8192] __attribute__((aligned(16)));
+	/* #VE's own (docs/pv-protocol.md step 1): the handler runs here until it moves its
+	 * frame to the task's stack (step 6). Not IST_FATAL's: an NMI or #MC meanwhile would
+	 * reset RSP to the top of the stack the #VE handler is using. */
+	u8 ve_stack[16384] __attribute__((aligned(16)));
+};
+
 extern const u64 isr_table[T_NVEC];	/* guest/isr.S */
 extern u64 rt_gdt[];			/* guest/entry.S */
 
 static struct idt_gate idt[T_NVEC] __attribute__((aligned(16)));
-static struct tss tss __attribute__((aligned(16)));
-static u8 ist_stack[8192] __attribute__((aligned(16)));
-/* #VE's own (docs/pv-protocol.md step 1): the handler runs here until it moves its frame to
- * the task's stack (step 6). Not IST_FATAL's: an NMI or #MC meanwhile would reset RSP to
- * the top of the stack the #VE handler is using. */
-static u8 ve_stack[16384] __attribute__((aligned(16)));
+static struct trap_cpu tcpu[SMP_MAX_CPUS];
 static trap_fn handlers[T_NVEC];
 
 static const char *const names[T_NEXC] = {
@@ -67,31 +77,38 @@ static void gate_set(unsigned v, u64 addr, u8 ist)
 	idt[v].zero = 0;
 }
 
-/* A 64-bit TSS descriptor takes two GDT slots (SDM Vol. 3A 8.2.3). */
-static void tss_load(void)
+/* This vCPU's GDT (a copy of the boot one plus its TSS; a 64-bit TSS descriptor takes two
+ * slots, SDM Vol. 3A 8.2.3), its TSS with its IST stacks, and the shared IDT. The selectors
+ * keep their values, so the segment registers need no reload. */
+void trap_init_cpu(void)
 {
-	u64 base = (u64)&tss, limit = sizeof(tss) - 1;
-
-	tss.ist[IST_FATAL - 1] = (u64)(ist_stack + sizeof(ist_stack));
-	tss.ist[IST_VE - 1] = (u64)(ve_stack + sizeof(ve_stack));
-	tss.iomap = sizeof(tss);	/* no I/O bitmap */
-	rt_gdt[SEL_TSS / 8] = (limit & 0xFFFF) | ((base & 0xFFFFFF) << 16) | (0x89ULL << 40) |
-			      (((limit >> 16) & 0xF) << 48) | (((base >> 24) & 0xFF) << 56);
-	rt_gdt[SEL_TSS / 8 + 1] = base >> 32;
-	asm volatile("ltr %w0" : : "r"(SEL_TSS));
-}
-
-void trap_init(void)
-{
+	struct trap_cpu *c = &tcpu[cpu_id()];
+	u64 base = (u64)&c->tss, limit = sizeof(c->tss) - 1;
+	struct desc_ptr g = { sizeof(c->gdt) - 1, (u64)c->gdt };
 	struct desc_ptr p = { sizeof(idt) - 1, (u64)idt };
 
-	tss_load();
+	c->tss.ist[IST_FATAL - 1] = (u64)(c->ist_stack + sizeof(c->ist_stack));
+	c->tss.ist[IST_VE - 1] = (u64)(c->ve_stack + sizeof(c->ve_stack));
+	c->tss.iomap = sizeof(c->tss);	/* no I/O bitmap */
+	for (int i = 0; i < GDT_BOOT; i++)
+		c->gdt[i] = rt_gdt[i];
+	c->gdt[SEL_TSS / 8] = (limit & 0xFFFF) | ((base & 0xFFFFFF) << 16) | (0x89ULL << 40) |
+			      (((limit >> 16) & 0xF) << 48) | (((base >> 24) & 0xFF) << 56);
+	c->gdt[SEL_TSS / 8 + 1] = base >> 32;
+	asm volatile("lgdt %0" : : "m"(g));
+	asm volatile("ltr %w0" : : "r"(SEL_TSS));
+	asm volatile("lidt %0" : : "m"(p));
+}
+
+/* The boot vCPU, once: the gates, then its own tables. */
+void trap_init(void)
+{
 	for (unsigned v = 0; v < T_NVEC; v++) {
 		bool fatal = v == T_DF || v == T_NMI || v == T_MC;
 
 		gate_set(v, isr_table[v], fatal ? IST_FATAL : v == T_VE ? IST_VE : 0);
 	}
-	asm volatile("lidt %0" : : "m"(p));
+	trap_init_cpu();
 }
 
 void trap_register(unsigned vector, trap_fn fn)
@@ -126,8 +143,8 @@ static __attribute__((noreturn)) void fatal(const struct trapframe *tf)
 		rt_printf("guest: unexpected interrupt, vector %lu\n", tf->vector);
 	rt_printf("guest: EXCEPTION %s at rip=0x%lx error=0x%lx cr2=0x%lx\n",
 		  trap_name(tf->vector), tf->rip, tf->error, read_cr2());
-	rt_printf("guest:   rsp=0x%lx rbp=0x%lx rax=0x%lx rbx=0x%lx rcx=0x%lx rdx=0x%lx\n",
-		  tf->rsp, tf->rbp, tf->rax, tf->rbx, tf->rcx, tf->rdx);
+	rt_printf("guest:   vcpu%u rsp=0x%lx rbp=0x%lx rax=0x%lx rbx=0x%lx rcx=0x%lx rdx=0x%lx\n",
+		  cpu_id(), tf->rsp, tf->rbp, tf->rax, tf->rbx, tf->rcx, tf->rdx);
 	rt_exit(EXIT_EXCEPTION);
 }
 

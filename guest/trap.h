@@ -1,5 +1,6 @@
 /* guest/trap.h: the guest runtime's exceptions and interrupts: the saved register frame,
- * the IDT (all 256 vectors have a stub) and TSS setup, IST stacks, and handler registration.
+ * the IDT (all 256 vectors have a stub, shared by all vCPUs), each vCPU's GDT, TSS and IST
+ * stacks (guest/smp.h), and handler registration (for every vCPU).
  * Without a registered handler a vector is fatal: one line naming it, one with the
  * registers, then exit status 3. */
 #ifndef GUEST_TRAP_H
@@ -36,7 +37,8 @@ struct trapframe {
 /* A handler returns to resume the interrupted code (IRETQ), or does not return. */
 typedef void (*trap_fn)(struct trapframe *tf);
 
-void trap_init(void);				/* GDT's TSS, IST stacks, IDT; once, at start */
+void trap_init(void);				/* the IDT, then trap_init_cpu; once, at start */
+void trap_init_cpu(void);			/* this vCPU's GDT, TSS, IST stacks; loads the IDT */
 void trap_register(unsigned vector, trap_fn fn);	/* any of the 256 vectors */
 void trap_set_ist(unsigned vector, unsigned ist);	/* run vector on IST slot ist (0: none) */
 void trap(struct trapframe *tf);		/* called by guest/isr.S */

@@ -1,17 +1,22 @@
 /* guest/ve.c: the guest side of faultline's PV protocol (docs/pv-protocol.md, "Guest steps",
  * cited as "step N"): the #VE handler, the completion handler, registration, and the
- * counters and helpers of guest/ve.h.
+ * counters of guest/ve.h (its test helpers are in guest/vetest.c).
  *
- * Owns the VE information page and the PV area. Both are in .bss, page-aligned: with lazily
- * backed RAM only the image is present, and the handler must not fault on its own data.
+ * Owns each vCPU's VE information page and PV area (struct ve_cpu, indexed by cpu_id()).
+ * Both are in .bss, page-aligned: with lazily backed RAM only the image is present, and the
+ * handler must not fault on its own data. Nothing here is shared between vCPUs but the
+ * handlers and the VM-wide counters (atomic): a #VE is delivered to the vCPU that faulted, its REPORT names an entry of that
+ * vCPU's PV area, the completion is injected into that vCPU, and the task it wakes was
+ * parked on that vCPU (guest/sched.h), so no lock is needed, only IF=0.
  *
- * The #VE path: ve_trap runs on IST_VE (step 1) with IF=0 (an interrupt gate) and does
- * steps 2-5; it then copies its frame onto the interrupted stack and continues there in
- * ve_finish (guest/isr.S trap_continue), which clears the busy word (step 6) and only then
- * may park (steps 7-8): a parked task must not hold the IST stack, or the next #VE, from
- * any task, would be delivered on top of it. */
+ * The #VE path: ve_trap runs on this vCPU's IST_VE (step 1) with IF=0 (an interrupt gate)
+ * and does steps 2-5; it then copies its frame onto the interrupted stack and continues
+ * there in ve_finish (guest/isr.S trap_continue), which clears the busy word (step 6) and
+ * only then may park (steps 7-8): a parked task must not hold the IST stack, or the next
+ * #VE, from any task of this vCPU, would be delivered on top of it. */
 #include "guest/rt.h"
 #include "guest/sched.h"
+#include "guest/smp.h"
 #include "guest/trap.h"
 #include "guest/ve.h"
 #include "lib/string.h"
@@ -19,38 +24,51 @@
 #define EXIT_BUG	3
 #define QUAL_ACCESS	0x7ULL		/* exit qualification bits 0-2: read, write, fetch */
 #define QUAL_GLA_VALID	(1ULL << 7)
-#define MAX_BAD_REPORTS	8
+#define NCTX		(SCHED_NTASKS + 1)	/* contexts: sched_id() + 1 */
 
 #define barrier()	asm volatile("" : : : "memory")
 
-static union {
-	struct fl_ve_info info;
-	u8 page[PAGE_SIZE];
-} ve_area __attribute__((aligned(PAGE_SIZE)));
+/* One vCPU's side of the protocol. The two areas first: page-aligned. */
+struct ve_cpu {
+	union {
+		struct fl_ve_info info;
+		u8 page[PAGE_SIZE];
+	} ve;
+	union {
+		struct fl_pv_page pv;
+		u8 raw[FL_PV_SIZE];
+	} pv;
+	bool registered;
+	u32 depth[NCTX];		/* #VEs in progress, per context */
+	struct ve_ctx_stats ctx[NCTX];
+	u64 vlog[VE_LOG];		/* gpa of the last #VEs */
+	unsigned vlog_n;
+} __attribute__((aligned(PAGE_SIZE)));
 
-static union {
-	struct fl_pv_page pv;
-	u8 raw[FL_PV_SIZE];
-} pv_area __attribute__((aligned(PAGE_SIZE)));
-
-#define vi	(&ve_area.info)
-#define pv	(&pv_area.pv)
-
-struct ve_stats ve_stats;
+static struct ve_cpu vcpus[SMP_MAX_CPUS];
+struct ve_stats ve_stats, ve_stats_cpu[SMP_MAX_CPUS];
 void (*ve_hook_before_clear)(struct fl_pv_entry *e);
-static bool registered;
-static u32 depth[SCHED_NTASKS + 1];	/* #VEs in progress, per context: sched_id() + 1 */
-static u64 vlog[VE_LOG];		/* gpa of the last #VEs */
-static unsigned vlog_n;
+
+/* Both counters: the VM's (atomic: any vCPU) and this vCPU's. */
+#define STAT_INC(f) do {							\
+	__atomic_add_fetch(&ve_stats.f, 1, __ATOMIC_RELAXED);			\
+	ve_stats_cpu[cpu_id()].f++;						\
+} while (0)
+
+static inline struct ve_cpu *me(void)
+{
+	return &vcpus[cpu_id()];
+}
 
 static __attribute__((noreturn)) void die(const char *why, u64 a, u64 b)
 {
-	rt_printf("guest: ve: %s (0x%lx, 0x%lx) in task %s\n", why, a, b, sched_name());
+	rt_printf("guest: ve: %s (0x%lx, 0x%lx) in task %s, vcpu%u\n", why, a, b, sched_name(),
+		  cpu_id());
 	rt_exit(EXIT_BUG);
 }
 
 /* Step 2: the first clear bit of active. */
-static unsigned entry_take(void)
+static unsigned entry_take(struct fl_pv_page *pv)
 {
 	for (unsigned w = 0; w < FL_PV_ENTRIES / 64; w++) {
 		u64 a = pv->active[w];
@@ -65,7 +83,7 @@ static unsigned entry_take(void)
 	die("no free PV entry: too many faults in flight", FL_PV_ENTRIES, 0);
 }
 
-static void entry_release(unsigned idx)
+static void entry_release(struct fl_pv_page *pv, unsigned idx)
 {
 	pv->active[idx / 64] &= ~(1ULL << (idx % 64));
 }
@@ -86,39 +104,45 @@ static void entry_fill(struct fl_pv_entry *e, u64 gpa, u64 gla, u64 qual)
 }
 
 /* Step 4: park only a task that can be parked; everything else is suspended. */
-static unsigned decide(const struct trapframe *tf, unsigned ctx)
+static unsigned decide(const struct trapframe *tf, struct ve_cpu *c, unsigned ctx)
 {
-	if (depth[ctx]) {
-		ve_stats.why_nested++;
+
+	if (c->depth[ctx]) {
+		STAT_INC(why_nested);
 	} else if (!(tf->rflags & RFLAGS_IF)) {
-		ve_stats.why_if++;
+		STAT_INC(why_if);
 	} else if (!sched_can_sleep()) {
-		ve_stats.why_nosleep++;		/* main's context, idle, or a nosleep section */
+		STAT_INC(why_nosleep);		/* a main context, idle, or a nosleep section */
 	} else {
-		ve_stats.cont++;
+		STAT_INC(cont);
 		return FL_PV_CAN_CONTINUE;
 	}
-	ve_stats.suspend++;
+	STAT_INC(suspend);
 	return FL_PV_SUSPEND_ME;
 }
 
-/* Steps 6-9, on the interrupted stack, IF=0 since the #VE was delivered. */
+/* Steps 6-9, on the interrupted stack, IF=0 since the #VE was delivered. The task cannot
+ * have moved to another vCPU meanwhile: this is still its vCPU's PV area. */
 static void ve_finish(struct trapframe *tf)
 {
-	unsigned idx = tf->error;
+	struct ve_cpu *c = me();
+	struct fl_pv_page *pv = &c->pv.pv;
+	unsigned idx = tf->error, ctx = sched_id() + 1;
 	struct fl_pv_entry *e = &pv->entry[idx];
 	struct fl_fault rec;
 	u32 state;
 
 	tf->error = 0;
 	barrier();
-	vi->busy = 0;			/* step 6: off IST_VE, so another #VE may come */
+	c->ve.info.busy = 0;		/* step 6: off IST_VE, so another #VE may come */
 
 	/* Steps 7-8. The check and park() are in one IF=0 section, and the completion
 	 * interrupt is the only waker, so a completion cannot slip in between; the loop
 	 * re-checks after every wake. */
+	if (e->state == FL_PV_CAN_CONTINUE)
+		c->ctx[ctx].parked++;
 	while (e->state == FL_PV_CAN_CONTINUE) {
-		ve_stats.parks++;
+		STAT_INC(parks);
 		park(&e->wait);
 	}
 
@@ -129,15 +153,17 @@ static void ve_finish(struct trapframe *tf)
 	rec = e->fault;
 	e->wait = 0;
 	e->state = FL_PV_NONE;
-	entry_release(idx);
-	depth[sched_id() + 1]--;
+	entry_release(pv, idx);
+	c->depth[ctx]--;
 	if (state == FL_PV_RESOLVED) {
-		ve_stats.resumed++;
+		STAT_INC(resumed);
+		c->ctx[ctx].resumed++;
 		return;			/* IRETQ retries the access */
 	}
 	if (state != FL_PV_FAIL)
 		die("entry in an unexpected state after REPORT", idx, state);
-	ve_stats.failed++;
+	STAT_INC(failed);
+	c->ctx[ctx].failed++;
 	ve_fail(tf, &rec);
 }
 
@@ -145,33 +171,39 @@ static void ve_finish(struct trapframe *tf)
  * resolved synchronously by the hypervisor and never becomes a #VE. */
 static void ve_trap(struct trapframe *tf)
 {
+	struct ve_cpu *c = me();
+	struct fl_ve_info *vi = &c->ve.info;
+	struct fl_pv_page *pv = &c->pv.pv;
 	u64 gpa = vi->gpa, gla = vi->gla, qual = vi->qual;
 	unsigned ctx = sched_id() + 1, idx, decision;
 	struct fl_pv_entry *e;
 	struct trapframe *dst;
 	s64 r;
 
-	ve_stats.ve++;
-	vlog[vlog_n++ % VE_LOG] = gpa;
-	if (!registered) {
-		rt_printf("guest: FAIL #VE without registration: gpa=0x%lx rip=0x%lx\n", gpa,
-			  tf->rip);
+	STAT_INC(ve);
+	c->ctx[ctx].ve++;
+	c->vlog[c->vlog_n++ % VE_LOG] = gpa;
+	if (!c->registered) {
+		rt_printf("guest: FAIL #VE without registration: gpa=0x%lx rip=0x%lx vcpu%u\n",
+			  gpa, tf->rip, cpu_id());
 		rt_exit(EXIT_BUG);
 	}
-	idx = entry_take();
+	idx = entry_take(pv);
 	e = &pv->entry[idx];
 	entry_fill(e, gpa, gla, qual);
 	pv->guest_current = idx;
-	decision = decide(tf, ctx);
-	depth[ctx]++;
+	decision = decide(tf, c, ctx);
+	c->depth[ctx]++;
 	barrier();
 	e->state = decision;		/* last: the host reads the record after it */
 
 	r = rt_hypercall(FL_HC_VE_REPORT, idx, decision, 0, 0);	/* step 5 */
 	if (r < 0)
 		die("FL_HC_VE_REPORT failed", idx, r);
-	if (e->host_flags & FL_PV_F_SYNC)
-		ve_stats.sync++;
+	if (e->host_flags & FL_PV_F_SYNC) {
+		STAT_INC(sync);
+		c->ctx[ctx].sync++;
+	}
 	if (ve_hook_before_clear)
 		ve_hook_before_clear(e);
 
@@ -184,13 +216,16 @@ static void ve_trap(struct trapframe *tf)
 	trap_continue(dst, ve_finish);
 }
 
-/* Completion (the registered vector, IF=0): host_current first, as the spec says, then
- * every entry, since one interrupt may stand for several completions. */
+/* Completion (the registered vector, IF=0), for this vCPU's own PV area: host_current
+ * first, as the spec says, then every entry, since one interrupt may stand for several
+ * completions. */
 static void ve_complete(struct trapframe *tf)
 {
+	struct fl_pv_page *pv = &me()->pv.pv;
+
 	(void)tf;
-	ve_stats.irqs++;
-	ve_stats.host_current = pv->host_current;
+	STAT_INC(irqs);
+	ve_stats.host_current = ve_stats_cpu[cpu_id()].host_current = pv->host_current;
 	barrier();
 	for (unsigned i = 0; i < FL_PV_ENTRIES; i++) {
 		struct fl_pv_entry *e = &pv->entry[i];
@@ -200,12 +235,13 @@ static void ve_complete(struct trapframe *tf)
 			continue;
 		state = e->state;
 		if (state == FL_PV_RESOLVED || state == FL_PV_FAIL) {
-			ve_stats.completions++;
+			STAT_INC(completions);
 			wake(&e->wait);
 		}
 	}
 }
 
+/* The IDT is shared: installing again from another vCPU writes the same values. */
 void ve_install(unsigned vector)
 {
 	trap_register(T_VE, ve_trap);
@@ -216,16 +252,17 @@ void ve_install(unsigned vector)
 
 s64 ve_register(unsigned vector)
 {
+	struct ve_cpu *c = me();
 	s64 r;
 
 	ve_install(vector);
-	if (!registered) {
-		memset(&ve_area, 0, sizeof(ve_area));
-		memset(&pv_area, 0, sizeof(pv_area));
+	if (!c->registered) {
+		memset(&c->ve, 0, sizeof(c->ve));
+		memset(&c->pv, 0, sizeof(c->pv));
 	}
-	r = rt_hypercall(FL_HC_VE_REGISTER, (u64)&ve_area, (u64)&pv_area, vector, 0);
+	r = rt_hypercall(FL_HC_VE_REGISTER, (u64)&c->ve, (u64)&c->pv, vector, 0);
 	if (r == 0)
-		registered = true;
+		c->registered = true;
 	return r;
 }
 
@@ -236,23 +273,35 @@ s64 ve_unregister(void)
 	s64 r = rt_hypercall(FL_HC_VE_UNREGISTER, 0, 0, 0, 0);
 
 	if (r == 0)
-		registered = false;
+		me()->registered = false;
 	return r;
 }
 
 bool ve_registered(void)
 {
-	return registered;
+	return me()->registered;
 }
 
 struct fl_ve_info *ve_info_page(void)
 {
-	return vi;
+	return &me()->ve.info;
 }
 
 struct fl_pv_page *ve_pv_page(void)
 {
-	return pv;
+	return &me()->pv.pv;
+}
+
+const struct ve_ctx_stats *ve_ctx_stats(int id)
+{
+	unsigned ctx = (unsigned)(id + 1);
+
+	return &me()->ctx[ctx < NCTX ? ctx : 0];
+}
+
+void ve_ctx_stats_reset(void)
+{
+	memset(me()->ctx, 0, sizeof(me()->ctx));
 }
 
 void ve_fail(struct trapframe *tf, const struct fl_fault *rec)
@@ -263,61 +312,43 @@ void ve_fail(struct trapframe *tf, const struct fl_fault *rec)
 	rt_exit(EXIT_BUG);
 }
 
-void ve_print_stats(const char *who)
+static void print_stats(const char *who, const struct ve_stats *s, u64 hc)
 {
-	const struct ve_stats *s = &ve_stats;
-
 	rt_printf("guest: %s: #VE=%lu continue=%lu suspend=%lu (if=%lu nosleep=%lu nested=%lu) "
 		  "sync=%lu\n", who, s->ve, s->cont, s->suspend, s->why_if, s->why_nosleep,
 		  s->why_nested, s->sync);
 	rt_printf("guest: %s: parks=%lu resumed=%lu failed=%lu completion-irqs=%lu "
 		  "completions=%lu host-completions=%lu\n", who, s->parks, s->resumed, s->failed,
-		  s->irqs, s->completions, registered ? (u64)pv->completions : 0);
+		  s->irqs, s->completions, hc);
+}
+
+/* The host's count of completions, from a vCPU's PV area: 0 if it never registered, and
+ * still there after it unregistered (only a new registration clears the area). */
+static u64 host_completions(unsigned cpu)
+{
+	return vcpus[cpu].pv.pv.completions;
+}
+
+void ve_print_stats_cpu(const char *who, unsigned cpu)
+{
+	print_stats(who, &ve_stats_cpu[cpu], host_completions(cpu));
+}
+
+void ve_print_stats(const char *who)
+{
+	u64 hc = 0;
+
+	for (unsigned i = 0; i < SMP_MAX_CPUS; i++)
+		hc += host_completions(i);
+	print_stats(who, &ve_stats, hc);
 }
 
 unsigned ve_seen(u64 gpa)
 {
+	const struct ve_cpu *c = me();
 	unsigned n = 0;
 
-	for (unsigned i = 0; i < MIN(vlog_n, VE_LOG); i++)
-		n += ALIGN_DOWN(vlog[i], PAGE_SIZE) == ALIGN_DOWN(gpa, PAGE_SIZE);
+	for (unsigned i = 0; i < MIN(c->vlog_n, VE_LOG); i++)
+		n += ALIGN_DOWN(c->vlog[i], PAGE_SIZE) == ALIGN_DOWN(gpa, PAGE_SIZE);
 	return n;
-}
-
-/* --- test helpers ---------------------------------------------------------------------- */
-
-u64 ve_test_base(void)
-{
-	return ALIGN_UP(rt_image_end(), 2ULL << 20) + (2ULL << 20);
-}
-
-u64 ve_test_pages(u64 want)
-{
-	u64 base = ve_test_base(), end = MIN(rt_mem_upper(), RT_MAP_END);
-
-	return end > base ? MIN(want, (end - base) / PAGE_SIZE) : 0;
-}
-
-bool ve_touch(u64 gpa)
-{
-	u64 a = ALIGN_DOWN(gpa, PAGE_SIZE) + (((gpa >> PAGE_SHIFT) * 328) & 0xFF8);
-
-	return *(volatile u64 *)a == fl_pattern(a);
-}
-
-u64 ve_check_page(u64 gpa)
-{
-	static unsigned reports;
-	u64 bad = 0, base = ALIGN_DOWN(gpa, PAGE_SIZE);
-
-	for (u64 a = base; a < base + PAGE_SIZE; a += 8) {
-		u64 got = *(volatile u64 *)a;
-
-		if (got == fl_pattern(a))
-			continue;
-		bad++;
-		if (reports++ < MAX_BAD_REPORTS)
-			rt_printf("guest: at 0x%lx got 0x%lx want 0x%lx\n", a, got, (u64)fl_pattern(a));
-	}
-	return bad;
 }

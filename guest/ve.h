@@ -1,15 +1,23 @@
 /* guest/ve.h: the guest side of faultline's asynchronous faults (docs/pv-protocol.md): the
- * #VE handler, the completion handler, registration, counters, test hooks, and helpers
- * the ve_* test guests share (the lazy test region and its content check).
+ * #VE handler, the completion handler, registration, counters, test hooks (guest/ve.c),
+ * and helpers the test guests share: the lazy test region and its content check
+ * (guest/vetest.c).
  *
  * A task (guest/sched.h) that touches an absent page of lazily backed RAM takes a #VE; the
  * handler reports it and, when the task may sleep, parks it until the completion interrupt
- * says the page is there, so other tasks run meanwhile. Everything else (IF=0, main's
+ * says the page is there, so other tasks run meanwhile. Everything else (IF=0, a main
  * context, the idle task, a nosleep section, a #VE inside a #VE) asks the hypervisor to
- * suspend the vCPU instead. */
+ * suspend the vCPU instead.
+ *
+ * Everything here is per vCPU (guest/smp.h): each vCPU registers its own VE information
+ * page and PV area (the same completion vector on all), takes its #VEs on its own IST
+ * stack, and handles the completions of the faults it reported; the functions below act
+ * on the calling vCPU's (ve_stats alone sums all vCPUs). */
 #ifndef GUEST_VE_H
 #define GUEST_VE_H
 #include "lib/types.h"
+#include "guest/sched.h"
+#include "guest/smp.h"
 #include "guest/trap.h"
 #include "include/faultline.h"
 
@@ -44,10 +52,23 @@ struct ve_stats {
 	u64 completions;	/* parked tasks those interrupts woke */
 	u64 host_current;	/* the last host_current the completion handler read */
 };
-extern struct ve_stats ve_stats;
-void ve_print_stats(const char *who);
+extern struct ve_stats ve_stats;			/* the VM's: every vCPU's summed */
+extern struct ve_stats ve_stats_cpu[SMP_MAX_CPUS];	/* each vCPU's */
+void ve_print_stats(const char *who);			/* the VM's */
+void ve_print_stats_cpu(const char *who, unsigned cpu);	/* one vCPU's, once it is quiet */
 
-/* How many of the last VE_LOG #VEs were for the 4 KiB page holding gpa. */
+/* The same, per context of this vCPU (sched_id(): -1 main, 0 idle, else a task id): how
+ * each fault of a given task ended. */
+struct ve_ctx_stats {
+	u32 ve;			/* #VE taken */
+	u32 sync;		/* came back with FL_PV_F_SYNC */
+	u32 parked;		/* faults that parked at least once */
+	u32 resumed, failed;	/* finished RESOLVED / FAIL */
+};
+const struct ve_ctx_stats *ve_ctx_stats(int id);
+void ve_ctx_stats_reset(void);	/* this vCPU's, all contexts (task ids are reused) */
+
+/* How many of this vCPU's last VE_LOG #VEs were for the 4 KiB page holding gpa. */
 unsigned ve_seen(u64 gpa);
 
 /* Test hook: called by the #VE handler after the REPORT and before it clears the busy word
@@ -59,14 +80,18 @@ extern void (*ve_hook_before_clear)(struct fl_pv_entry *e);
  * tasks here (return to resume with a changed frame). */
 void ve_fail(struct trapframe *tf, const struct fl_fault *rec);
 
-/* Test helpers: the lazily backed test region [ve_test_base(), rt_mem_upper()), and a check
- * of a page's content against fl_pattern; returns the number of bad words (prints some). */
+/* Test helpers: the lazily backed test region [ve_test_base(), rt_mem_upper()), and the
+ * pattern backing store's content: fl_pattern_seed(ve_seed(), address), where ve_seed() is
+ * seed=N from the guest's command line (default 0), the VM's backing.seed=N. */
 u64 ve_test_base(void);
 u64 ve_test_pages(u64 want);		/* want, or fewer if the region is smaller */
+u64 ve_seed(void);
+u64 ve_pattern(u64 gpa);		/* what the 64-bit word at gpa must hold */
+/* A page's content check; returns the number of bad words (prints some). */
 u64 ve_check_page(u64 gpa);
 /* The first touch of page gpa: one read of a word inside it (the offset varies with the
  * page, so the fault's address is not always page-aligned); returns whether it held
- * fl_pattern(its address). */
+ * ve_pattern(its address). */
 bool ve_touch(u64 gpa);
 
 #endif

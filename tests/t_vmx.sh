@@ -103,3 +103,21 @@ t_vm_refused() {
 	expect 'summary: 1 of 1 VM\(s\) passed'
 	expect_exit 0
 }
+
+# Unknown ports read as all ones and are reported once each; MSRs off the allow-list #GP.
+t_vm_devices() {
+	boot_bochs 1 2 "" "$G/devices.elf vm=devices mem=16M"
+	expect '\[devices\] guest: [0-9]+ passed, 0 failed'
+	expect_count 1 'vm devices: read of 1 byte\(s\) at unhandled port 0x71 .*reads as all ones; reported once'
+	expect_count 1 'vm devices: write of 1 byte\(s\) at unhandled port 0x80 .*dropped; reported once'
+	expect 'summary: vm devices +passed'
+	expect_exit 0
+}
+
+# The preemption-timer watchdog reports a vCPU that runs without a single exit for too long.
+t_vm_watchdog() {
+	boot_bochs 1 2 "watchdog_ms=20" "$G/memtest.elf vm=memtest mem=16M"
+	expect_count 1 'watchdog: vm memtest vcpu0 ran 20 ms without a VM exit \(rip=0x[0-9a-f]+\); it is still running'
+	expect 'summary: vm memtest +passed'
+	expect_exit 0
+}

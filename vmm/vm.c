@@ -32,7 +32,7 @@ static struct {
 	char name[VM_NAME_MAX];
 	u64 mem, vcpus, latency_us, seed;
 	unsigned selftest, ve, backing, on_fault;
-	bool lazy;
+	bool lazy, apf;
 	u64 resume_ms, fail_limit;
 	char poison[128], flaky[128];
 } vc;
@@ -50,6 +50,9 @@ static const struct opt vm_opts[] = {
 	{ .key = "lazy", .type = OPT_BOOL, .val = &vc.lazy,
 	  .help = "back RAM lazily: pages absent until touched (then #VE or a sync fault)",
 	  .def = "off" },
+	{ .key = "apf", .type = OPT_BOOL, .val = &vc.apf,
+	  .help = "asynchronous faults: off refuses #VE registration (every fault sync)",
+	  .def = "on" },
 	{ .key = "ve", .type = OPT_ENUM, .val = &vc.ve, .names = ve_mode_names,
 	  .help = "#VE delivery: hardware, software, or hardware when offered", .def = "auto" },
 	{ .key = "backing", .type = OPT_ENUM, .val = &vc.backing, .names = backing_names,
@@ -218,6 +221,7 @@ static void vm_create(const struct mb_module *m, u32 modno)
 	vc.mem = 32 << 20;
 	vc.vcpus = 1;
 	vc.fail_limit = 1024;
+	vc.apf = true;
 	fmt(tag, sizeof(tag), "module %u", modno);
 	r = cmdline_parse(m->cmdline, vm_opts, ARRAY_SIZE(vm_opts), report, tag);
 
@@ -234,6 +238,7 @@ static void vm_create(const struct mb_module *m, u32 modno)
 	vm->apf.backing = (struct backing){ .ops = backing_by_index[vc.backing],
 					    .latency_us = vc.latency_us, .seed = vc.seed };
 	vm->apf.on_fault = vc.on_fault;
+	vm->apf.off = !vc.apf;
 	vm->apf.resume_ms = vc.resume_ms;
 	vm->apf.fail_limit = vc.fail_limit;
 	failset_init(&vm->apf.failed);
