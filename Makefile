@@ -10,7 +10,6 @@ LD      := ld
 OBJCOPY := objcopy
 B       := build
 BACKEND ?= auto
-CMDLINE ?=
 
 # The hypervisor and guests: freestanding, no SSE (no FPU state to save on exits), no red
 # zone (interrupts push onto the stack below RSP), frame pointers kept for backtraces.
@@ -75,8 +74,9 @@ $(B)/faultline.elf: $(HV_OBJS) $(B)/obj/ksyms.o $(B)/faultline.pass1.elf
 $(B)/faultline32.elf: $(B)/faultline.elf
 	$(OBJCOPY) -O elf32-i386 $< $@
 
-# The default boot (make run): the hello guest until the async-fault demo exists.
-RUN_MODULES ?= $(B)/guests/hello.elf vm=hello mem=32M -- hello from make run
+# The default boot (make run): the async-fault demo, 50 ms per page, two workers.
+RUN_MODULES ?= $(B)/guests/demo.elf vm=demo mem=32M lazy=on backing.latency_us=50000
+CMDLINE ?= workers=2
 $(B)/faultline.iso: $(B)/faultline.elf $(GUEST_ELFS) tools/mkiso.sh
 	@echo "  ISO     $@"
 	@sh tools/mkiso.sh $@ 2 "$(CMDLINE)" "$(RUN_MODULES)"

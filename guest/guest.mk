@@ -11,7 +11,7 @@ OBJCOPY ?= objcopy
 
 GUESTS     := hello memtest escape triple cpuid hypercall \
 	ve_basic ve_park ve_suspend ve_nested ve_unregistered ve_badcalls bench devices \
-	apf_many apf_overlap apf_dedupe apf_flood apf_smp
+	apf_many apf_overlap apf_dedupe apf_flood apf_smp demo
 GUEST_RT   := entry.S apentry.S isr.S rt.c trap.c smp.c sched.c swtch.S ve.c vetest.c
 GUEST_RTO  := $(patsubst %,$(B)/guest-obj/%.o,$(GUEST_RT))
 GUEST_LIBO := $(B)/obj/lib/fmt.c.o $(B)/obj/lib/string.c.o
