@@ -21,6 +21,7 @@
  * - On error *out is cleared so nothing half-parsed can be loaded by mistake.
  */
 #include "lib/elf.h"
+#include "lib/bytes.h"
 #include "lib/string.h"
 #include "lib/fmt.h"
 
@@ -77,31 +78,6 @@ static int fail(struct parse *p, int code, const char *f, ...)
 		va_end(ap);
 	}
 	return code;
-}
-
-/* Little-endian reads at an offset the caller has checked. */
-static u16 get16(const u8 *b)
-{
-	u16 v;
-
-	memcpy(&v, b, 2);
-	return v;
-}
-
-static u32 get32(const u8 *b)
-{
-	u32 v;
-
-	memcpy(&v, b, 4);
-	return v;
-}
-
-static u64 get64(const u8 *b)
-{
-	u64 v;
-
-	memcpy(&v, b, 8);
-	return v;
 }
 
 /* Is [off, off + len) inside the image? */

@@ -21,6 +21,7 @@
  * - On any error bi is cleared, so no half-parsed data can be used by mistake.
  */
 #include "lib/mb.h"
+#include "lib/bytes.h"
 #include "lib/string.h"
 #include "lib/fmt.h"
 
@@ -72,22 +73,6 @@ static int rd(struct mbp *p, u64 pa, void *dst, u64 len, const char *what)
 			    X(len));
 	memcpy(dst, src, len);
 	return 0;
-}
-
-static u32 get32(const u8 *b)
-{
-	u32 v;
-
-	memcpy(&v, b, 4);
-	return v;
-}
-
-static u64 get64(const u8 *b)
-{
-	u64 v;
-
-	memcpy(&v, b, 8);
-	return v;
 }
 
 /* Copies the string at pa, which must have its NUL within max bytes, into dst (dstlen > 0).

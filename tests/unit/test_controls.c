@@ -8,43 +8,8 @@
 #include "vmm/vmx.h"
 #include "tests/unit/check.h"
 
-static const struct vmx_msrs skylake = {
-	.basic = 0x00d810000000002bULL,		/* bit 55 set: TRUE_* MSRs exist */
-	.pinbased = 0x0000007f00000016ULL,
-	.procbased = 0xf7f9fffe0401e172ULL,
-	.exit = 0x007fffff00036dffULL,
-	.entry = 0x0000ffff000011ffULL,
-	.misc = 0x00000000600401e0ULL,
-	.cr0_fixed0 = 0x0000000080000021ULL,
-	.cr0_fixed1 = 0x00000000ffffffffULL,
-	.cr4_fixed0 = 0x0000000000002000ULL,
-	.cr4_fixed1 = 0x00000000003727ffULL,
-	.procbased2 = 0x02177fff00000000ULL,
-	.ept_vpid = 0x00000f0106334141ULL,
-	.true_pinbased = 0x0000007f00000016ULL,
-	.true_procbased = 0xf7f9fffe04006172ULL,
-	.true_exit = 0x007fffff00036dfbULL,
-	.true_entry = 0x0000ffff000011fbULL,
-};
+#include "tests/unit/msr_fixtures.h"
 
-static const struct vmx_msrs sandy = {
-	.basic = 0x00d810000000002bULL,
-	.pinbased = 0x0000007f00000016ULL,
-	.procbased = 0xf7f9fffe0401e172ULL,
-	.exit = 0x007fffff00036dffULL,
-	.entry = 0x0000ffff000011ffULL,
-	.misc = 0x00000000000401e0ULL,
-	.cr0_fixed0 = 0x0000000080000021ULL,
-	.cr0_fixed1 = 0x00000000ffffffffULL,
-	.cr4_fixed0 = 0x0000000000002000ULL,
-	.cr4_fixed1 = 0x00000000000627ffULL,
-	.procbased2 = 0x000000ff00000000ULL,	/* EPT, unrestricted guest; no #VE */
-	.ept_vpid = 0x00000f0106114141ULL,	/* bit 21 (A/D) clear */
-	.true_pinbased = 0x0000007f00000016ULL,
-	.true_procbased = 0xf7f9fffe04006172ULL,
-	.true_exit = 0x007fffff00036dfbULL,
-	.true_entry = 0x0000ffff000011fbULL,
-};
 
 /*
  * The controls both models give (TRUE MSRs, since basic bit 55 is set):

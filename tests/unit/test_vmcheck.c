@@ -8,25 +8,8 @@
 #include "vmm/vmx.h"
 #include "tests/unit/check.h"
 
-/* Bochs 2.7 corei7_skylake_x, as in test_controls.c. */
-static const struct vmx_msrs skylake = {
-	.basic = 0x00d810000000002bULL,
-	.pinbased = 0x0000007f00000016ULL,
-	.procbased = 0xf7f9fffe0401e172ULL,
-	.exit = 0x007fffff00036dffULL,
-	.entry = 0x0000ffff000011ffULL,
-	.misc = 0x00000000600401e0ULL,	/* bits 8:6: HLT, shutdown, wait-for-SIPI */
-	.cr0_fixed0 = 0x0000000080000021ULL,
-	.cr0_fixed1 = 0x00000000ffffffffULL,
-	.cr4_fixed0 = 0x0000000000002000ULL,
-	.cr4_fixed1 = 0x00000000003727ffULL,
-	.procbased2 = 0x02177fff00000000ULL,
-	.ept_vpid = 0x00000f0106334141ULL,
-	.true_pinbased = 0x0000007f00000016ULL,
-	.true_procbased = 0xf7f9fffe04006172ULL,
-	.true_exit = 0x007fffff00036dfbULL,
-	.true_entry = 0x0000ffff000011fbULL,
-};
+#include "tests/unit/msr_fixtures.h"	/* Bochs 2.7 corei7_skylake_x */
+
 
 #define SEC_CR	"Checks on Guest Control Registers, Debug Registers, and MSRs"
 #define SEC_SEG	"Checks on Guest Segment Registers"
