@@ -95,10 +95,12 @@ t_vm_selftest_link() {
 # refused with one line each; the good VM still runs.
 t_vm_refused() {
 	boot_bochs 2 2 "" "tests/data/blob.bin vm=blob" "$G/hello.elf vm=greedy vcpus=4" \
-		"$G/hello.elf vm=ok mem=8M badkey=1"
+		"$G/hello.elf vm=ok mem=8M badkey=1" "$G/big.elf vm=big mem=2M"
 	expect 'vm blob \(module 0\): refused: elf: '
 	expect 'vm greedy \(module 1\): refused: needs 4 CPU\(s\) but only 2 are free'
 	expect "vm module 2: cmdline: unknown key 'badkey' \(ignored\)"
+	expect 'vm big \(module 3\): refused: segment [0-9] \[0x[0-9a-f]+-0x[0-9a-f]+\) does not fit in mem=2M'
+	expect 'summary: vm ok +passed' 
 	expect 'summary: vm ok +passed'
 	expect 'summary: 1 of 1 VM\(s\) passed'
 	expect_exit 0

@@ -40,6 +40,7 @@ row "CPUID round trip (exit + handler + entry)" "$(fig bench-hw 'cpuid round tri
 row "VMCALL round trip (FL_HC_VERSION)" "$(fig bench-hw 'vmcall round trip')" "$(fig bench-sw 'vmcall round trip')"
 row "#VE delivery: access -> handler's first instruction" "$(fig bench-hw '#VE delivery access->handler')" "$(fig bench-sw '#VE delivery access->handler')"
 row "SUSPEND_ME fault: access -> retry done (latency 0)" "$(fig bench-hw '#VE SUSPEND_ME fault access->done')" "$(fig bench-sw '#VE SUSPEND_ME fault access->done')"
+row "CAN_CONTINUE fault: access -> task woken (latency 0)" "$(fig bench-hw '#VE CAN_CONTINUE fault access->wake-up')" "$(fig bench-sw '#VE CAN_CONTINUE fault access->wake-up')"
 row "sync fault, unregistered: access -> retry done" "$(fig bench-hw 'sync fault \(unregistered\) access->done')" "$(fig bench-sw 'sync fault \(unregistered\) access->done')"
 for m in hw sw; do
 	f=$(stat park-$m continue); e=$(grep -Eo 'exits=[0-9]+' $out/park-$m.log | head -1 | cut -d= -f2)
@@ -55,7 +56,7 @@ for m in hw sw; do
 	e=$(grep -Eo '(VMCALL|HLT|external interrupt|interrupt window|EPT violation)=[0-9]+' $l |
 		awk -F= '{ s += $2 } END { print s }')
 	c=$(stat ov-$m-w2 continue)
-	# minus 2 VMCALLs (register, unregister) and the 3 CPUIDs of the runtime's start
+	# minus the 2 VMCALLs of register and unregister
 	eval "epf_$m=$(awk -v e="$e" -v c="$c" 'BEGIN { printf "%.2f", (e - 2) / c }')"
 done
 row "exits per async fault (apf_overlap, W=2)" "$epf_hw" "$epf_sw"
