@@ -7,9 +7,14 @@
  *
  * Slots are shared by all vCPUs and claimed under table_lock. An exiting task cannot free
  * its own slot (another vCPU could reuse the stack it is still running on), so it leaves
- * itself in its vCPU's `dead` and whoever runs next on that vCPU frees it (finish_switch). */
+ * itself in its vCPU's `dead` and whoever runs next on that vCPU frees it (finish_switch).
+ *
+ * A task may have its own page tables (cr3: a ring-3 task of guest/user.c); every switch
+ * loads the next context's, and points TSS.rsp0 at the top of its stack, where an
+ * interrupt from ring 3 must land (its kernel stack is empty while it runs in ring 3). */
 #include "guest/rt.h"
 #include "guest/sched.h"
+#include "guest/trap.h"
 
 #define STACK_GUARD	0x647261756b736174ULL	/* "taskguard", lowest word of every stack */
 #define EXIT_BUG	3
@@ -21,6 +26,7 @@ struct task {
 	volatile int state;		/* TS_* */
 	u32 nosleep;			/* > 0: may not block (sched_can_sleep) */
 	u32 cpu;			/* the vCPU it runs on */
+	u64 cr3;			/* its page tables; 0: the kernel's */
 	const char *name;
 	task_fn fn;
 	void *arg;
@@ -40,6 +46,7 @@ struct runq {
 };
 
 void sched_switch(u64 *save, u64 rsp);	/* guest/swtch.S */
+extern u64 pt_pml4[];			/* guest/entry.S: the kernel's page tables */
 
 struct sched_stats sched_stats, sched_stats_cpu[SMP_MAX_CPUS];
 static struct task tasks[SCHED_NTASKS];	/* [0] unused: id 0 names each vCPU's idle */
@@ -98,6 +105,19 @@ static void finish_switch(void)
 	}
 }
 
+/* IF=0, before switching to next (NULL: the main context): its page tables, and its
+ * stack top as TSS.rsp0 (guest/trap.h). MOV to CR3 flushes the TLB: skipped when equal. */
+static void switch_mm(struct task *next)
+{
+	u64 cr3 = next && next->cr3 ? next->cr3 : (u64)pt_pml4, cur;
+
+	if (next)
+		trap_set_rsp0((u64)(next->stack + SCHED_STACK / 8));
+	asm volatile("mov %%cr3, %0" : "=r"(cur));
+	if (cur != cr3)
+		asm volatile("mov %0, %%cr3" : : "r"(cr3) : "memory");
+}
+
 /* IF=0. The next runnable task; idle when none is but some are parked; the main context
  * when all have exited. */
 static void schedule(void)
@@ -115,6 +135,7 @@ static void schedule(void)
 		return;
 	q->current = next;
 	STAT_INC(switches);
+	switch_mm(next);
 	sched_switch(prev ? &prev->rsp : &q->main_rsp, next ? next->rsp : q->main_rsp);
 	finish_switch();
 }
@@ -162,6 +183,11 @@ static int slot_claim(void)
 
 int task_create(task_fn fn, void *arg, const char *name)
 {
+	return task_create_mm(fn, arg, name, 0);
+}
+
+int task_create_mm(task_fn fn, void *arg, const char *name, u64 cr3)
+{
 	u64 f = irq_save();
 	int id = slot_claim();
 
@@ -170,7 +196,7 @@ int task_create(task_fn fn, void *arg, const char *name)
 		struct runq *q = rq();
 
 		*t = (struct task){ .state = TS_RUNNABLE, .name = name, .fn = fn, .arg = arg,
-				    .cpu = cpu_id(), .stack = stacks[id] };
+				    .cpu = cpu_id(), .cr3 = cr3, .stack = stacks[id] };
 		stack_init(t);
 		rq_push(q, t);
 		q->nlive++;

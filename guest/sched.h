@@ -24,6 +24,9 @@ typedef void (*task_fn)(void *arg);
  * vCPUs) or -1 when the table is full. Call before sched_run, or from a task. name must
  * outlive the task. */
 int task_create(task_fn fn, void *arg, const char *name);
+/* The same with its own page tables (CR3 value; 0: the kernel's), loaded whenever it runs
+ * (guest/user.c: ring-3 tasks). */
+int task_create_mm(task_fn fn, void *arg, const char *name, u64 cr3);
 
 /* Runs this vCPU's tasks from its main context (main, or an AP's function); returns (with
  * that context's IF) when every one of them has exited. */

@@ -8,10 +8,11 @@
 #include "guest/smp.h"
 #include "guest/trap.h"
 
-#define SEL_CODE	0x08
-#define SEL_TSS		0x18
 #define GATE_INTR	0x8E		/* present, DPL 0, 64-bit interrupt gate */
+#define GATE_DPL3	0x60		/* ... callable from ring 3 by INT n */
 #define GDT_BOOT	3		/* null, code, data: copied from rt_gdt */
+#define GDT_UDATA	0x00CFF2000000FFFFULL	/* data, DPL 3 (SS and DS in ring 3) */
+#define GDT_UCODE	0x00AFFA000000FFFFULL	/* 64-bit code, DPL 3 */
 
 struct idt_gate {
 	u16 off_lo, sel;
@@ -36,7 +37,7 @@ struct desc_ptr {
 
 /* One vCPU's descriptor tables and IST stacks. */
 struct trap_cpu {
-	u64 gdt[GDT_BOOT + 2];		/* + the 16-byte TSS descriptor at SEL_TSS */
+	u64 gdt[GDT_BOOT + 4];		/* + the 16-byte TSS descriptor, ring 3's two */
 	struct tss tss __attribute__((aligned(16)));
 	u8 ist_stack[8192] __attribute__((aligned(16)));
 	/* #VE's own (docs/pv-protocol.md step 1): the handler runs here until it moves its
@@ -51,6 +52,7 @@ extern u64 rt_gdt[];			/* guest/entry.S */
 static struct idt_gate idt[T_NVEC] __attribute__((aligned(16)));
 static struct trap_cpu tcpu[SMP_MAX_CPUS];
 static trap_fn handlers[T_NVEC];
+trap_fn trap_user_fault;
 
 static const char *const names[T_NEXC] = {
 	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
@@ -69,7 +71,7 @@ const char *trap_name(u64 vector)
 static void gate_set(unsigned v, u64 addr, u8 ist)
 {
 	idt[v].off_lo = addr & 0xFFFF;
-	idt[v].sel = SEL_CODE;
+	idt[v].sel = SEL_KCODE;
 	idt[v].ist = ist;
 	idt[v].type = GATE_INTR;
 	idt[v].off_mid = (addr >> 16) & 0xFFFF;
@@ -95,6 +97,8 @@ void trap_init_cpu(void)
 	c->gdt[SEL_TSS / 8] = (limit & 0xFFFF) | ((base & 0xFFFFFF) << 16) | (0x89ULL << 40) |
 			      (((limit >> 16) & 0xF) << 48) | (((base >> 24) & 0xFF) << 56);
 	c->gdt[SEL_TSS / 8 + 1] = base >> 32;
+	c->gdt[SEL_UDATA / 8] = GDT_UDATA;
+	c->gdt[SEL_UCODE / 8] = GDT_UCODE;
 	asm volatile("lgdt %0" : : "m"(g));
 	asm volatile("ltr %w0" : : "r"(SEL_TSS));
 	asm volatile("lidt %0" : : "m"(p));
@@ -123,6 +127,22 @@ void trap_set_ist(unsigned vector, unsigned ist)
 		idt[vector].ist = ist;
 }
 
+void trap_set_user(unsigned vector)
+{
+	if (vector < T_NVEC)
+		idt[vector].type = GATE_INTR | GATE_DPL3;
+}
+
+void trap_set_rsp0(u64 rsp)
+{
+	tcpu[cpu_id()].tss.rsp[0] = rsp;
+}
+
+u64 trap_rsp0(void)
+{
+	return tcpu[cpu_id()].tss.rsp[0];
+}
+
 static u64 read_cr2(void)
 {
 	u64 v;
@@ -148,10 +168,21 @@ static __attribute__((noreturn)) void fatal(const struct trapframe *tf)
 	rt_exit(EXIT_EXCEPTION);
 }
 
+/* An exception the code running in ring 3 caused: not an interrupt, nor NMI, #DF or #MC,
+ * which say something about the machine, not about the task. */
+static bool user_caused(const struct trapframe *tf)
+{
+	u64 v = tf->vector;
+
+	return trap_user_mode(tf) && v < T_NEXC && v != T_NMI && v != T_DF && v != T_MC;
+}
+
 void trap(struct trapframe *tf)
 {
 	trap_fn fn = tf->vector < T_NVEC ? handlers[tf->vector] : NULL;
 
+	if (!fn && trap_user_fault && user_caused(tf))
+		fn = trap_user_fault;
 	if (!fn)
 		fatal(tf);
 	fn(tf);

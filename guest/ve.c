@@ -13,7 +13,10 @@
  * and does steps 2-5; it then copies its frame onto the interrupted stack and continues
  * there in ve_finish (guest/isr.S trap_continue), which clears the busy word (step 6) and
  * only then may park (steps 7-8): a parked task must not hold the IST stack, or the next
- * #VE, from any task of this vCPU, would be delivered on top of it. */
+ * #VE, from any task of this vCPU, would be delivered on top of it. A #VE from ring 3
+ * continues on the task's kernel stack instead (guest/user.h): the user stack is not ours
+ * to write, and the IRETQ back restores the user RSP anyway. The FAIL outcome of step 9 is
+ * guest/fail.c's. */
 #include "guest/rt.h"
 #include "guest/sched.h"
 #include "guest/smp.h"
@@ -103,10 +106,15 @@ static void entry_fill(struct fl_pv_entry *e, u64 gpa, u64 gla, u64 qual)
 	e->wait = 0;
 }
 
-/* Step 4: park only a task that can be parked; everything else is suspended. */
+/* Step 4: park only a task that can be parked; everything else is suspended. Ring 3
+ * always can: IF is 1 there, it is never inside a #VE handler or a nosleep section, and
+ * only tasks run there. */
 static unsigned decide(const struct trapframe *tf, struct ve_cpu *c, unsigned ctx)
 {
-
+	if (trap_user_mode(tf)) {
+		STAT_INC(cont);
+		return FL_PV_CAN_CONTINUE;
+	}
 	if (c->depth[ctx]) {
 		STAT_INC(why_nested);
 	} else if (!(tf->rflags & RFLAGS_IF)) {
@@ -178,6 +186,7 @@ static void ve_trap(struct trapframe *tf)
 	unsigned ctx = sched_id() + 1, idx, decision;
 	struct fl_pv_entry *e;
 	struct trapframe *dst;
+	u64 sp;
 	s64 r;
 
 	STAT_INC(ve);
@@ -208,9 +217,11 @@ static void ve_trap(struct trapframe *tf)
 		ve_hook_before_clear(e);
 
 	/* Step 6: the frame goes below the interrupted RSP (guests are built with
-	 * -mno-red-zone: nothing lives there), 16-byte aligned for the call. #VE has no error
-	 * code, so that slot carries the entry index to ve_finish. */
-	dst = (struct trapframe *)ALIGN_DOWN(tf->rsp - sizeof(*tf), 16);
+	 * -mno-red-zone: nothing lives there), 16-byte aligned for the call; from ring 3, at
+	 * the top of the task's kernel stack (TSS.rsp0, empty while it runs in ring 3). #VE
+	 * has no error code, so that slot carries the entry index to ve_finish. */
+	sp = trap_user_mode(tf) ? trap_rsp0() : tf->rsp;
+	dst = (struct trapframe *)ALIGN_DOWN(sp - sizeof(*tf), 16);
 	*dst = *tf;
 	dst->error = idx;
 	trap_continue(dst, ve_finish);
@@ -302,14 +313,6 @@ const struct ve_ctx_stats *ve_ctx_stats(int id)
 void ve_ctx_stats_reset(void)
 {
 	memset(me()->ctx, 0, sizeof(me()->ctx));
-}
-
-void ve_fail(struct trapframe *tf, const struct fl_fault *rec)
-{
-	rt_printf("guest: FAIL fault record gpa=0x%lx size=%lu gla=0x%lx access=0x%x code=%u "
-		  "flags=0x%x rip=0x%lx\n", (u64)rec->gpa, (u64)rec->size, (u64)rec->gla, rec->access, rec->code,
-		  rec->flags, tf->rip);
-	rt_exit(EXIT_BUG);
 }
 
 static void print_stats(const char *who, const struct ve_stats *s, u64 hc)

@@ -75,10 +75,18 @@ unsigned ve_seen(u64 gpa);
  * (still on the IST stack, busy word set), with the entry just reported. */
 extern void (*ve_hook_before_clear)(struct fl_pv_entry *e);
 
-/* The FAIL path of guest step 9, with the interrupted frame and a copy of the record.
- * Today it prints the record and stops the VM (status 3); issue 6 adds fixups and user
- * tasks here (return to resume with a changed frame). */
+/* The FAIL path of guest step 9 (guest/fail.c), with the interrupted frame and a copy of
+ * the record: a fault in ring 3 kills the task (guest/user.h); in the kernel, a load with
+ * an exception-table entry resumes at its fixup (guest/fixup.h); anything else is a panic:
+ * "guest: PANIC: unhandled memory failure at rip=0x...: gpa=0x... code=NAME", status 2.
+ * Returns only to resume the (possibly changed) frame. */
+#define EXIT_PANIC	2
 void ve_fail(struct trapframe *tf, const struct fl_fault *rec);
+/* Test hook, asked first: returning true resumes the frame unchanged, so the access is
+ * retried (a guest that ignores failures; the hypervisor must stop it). */
+extern bool (*ve_hook_fail)(struct trapframe *tf, const struct fl_fault *rec);
+/* FL_FAULT_* as a word: "outside-ram", "poisoned", "io-error", ... */
+const char *ve_fault_code(u32 code);
 
 /* Test helpers: the lazily backed test region [ve_test_base(), rt_mem_upper()), and the
  * pattern backing store's content: fl_pattern_seed(ve_seed(), address), where ve_seed() is
@@ -86,6 +94,9 @@ void ve_fail(struct trapframe *tf, const struct fl_fault *rec);
 u64 ve_test_base(void);
 u64 ve_test_pages(u64 want);		/* want, or fewer if the region is smaller */
 u64 ve_seed(void);
+/* The address the failure tests read: poison=ADDR from the guest's command line (the VM's
+ * backing.poison= must cover its page), default ve_test_base(). */
+u64 ve_poison(void);
 u64 ve_pattern(u64 gpa);		/* what the 64-bit word at gpa must hold */
 /* A page's content check; returns the number of bad words (prints some). */
 u64 ve_check_page(u64 gpa);

@@ -37,6 +37,14 @@ u64 ve_seed(void)
 	return seed;
 }
 
+u64 ve_poison(void)
+{
+	u64 v = ve_test_base();
+
+	rt_arg_u64(rt_cmdline(), "poison", &v);
+	return v;
+}
+
 u64 ve_pattern(u64 gpa)
 {
 	return fl_pattern_seed(ve_seed(), gpa);

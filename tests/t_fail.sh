@@ -37,12 +37,12 @@ t_fail_pause_forever() {
 	expect_exit 1
 }
 
-# A registered guest is told through its PV entry (FAIL with the record); ve_basic has no
-# recovery, so it reports the record and fails: the VM's status is a failure, nothing hangs.
+# A registered guest is told through its PV entry (FAIL with the record); ve_basic's kernel
+# access has no fixup, so the guest panics with the record: a failed VM, nothing hangs.
 t_fail_reported_to_guest() {
 	boot_bochs 2 2 "workers=1" "$G/ve_basic.elf vm=told mem=32M lazy=on ve=hw backing.poison=0x400000 -- pages=8"
-	expect '\[told\] guest: FAIL fault record gpa=0x400000 .*code=2'
-	expect 'summary: vm told +FAILED status=3'
+	expect '\[told\] guest: PANIC: unhandled memory failure at rip=0x[0-9a-f]+: gpa=0x400000 code=poisoned'
+	expect 'summary: vm told +FAILED status=2'
 	expect 'summary:   apf: failures=1'
 	expect_exit 1
 }
@@ -55,3 +55,87 @@ t_fail_bad_ranges() {
 	expect 'summary: vm h +passed'
 	expect_exit 0
 }
+
+# ---- The guest side: user tasks, fixups, panics (each in both #VE modes) ----
+
+fboot() { # MODE NAME VMNAME "VM KEYS" "GUEST ARGS" [HVCMD]
+	boot_bochs 2 2 "${6-workers=1}" "$G/$2.elf vm=$3 mem=32M lazy=on ve=$1 $4 -- $5"
+}
+fail_user() {
+	fboot "$1" fail_user fail_user "backing.poison=0x800000" "poison=0x800018"
+	expect '\[fail_user\] guest: task victim killed: SIGBUS at gla=0x800018 \(fault gpa=0x800000 code=poisoned\)'
+	expect '\[fail_user\] guest: task intruder killed: SIGSEGV at rip=0x[0-9a-f]+ \(#PF error=0x5 cr2=0x[0-9a-f]+\)'
+	expect '\[fail_user\] guest: fail-user: survivor made [0-9]+ steps, 8 after the kills'
+	expect '\[fail_user\] guest: [0-9]+ passed, 0 failed'
+	expect 'summary: vm fail_user +passed'
+	expect 'summary:   apf: failures=1 sync-retries=0'
+	expect_exit 0
+}
+t_fail_user_hw() { fail_user hw; }
+t_fail_user_sw() { fail_user sw; }
+t_fail_user_noworkers() {
+	fboot hw fail_user fail_user "backing.poison=0x800000" "poison=0x800018" "workers=0"
+	expect '\[fail_user\] guest: task victim killed: SIGBUS at gla=0x800018 \(fault gpa=0x800000 code=poisoned\)'
+	expect 'summary: vm fail_user +passed'
+	expect_exit 0
+}
+fail_fixup() {
+	fboot "$1" fail_fixup fail_fixup "backing.poison=0x800000" "poison=0x800000"
+	expect '\[fail_fixup\] guest: fail-fixup: copy_from_guest_memory\(0x800000\) returned -14 \(gpa=0x800000 code=poisoned\)'
+	expect '\[fail_fixup\] guest: [0-9]+ passed, 0 failed'
+	expect 'summary: vm fail_fixup +passed'
+	expect_exit 0
+}
+t_fail_fixup_hw() { fail_fixup hw; }
+t_fail_fixup_sw() { fail_fixup sw; }
+fail_panic() {
+	fboot "$1" fail_panic fail_panic "backing.poison=0x800000" "poison=0x800010"
+	expect '\[fail_panic\] guest: PANIC: unhandled memory failure at rip=0x[0-9a-f]+: gpa=0x800000 code=poisoned'
+	expect 'summary: vm fail_panic +FAILED status=2'
+	expect_not 'guest: FAIL'
+	expect_exit 1
+}
+t_fail_panic_hw() { fail_panic hw; }
+t_fail_panic_sw() { fail_panic sw; }
+fail_suspend() {
+	fboot "$1" fail_suspend fail_suspend "backing.poison=0x800000" "poison=0x800000"
+	expect '\[fail_suspend\] guest: fail-suspend: with IF=0, copy_from_guest_memory\(0x800000\) returned -14 \(code=poisoned\)'
+	expect '\[fail_suspend\] guest: [0-9]+ passed, 0 failed'
+	expect 'summary: vm fail_suspend +passed'
+	expect_exit 0
+}
+t_fail_suspend_hw() { fail_suspend hw; }
+t_fail_suspend_sw() { fail_suspend sw; }
+fail_flaky() {
+	fboot "$1" fail_flaky fail_flaky "backing.flaky=0x800000+16K:1" "flaky=0x800000 pages=4"
+	expect '\[fail_flaky\] guest: fail-flaky: 4 pages failed once then succeeded'
+	expect '\[fail_flaky\] guest: [0-9]+ passed, 0 failed'
+	expect 'summary:   apf: failures=4 sync-retries=4, failed-page set: 0 page\(s\) \(added 4, cleared 4, evicted 0\)'
+	expect 'summary: vm fail_flaky +passed'
+	expect_exit 0
+}
+t_fail_flaky_hw() { fail_flaky hw; }
+t_fail_flaky_sw() { fail_flaky sw; }
+fail_ignore() {
+	fboot "$1" fail_ignore fail_ignore "backing.poison=0x800000" "poison=0x800000"
+	expect '\[fail_ignore\] guest: fail-ignore: attempt 1$'
+	expect '\[fail_ignore\] guest: fail-ignore: attempt 2$'
+	expect_not 'guest: fail-ignore: attempt 3'
+	expect 'vm fail_ignore: stopped: access to a failed page failed again on its synchronous retry at rip=0x[0-9a-f]+: fault record: gpa=0x800000 size=4096 access=read gla=0x800000 code=poisoned flags=gla-valid'
+	expect 'summary:   apf: failures=2 sync-retries=1'
+	expect 'summary: vm fail_ignore +FAILED'
+	expect_exit 1
+}
+t_fail_ignore_hw() { fail_ignore hw; }
+t_fail_ignore_sw() { fail_ignore sw; }
+fail_unreg() {
+	fboot "$1" fail_unregistered fail_unreg "backing.poison=0x800000" "poison=0x800000"
+	expect '\[fail_unreg\] guest: fail-unregistered: reading 0x800000, never registered'
+	expect 'vm fail_unreg: stopped: synchronous fault failed \(the guest cannot be told\) at rip=0x[0-9a-f]+: fault record: gpa=0x800000 size=4096 access=read gla=0x800000 code=poisoned flags=gla-valid'
+	expect_order 'guest: fail-unregistered: reading' 'vm fail_unreg: stopped'
+	expect_not 'guest: FAIL'
+	expect 'summary: vm fail_unreg +FAILED'
+	expect_exit 1
+}
+t_fail_unreg_hw() { fail_unreg hw; }
+t_fail_unreg_sw() { fail_unreg sw; }
