@@ -123,3 +123,15 @@ t_vm_watchdog() {
 	expect 'summary: vm memtest +passed'
 	expect_exit 0
 }
+
+# A broken control field fails VMLAUNCH itself (VMfailValid): the VM-instruction error is
+# named, the VMCS dumped, only that VM stops.
+t_vm_selftest_ctl() {
+	boot_bochs 2 2 "" "$G/hello.elf vm=bad selftest=ctl" "$G/hello.elf vm=good"
+	expect 'vm bad vcpu0: VMLAUNCH failed: VM-instruction error 7: VM entry with invalid control field\(s\)'
+	expect '  pin-based controls +0x0000000000000000'
+	expect 'vm bad: stopped: vcpu0: VM entry failed: VM-instruction error 7'
+	expect 'summary: vm good +passed'
+	expect 'summary: vm bad +FAILED'
+	expect_exit 1
+}

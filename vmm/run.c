@@ -52,6 +52,8 @@ void vm_selftest_corrupt(struct vcpu *v)
 		[4] = { GUEST_TR_AR, AR_UNUSABLE },	/* TR must be usable */
 		[5] = { GUEST_ACTIVITY, 5 },		/* activity states are 0..3 */
 		[6] = { GUEST_CR0, 0x80000020 },	/* PG without PE */
+		[7] = { PIN_CONTROLS, 0 },		/* a control, not guest state: its default-1
+							 * bits cleared -> VMfailValid, error 7 */
 	};
 	u32 t = v->vm->selftest;
 	if (!t || t >= ARRAY_SIZE(corrupt))

@@ -26,7 +26,7 @@ int vm_load(struct vm *vm, const void *img, u64 size, char *err, size_t len);
 u64 msr_bitmap_create(void);
 
 const char *const vm_selftest_names[] = { "none", "rflags", "link", "cs", "tr", "activity",
-					  "cr0", 0 };
+					  "cr0", "ctl", 0 };
 
 static struct {
 	char name[VM_NAME_MAX];
