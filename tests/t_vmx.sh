@@ -129,6 +129,7 @@ t_vm_watchdog() {
 t_vm_selftest_ctl() {
 	boot_bochs 2 2 "" "$G/hello.elf vm=bad selftest=ctl" "$G/hello.elf vm=good"
 	expect 'vm bad vcpu0: VMLAUNCH failed: VM-instruction error 7: VM entry with invalid control field\(s\)'
+	expect 'vm bad: failing check: pin-based controls 0x0: bits 0x16 must be 1, bits 0x0 must be 0 \[SDM Vol. 3C, Checks on VMX Controls'
 	expect '  pin-based controls +0x0000000000000000'
 	expect 'vm bad: stopped: vcpu0: VM entry failed: VM-instruction error 7'
 	expect 'summary: vm good +passed'

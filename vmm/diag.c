@@ -70,6 +70,42 @@ static void check_guest_state(struct vm *vm)
 		       f[i].section, f[i].detail);
 }
 
+/* VM-instruction error 7: which control field breaks its capability MSR (SDM Vol. 3C
+ * appendix A: a bit set in the MSR's low half must be 1, a bit clear in its high half must
+ * be 0). */
+static void check_controls(struct vm *vm)
+{
+	bool t = vmx_msrs.basic & (1ULL << 55);
+	const struct {
+		u64 field;
+		const char *name;
+		u64 cap;
+	} ctl[] = {
+		{ PIN_CONTROLS, "pin-based controls", t ? vmx_msrs.true_pinbased : vmx_msrs.pinbased },
+		{ PROC_CONTROLS, "processor-based controls",
+		  t ? vmx_msrs.true_procbased : vmx_msrs.procbased },
+		{ PROC_CONTROLS2, "secondary controls", vmx_msrs.procbased2 },
+		{ EXIT_CONTROLS, "VM-exit controls", t ? vmx_msrs.true_exit : vmx_msrs.exit },
+		{ ENTRY_CONTROLS, "VM-entry controls", t ? vmx_msrs.true_entry : vmx_msrs.entry },
+	};
+	int bad = 0;
+
+	for (unsigned i = 0; i < ARRAY_SIZE(ctl); i++) {
+		u32 v = (u32)vmread(ctl[i].field), must1 = (u32)ctl[i].cap, may1 = ctl[i].cap >> 32;
+		if (ctl[i].field == PROC_CONTROLS2 && !(vmread(PROC_CONTROLS) & PROC_SECONDARY))
+			continue;
+		if ((v & must1) != must1 || (v & ~may1)) {
+			pr_err("vm %s: failing check: %s 0x%x: bits 0x%x must be 1, bits 0x%x must be 0 "
+			       "[SDM Vol. 3C, Checks on VMX Controls; capability MSR 0x%llx]", vm->name,
+			       ctl[i].name, v, must1 & ~v, v & ~may1, (unsigned long long)ctl[i].cap);
+			bad++;
+		}
+	}
+	if (!bad)
+		pr_err("vm %s: every control respects its capability MSR; the failing rule is one "
+		       "of the cross-field checks", vm->name);
+}
+
 void vmcs_dump(void);
 
 /* rc: vmx_enter's result (1 VMfailInvalid, 2 VMfailValid), or 0 with an exit reason. */
@@ -88,7 +124,8 @@ void diag_entry_failed(struct vcpu *v, int rc, u32 reason)
 		const char *name = vm_instruction_error_name(err);
 		pr_err("vm %s vcpu%u: %s failed: VM-instruction error %u: %s", vm->name, v->index,
 		       insn, err, name ? name : "unknown error number");
-		check_guest_state(vm);
+		if (err == 7)
+			check_controls(vm);
 		vmcs_dump();
 		vm_stop(vm, -1, true, "vcpu%u: VM entry failed: VM-instruction error %u (%s)",
 			v->index, err, name ? name : "?");
