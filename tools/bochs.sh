@@ -5,6 +5,8 @@
 # (port 0x8900 "Shutdown": Bochs then exits with status 1, which is normal) or at TIMEOUT.
 # The verdict is always read from the serial log, never from the exit status.
 # SERIAL=socket:PORT in the environment puts COM1 on a loopback socket instead (interactive).
+# BOCHS_DEBUG=1 stops in Bochs's internal debugger (`<bochs:1>` prompt on this terminal) before
+# the first instruction, with the magic breakpoint on (`xchg %bx, %bx` in the code stops there).
 set -u
 iso=$1; log=$2; cpus=${3:-2}; tmo=${4:-120}; model=${5:-corei7_skylake_x}
 megs=${BOCHS_MEGS:-512}
@@ -33,6 +35,11 @@ debug: action=ignore
 RC
 echo continue > "$dir/dbgrc"
 : > "$log"
+if [ -n "${BOCHS_DEBUG:-}" ]; then
+	echo "magic_break: enabled=1" >> "$dir/bochsrc"
+	bochs -q -f "$dir/bochsrc"
+	exit 0
+fi
 timeout -k 5 "$tmo" bochs -q -f "$dir/bochsrc" -rc "$dir/dbgrc" </dev/null >"$log.stdout" 2>&1
 rc=$?
 [ $rc -eq 124 ] && echo "bochs.sh: timed out after ${tmo}s" >> "$log.stdout"
