@@ -79,7 +79,7 @@ static struct fl_ve_info *sw_ve_target(struct vcpu *v)
 	struct pv_mem m = vm_mem(v->vm);
 	struct fl_ve_info *ve;
 
-	if (v->vm->apf.ve != VE_SW || !v->apf.pv.registered)
+	if (v->vm->apf.ve != VE_SW || !v->apf.pv.registered || v->vm->apf.off)
 		return 0;
 	if (!(vmread(GUEST_CR0) & CR0_PE) || (vmread(IDT_VECTORING_INFO) & INTR_VALID))
 		return 0;
@@ -163,8 +163,13 @@ bool apf_event_pending(struct vcpu *v)
 
 /* Inject a pending completion only when the guest can take it (RFLAGS.IF=1, no STI/MOV-SS
  * shadow, nothing else being injected); otherwise ask for an interrupt-window exit. */
+static void set_hw_ve(struct vcpu *v, bool on);
+
 void apf_before_entry(struct vcpu *v)
 {
+	/* The monitor's apf switch: hardware #VE follows it at the next entry. */
+	if (v->vm->apf.ve == VE_HW && v->apf.pv.registered && v->apf.ve_on == v->vm->apf.off)
+		set_hw_ve(v, !v->vm->apf.off);
 	u64 proc = vmread(PROC_CONTROLS), want = proc & ~(u64)PROC_INTR_WINDOW;
 	u8 vector;
 	u32 batched;
@@ -325,7 +330,7 @@ s64 apf_hc_report(struct vcpu *v, u64 index, u64 decision)
 		complete(v, (u32)index, 0, true);
 		return 0;
 	}
-	if (!workers_count() || outstanding > cfg.apf_limit ||
+	if (!workers_count() || outstanding > cfg.apf_limit || vm->apf.off ||
 	    (r = apf_fetch_async(vm, gpa, w)) < 0) {
 		struct fl_fault rec;
 		vm->apf.st.sync_cont++;	/* backpressure or no pool: the guest is told by F_SYNC */

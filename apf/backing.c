@@ -26,9 +26,33 @@ const struct backing_ops *const backing_by_index[] = { &backing_pattern, &backin
 /* Failure injection: a poisoned page fails for ever (FL_FAULT_POISONED); a flaky page fails
  * its first N attempts (FL_FAULT_IO_ERROR) and then works. One job per page at a time
  * (apf/worker.c deduplicates), so the attempt counter needs no lock. */
+int backing_poison_live(struct backing *b, u64 gpa, bool on)
+{
+	u64 want = (gpa & ~(PAGE_SIZE - 1)) | 1;
+	for (unsigned i = 0; i < 8; i++) {
+		if (on && !b->live[i]) {
+			b->live[i] = want;	/* one aligned store: a worker sees it whole or not */
+			return 0;
+		}
+		if (!on && b->live[i] == want) {
+			b->live[i] = 0;
+			return 0;
+		}
+	}
+	return on ? -1 : -2;
+}
+
+static bool live_poisoned(const struct backing *b, u64 gpa)
+{
+	for (unsigned i = 0; i < 8; i++)
+		if (b->live[i] == (gpa | 1))
+			return true;
+	return false;
+}
+
 static bool injected_failure(const struct backing *b, u64 gpa, u32 *code)
 {
-	if (ranges_contain(&b->poison, gpa)) {
+	if (ranges_contain(&b->poison, gpa) || live_poisoned(b, gpa)) {
 		*code = FL_FAULT_POISONED;
 		return true;
 	}

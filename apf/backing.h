@@ -24,7 +24,11 @@ struct backing {
 	struct range_list poison;	/* these pages can never be produced */
 	struct range_list flaky;	/* the first flaky.count attempts of a page fail */
 	u8 *attempts;		/* per page of the VM, for flaky pages (NULL: none) */
+	volatile u64 live[8];	/* poisoned from the monitor: page | 1, 0 when free */
 };
+
+/* The monitor's poison/unpoison: 0, or -1 no free slot, -2 not poisoned (unpoison). */
+int backing_poison_live(struct backing *b, u64 gpa, bool on);
 
 extern const struct backing_ops backing_pattern, backing_zero;
 extern const char *const backing_names[];	/* for the VM's backing= key, NULL-terminated */

@@ -28,6 +28,8 @@ static const struct opt opts[] = {
 	  .help = "CPUs (the last ones) that fetch guest pages for every VM", .def = "0" },
 	{ .key = "apf_limit", .type = OPT_UINT, .val = &cfg.apf_limit, .min = 1, .max = 64,
 	  .help = "outstanding asynchronous faults per vCPU; more become synchronous", .def = "64" },
+	{ .key = "monitor", .type = OPT_BOOL, .val = &cfg.monitor,
+	  .help = "the interactive monitor on COM1 (cpu0 runs no vCPU then)", .def = "off" },
 };
 
 static void report(void *ctx, const char *line)

@@ -20,6 +20,7 @@ struct config {
 	u64 watchdog_ms;	/* report a vCPU that runs this long without an exit; 0: off */
 	u64 workers;		/* CPUs that fetch pages for every VM (the last ones) */
 	u64 apf_limit;		/* outstanding CAN_CONTINUE faults per vCPU before sync */
+	bool monitor;		/* the COM1 monitor on cpu0 (which then runs no vCPU) */
 };
 
 extern struct config cfg;

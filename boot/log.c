@@ -96,6 +96,20 @@ void log_plain(const char *f, ...)
 	emit(LOG_ERROR, line, n);
 }
 
+void console_write(const char *s, size_t n)
+{
+	u64 flags = console_lock_take();
+	serial_write(s, n);
+	console_lock_give(flags);
+}
+
+void log_ring_print(void)
+{
+	u64 flags = console_lock_take();
+	log_ring_dump(serial_write);
+	console_lock_give(flags);
+}
+
 void log_panic_mode(void)
 {
 	panic_mode = true;

@@ -15,11 +15,16 @@ void log_printf(unsigned level, const char *fmt, ...) __attribute__((format(prin
 void log_vprintf(unsigned level, const char *fmt, va_list ap);
 /* A line with no prefix, always printed (the final exit line, the `help` listing). */
 void log_plain(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Raw bytes to the console under the console lock (the monitor's prompt and echo), so they
+ * never land inside another CPU's line. Not kept in the ring. */
+void console_write(const char *s, size_t n);
 /* Panic: take the console even if a stopped CPU held its lock. */
 void log_panic_mode(void);
 /* Prints the ring (oldest first) through out. */
 void log_ring_dump(void (*out)(const char *s, size_t n));
 size_t log_ring_used(void);
+/* The whole ring to the console, under the console lock (the monitor's dmesg). */
+void log_ring_print(void);
 
 #define pr_err(...)	log_printf(LOG_ERROR, __VA_ARGS__)
 #define pr_warn(...)	log_printf(LOG_WARN, __VA_ARGS__)

@@ -6,6 +6,7 @@
 #include "boot/config.h"
 #include "boot/cpu.h"
 #include "boot/log.h"
+#include "boot/monitor.h"
 #include "boot/percpu.h"
 #include "boot/smp.h"
 #include "boot/trap.h"
@@ -199,6 +200,26 @@ static bool all_stopped(void)
 	return true;
 }
 
+/* With the monitor, the user decides when it ends (a paused VM can be resumed, a stopped
+ * one inspected): only `quit` leaves this loop. */
+static void run_monitor(void)
+{
+	bool said = false;
+
+	monitor_start();
+	while (!monitor_quit) {
+		monitor_poll();
+		bool all = true;
+		for (u32 i = 0; i < nvms; i++)
+			all &= vms[i].state == VM_STOPPED;
+		if (all && !said) {
+			pr_info("monitor: every VM has stopped; 'quit' prints the summary and exits");
+			said = true;
+		}
+		cpu_relax();
+	}
+}
+
 void vm_run_all(void)
 {
 	struct vcpu *mine = 0;
@@ -219,6 +240,8 @@ void vm_run_all(void)
 		irq_disable();	/* host interrupts reach us as exits while the guest runs */
 		vcpu_thread(mine);
 	}
+	if (cfg.monitor && !mine)
+		run_monitor();
 	while (!all_stopped())
 		cpu_relax();
 	for (u32 i = 0; i < nvms; i++)

@@ -130,7 +130,7 @@ static void vm_release(struct vm *vm)
 static int pick_cpus(struct vm *vm, char *err, size_t len)
 {
 	u32 got = 0;
-	for (u32 c = 0; c < vcpu_cpus && got < vm->nvcpus; c++)
+	for (u32 c = cfg.monitor ? 1 : 0; c < vcpu_cpus && got < vm->nvcpus; c++)
 		if (!cpu_taken[c])
 			vm->vcpus[got++].cpu = c;
 	if (got < vm->nvcpus) {

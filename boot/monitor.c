@@ -1,0 +1,410 @@
+/* boot/monitor.c: the monitor (see boot/monitor.h). Input is edited locally (printable
+ * characters echo, Backspace/DEL erases, Ctrl-U erases the line, Enter runs it); a line is
+ * split into words and looked up in the command table. Every answer is one or more lines
+ * on the console; a bad command, number, VM or address gets one line and nothing changes. */
+#include "boot/monitor.h"
+#include "boot/config.h"
+#include "boot/log.h"
+#include "boot/serial.h"
+#include "boot/tsc.h"
+#include "apf/apf.h"
+#include "vmm/vm.h"
+#include "lib/cmdline.h"
+#include "lib/fmt.h"
+#include "lib/string.h"
+
+#define LINE_MAX	120
+#define ARGS_MAX	6
+
+volatile bool monitor_quit;
+static char line[LINE_MAX];
+static unsigned len;
+
+struct cmd {
+	const char *name, *args, *help;
+	void (*fn)(int argc, char **argv);
+	int min_args;
+};
+
+static const struct cmd cmds[];
+
+static void out(const char *f, ...) __attribute__((format(printf, 1, 2)));
+static void out(const char *f, ...)
+{
+	char buf[200];
+	va_list ap;
+	va_start(ap, f);
+	vfmt(buf, sizeof(buf), f, ap);
+	va_end(ap);
+	log_plain("%s", buf);
+}
+
+static struct vm *find_vm(const char *s)
+{
+	u64 id;
+	for (u32 i = 0; i < nvms; i++)
+		if (!strcmp(vms[i].name, s))
+			return &vms[i];
+	if (!parse_u64(s, strlen(s), &id) && id < nvms)
+		return &vms[id];
+	out("monitor: no VM '%s' (see vms)", s);
+	return 0;
+}
+
+static bool number(const char *s, u64 *v)
+{
+	if (!parse_u64(s, strlen(s), v))
+		return true;
+	out("monitor: '%s' is not a number", s);
+	return false;
+}
+
+static const char *state_name(enum vm_state s)
+{
+	static const char *const n[] = { "empty", "ready", "running", "paused", "stopped" };
+	return s <= VM_STOPPED ? n[s] : "?";
+}
+
+static void c_help(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	for (const struct cmd *c = cmds; c->name; c++)
+		out("  %-8s %-18s %s", c->name, c->args, c->help);
+}
+
+static void c_vms(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	for (u32 i = 0; i < nvms; i++) {
+		struct vm *vm = &vms[i];
+		u64 exits = 0;
+		for (u32 r = 0; r <= EXIT_REASON_MAX; r++)
+			exits += vm->exits[r];
+		out("  %u %-12s %-8s mem=%luM vcpus=%u lazy=%s apf=%s exits=%lu status=%d", i,
+		    vm->name, state_name(vm->state), vm->mem >> 20, vm->nvcpus,
+		    vm->apf.lazy ? "on" : "off", vm->apf.off ? "off" : "on", exits, vm->status);
+	}
+}
+
+static void c_vcpus(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	for (u32 i = 0; i < nvms; i++)
+		for (u32 j = 0; j < vms[i].nvcpus; j++) {
+			struct vcpu *v = &vms[i].vcpus[j];
+			out("  %s:%u cpu%u %s exits=%lu #VE=%s outstanding=%u", vms[i].name, j, v->cpu,
+			    vms[i].state != VM_RUNNING ? state_name(vms[i].state) :
+			    v->running ? "running" : v->started || !j ? "idle" : "not started",
+			    v->nexits, v->apf.pv.registered ? "registered" : "no", v->apf.pv.outstanding);
+		}
+}
+
+/* VM[:N]: a vCPU. */
+static struct vcpu *find_vcpu(const char *s)
+{
+	char name[VM_NAME_MAX + 4];
+	u64 idx = 0;
+	strlcpy(name, s, sizeof(name));
+	char *colon = strchr(name, ':');
+	if (colon) {
+		*colon = 0;
+		if (!number(colon + 1, &idx))
+			return 0;
+	}
+	struct vm *vm = find_vm(name);
+	if (!vm)
+		return 0;
+	if (idx >= vm->nvcpus) {
+		out("monitor: %s has %u vCPU(s)", vm->name, vm->nvcpus);
+		return 0;
+	}
+	return &vm->vcpus[idx];
+}
+
+static void c_exits(int argc, char **argv)
+{
+	(void)argc;
+	struct vcpu *v = find_vcpu(argv[1]);
+	if (!v)
+		return;
+	u64 n = MIN(v->nexits, EXIT_RING);
+	out("  %s:%u: last %lu of %lu exits", v->vm->name, v->index, n, v->nexits);
+	for (u64 i = v->nexits - n; i < v->nexits; i++) {
+		struct exit_rec *r = &v->ring[i % EXIT_RING];
+		out("  #%-5lu %-28s qual=0x%lx rip=0x%lx", i, exit_reason_name(r->reason & 0xFFFF),
+		    r->qual, r->rip);
+	}
+}
+
+static void c_ept(int argc, char **argv)
+{
+	struct vm *vm = find_vm(argv[1]);
+	struct ept_walk w;
+	char buf[96];
+	u64 gpa;
+	(void)argc;
+	if (!vm || !number(argv[2], &gpa))
+		return;
+	u64 f = spin_lock_irqsave(&vm->apf.lock);
+	int r = ept_walk(&vm->ept, gpa, &w);
+	spin_unlock_irqrestore(&vm->apf.lock, f);
+	if (r) {
+		out("monitor: 0x%lx is not a guest-physical address EPT can map", gpa);
+		return;
+	}
+	for (int i = 0; i < w.levels; i++) {
+		ept_entry_format(w.entry[i], 4 - i, buf, sizeof(buf));
+		out("  level %d: 0x%016lx %s", 4 - i, w.entry[i], buf);
+	}
+	if (w.present)
+		out("  0x%lx -> host 0x%lx (%s page)", gpa, w.hpa, w.page_level == 2 ? "2M" : "4K");
+	else
+		out("  0x%lx: not present", gpa);
+}
+
+static void c_mem(int argc, char **argv)
+{
+	struct vm *vm = find_vm(argv[1]);
+	u64 gpa, n = 64;
+	if (!vm || !number(argv[2], &gpa) || (argc > 3 && !number(argv[3], &n)))
+		return;
+	if (n == 0 || n > 256) {
+		out("monitor: LEN must be 1..256");
+		return;
+	}
+	const u8 *p = vm_gpa(vm, gpa, n);
+	if (!p) {
+		out("monitor: [0x%lx, +%lu) is not inside %s's RAM (%luM)", gpa, n, vm->name,
+		    vm->mem >> 20);
+		return;
+	}
+	if (vm->apf.lazy && vm->apf.page[gpa / PAGE_SIZE] != PAGE_PRESENT)
+		out("  (page not present yet: its host frame holds zeros, not the guest's data)");
+	for (u64 i = 0; i < n; i += 16) {
+		char hex[64];
+		int k = 0;
+		for (u64 j = i; j < i + 16 && j < n; j++)
+			k += fmt(hex + k, sizeof(hex) - k, "%02x ", p[j]);
+		out("  0x%08lx: %s", gpa + i, hex);
+	}
+}
+
+static void c_faults(int argc, char **argv)
+{
+	struct vm *vm = find_vm(argv[1]);
+	char rec[160];
+	(void)argc;
+	if (!vm)
+		return;
+	struct failset *s = &vm->apf.failed;
+	out("  %s: failures=%lu, failed-page set %u page(s), evicted %lu", vm->name,
+	    vm->apf.st.failures, s->n, s->evicted);
+	for (u32 i = 0; i < s->n; i++)
+		out("  failed page 0x%lx code=%u", s->page[(s->head + i) % FAILSET_MAX],
+		    vm->apf.fail_code[s->page[(s->head + i) % FAILSET_MAX] / PAGE_SIZE]);
+	for (u32 j = 0; j < vm->nvcpus; j++) {
+		struct pv_vcpu *p = &vm->vcpus[j].apf.pv;
+		out("  vcpu%u: outstanding CAN_CONTINUE=%u held=0x%lx pending completion=%s", j,
+		    p->outstanding, p->held, p->pending ? "yes" : "no");
+	}
+	if (vm->has_fault) {
+		fault_format(&vm->fault, rec, sizeof(rec));
+		out("  the fault that stopped or paused it: %s", rec);
+	}
+}
+
+static void c_workers(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	if (!workers_count())
+		out("  no workers (workers=0): faults are resolved on the faulting vCPU's CPU");
+	workers_print_stats();
+}
+
+static void c_stats(int argc, char **argv)
+{
+	for (u32 i = 0; i < nvms; i++) {
+		if (argc > 1 && strcmp(vms[i].name, argv[1]))
+			continue;
+		out("  %s: %s", vms[i].name, state_name(vms[i].state));
+		apf_summary(&vms[i]);
+	}
+}
+
+static void c_dmesg(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	log_ring_print();
+}
+
+static void c_log(int argc, char **argv)
+{
+	(void)argc;
+	for (unsigned i = 0; log_level_names[i]; i++)
+		if (!strcmp(argv[1], log_level_names[i])) {
+			log_level = i;
+			out("  loglevel=%s", log_level_names[i]);
+			return;
+		}
+	out("monitor: '%s' is not one of error|warn|info|debug|trace", argv[1]);
+}
+
+static void c_pause(int argc, char **argv)
+{
+	struct vm *vm = find_vm(argv[1]);
+	(void)argc;
+	if (vm && vm->state == VM_RUNNING)
+		vm_pause(vm, "paused by the monitor");
+	else if (vm)
+		out("monitor: %s is %s", vm->name, state_name(vm->state));
+}
+
+static void c_resume(int argc, char **argv)
+{
+	struct vm *vm = find_vm(argv[1]);
+	(void)argc;
+	if (vm && vm->state == VM_PAUSED)
+		vm_resume(vm);
+	else if (vm)
+		out("monitor: %s is %s", vm->name, state_name(vm->state));
+}
+
+static void c_kill(int argc, char **argv)
+{
+	struct vm *vm = find_vm(argv[1]);
+	(void)argc;
+	if (vm)
+		vm_stop(vm, -1, true, "killed by the monitor");
+}
+
+static void c_poison(int argc, char **argv)
+{
+	struct vm *vm = find_vm(argv[1]);
+	u64 gpa;
+	(void)argc;
+	if (!vm || !number(argv[2], &gpa))
+		return;
+	if (!vm->apf.lazy || gpa >= vm->mem) {
+		out("monitor: %s: 0x%lx is not lazily backed RAM", vm->name, gpa);
+		return;
+	}
+	int r = backing_poison_live(&vm->apf.backing, gpa, !strcmp(argv[0], "poison"));
+	if (r < 0)
+		out("monitor: %s", r == -1 ? "no free slot (8 live poisons at most)" : "not poisoned");
+	else
+		out("  %s: page 0x%lx %s%s", vm->name, (u64)(gpa & ~(PAGE_SIZE - 1)),
+		    argv[0][0] == 'p' ? "poisoned" : "unpoisoned",
+		    vm->apf.page[gpa / PAGE_SIZE] == PAGE_PRESENT ?
+		    " (already present: applies when it is next fetched)" : "");
+}
+
+static void c_apf(int argc, char **argv)
+{
+	struct vm *vm = find_vm(argv[1]);
+	(void)argc;
+	if (!vm)
+		return;
+	if (strcmp(argv[2], "on") && strcmp(argv[2], "off")) {
+		out("monitor: apf VM on|off");
+		return;
+	}
+	/* Faults in flight complete as they are; from the next entry on, each vCPU follows the
+	 * switch (apf_before_entry): no fault is lost either way. */
+	vm->apf.off = !strcmp(argv[2], "off");
+	out("  %s: asynchronous faults %s", vm->name, vm->apf.off ? "off" : "on");
+}
+
+static void c_quit(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	for (u32 i = 0; i < nvms; i++)
+		vm_stop(&vms[i], -1, true, "stopped by the monitor (quit)");
+	monitor_quit = true;
+}
+
+static const struct cmd cmds[] = {
+	{ "help", "", "this list", c_help, 0 },
+	{ "vms", "", "every VM: state, memory, exits, status", c_vms, 0 },
+	{ "vcpus", "", "every vCPU: CPU, state, exits, #VE registration", c_vcpus, 0 },
+	{ "exits", "VM[:N]", "the vCPU's last 32 exits", c_exits, 1 },
+	{ "ept", "VM GPA", "the EPT walk of GPA, each level decoded (bit 63 too)", c_ept, 2 },
+	{ "mem", "VM GPA [LEN]", "hex dump of guest memory (LEN <= 256)", c_mem, 2 },
+	{ "faults", "VM", "failed pages, outstanding faults, the stopping record", c_faults, 1 },
+	{ "workers", "", "what each worker has done", c_workers, 0 },
+	{ "stats", "[VM]", "fault counters", c_stats, 0 },
+	{ "dmesg", "", "the log ring since boot", c_dmesg, 0 },
+	{ "log", "LEVEL", "console verbosity: error|warn|info|debug|trace", c_log, 1 },
+	{ "pause", "VM", "hold the VM's vCPUs out of the guest", c_pause, 1 },
+	{ "resume", "VM", "let a paused VM run again", c_resume, 1 },
+	{ "kill", "VM", "stop the VM (the others go on)", c_kill, 1 },
+	{ "poison", "VM GPA", "the page can no longer be produced", c_poison, 2 },
+	{ "unpoison", "VM GPA", "undo poison", c_poison, 2 },
+	{ "apf", "VM on|off", "switch asynchronous faults (in-flight ones complete)", c_apf, 2 },
+	{ "quit", "", "stop every VM, print the summary, exit", c_quit, 0 },
+	{ 0, 0, 0, 0, 0 },
+};
+
+static void run_line(void)
+{
+	char *argv[ARGS_MAX];
+	int argc = 0;
+
+	for (char *p = line; *p && argc < ARGS_MAX;) {
+		while (*p == ' ')
+			*p++ = 0;
+		if (*p)
+			argv[argc++] = p;
+		while (*p && *p != ' ')
+			p++;
+	}
+	if (!argc)
+		return;
+	for (const struct cmd *c = cmds; c->name; c++)
+		if (!strcmp(c->name, argv[0])) {
+			if (argc - 1 < c->min_args)
+				out("monitor: usage: %s %s", c->name, c->args);
+			else
+				c->fn(argc, argv);
+			return;
+		}
+	out("monitor: unknown command '%s' (help lists them)", argv[0]);
+}
+
+static void prompt(void)
+{
+	console_write("(faultline) ", 12);
+}
+
+void monitor_start(void)
+{
+	out("monitor: on COM1; 'help' lists the commands, Enter runs a line");
+	prompt();
+}
+
+void monitor_poll(void)
+{
+	int c;
+	while ((c = serial_getc()) >= 0) {
+		if (c == '\r' || c == '\n') {
+			console_write("\n", 1);
+			line[len] = 0;
+			run_line();
+			len = 0;
+			if (!monitor_quit)
+				prompt();
+		} else if (c == 0x7F || c == 0x08) {
+			if (len) {
+				len--;
+				console_write("\b \b", 3);
+			}
+		} else if (c == 0x15) {		/* Ctrl-U */
+			while (len) {
+				len--;
+				console_write("\b \b", 3);
+			}
+		} else if (c >= 0x20 && c < 0x7F && len < LINE_MAX - 1) {
+			line[len++] = (char)c;
+			console_write(&line[len - 1], 1);
+		}
+	}
+}

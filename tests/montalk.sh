@@ -1,0 +1,36 @@
+#!/bin/bash
+# tests/montalk.sh PORT LOG SCRIPT: talks to the hypervisor's COM1 through Bochs's loopback
+# socket (com1: mode=socket-server). Everything received is appended to LOG. SCRIPT lines:
+#   wait TEXT     until TEXT appears in LOG after the last wait's match (60 s at most)
+#   send TEXT     types TEXT and Enter
+#   raw BYTES     types BYTES (printf escapes) without Enter
+#   sleep SECS
+# Ends when the script ends and the connection closes (or after 240 s).
+set -u
+port=$1; log=$2; script=$3
+: > "$log"
+for i in $(seq 1 100); do
+	exec 3<>/dev/tcp/127.0.0.1/$port 2>/dev/null && break
+	sleep 0.2
+done
+cat <&3 >> "$log" &
+reader=$!
+seen=0
+while IFS= read -r l; do
+	op=${l%% *}; arg=${l#* }
+	case $op in
+	wait)
+		n=
+		for i in $(seq 1 600); do
+			n=$(tail -c +$((seen + 1)) "$log" | grep -a -F -b -o -- "$arg" | head -1 | cut -d: -f1)
+			if [ -n "$n" ]; then seen=$((seen + n + ${#arg})); break; fi
+			sleep 0.1
+		done
+		[ -n "$n" ] || echo "montalk: timed out waiting for '$arg'" >&2 ;;
+	send) printf '%s\r' "$arg" >&3 ;;
+	raw) printf "$arg" >&3 ;;
+	sleep) sleep "$arg" ;;
+	esac
+done < "$script"
+timeout 240 tail --pid=$reader -f /dev/null
+exec 3>&-

@@ -1,0 +1,121 @@
+# tests/t_monitor.sh: the COM1 monitor (issue 7, first part), driven through Bochs's loopback
+# COM1 socket by tests/montalk.sh, against a running lazily backed guest.
+
+# mon_boot CPUS "HV CMDLINE" SCRIPT-FILE "MODULE ARGS"...
+mon_boot() {
+	cpus=$1; cmdline=$2; script=$3; shift 3
+	sh tools/mkiso.sh "$DIR/fl.iso" 2 "$cmdline" "$@" || { fail "mkiso failed"; return 1; }
+	port=$((20000 + RANDOM % 30000))
+	SERIAL=socket:$port sh tools/bochs.sh "$DIR/fl.iso" "$DIR/unused.log" "$cpus" 240 &
+	bash tests/montalk.sh "$port" "$DIR/serial.raw" "$script"
+	wait
+	clean_log
+}
+
+t_monitor_commands() {
+	cat > "$DIR/script" <<'S'
+wait (faultline) 
+send pause park
+wait paused by the monitor
+send help
+wait stop every VM
+send vms
+wait park
+send vcpus
+wait park:0
+send exits park
+wait last
+send ept park 0x100000
+wait level 4
+send ept park 0x1f00000
+wait not present
+send mem park 0x100000 32
+wait 0x00100010
+send mem park 0x7fffffff 16
+wait is not inside
+send faults park
+wait outstanding CAN_CONTINUE
+send workers
+wait worker cpu
+send stats park
+wait apf: faults
+send log debug
+wait loglevel=debug
+send log info
+wait loglevel=info
+send bogus command
+wait unknown command
+send mem nosuchvm 0
+wait no VM
+send mem park banana
+wait is not a number
+send apf park off
+wait asynchronous faults off
+send apf park on
+wait asynchronous faults on
+send resume park
+wait resumed after
+wait every VM has stopped
+send quit
+wait exit status
+S
+	mon_boot 4 "monitor=on workers=1" "$DIR/script" \
+		"$G/ve_park.elf vm=park mem=32M lazy=on backing.latency_us=100000 -- pages=24"
+	expect 'monitor: on COM1'
+	expect 'vm park: paused: paused by the monitor'
+	expect '^  vms +every VM: state, memory, exits, status'
+	expect '^  0 park +paused +mem=32M vcpus=1 lazy=on apf=on'
+	expect '^  park:0 cpu1 paused exits=[0-9]+ #VE=registered'
+	expect '^  level 4: 0x[0-9a-f]+ '
+	expect '^  0x1f00000: not present'
+	expect '^  0x00100000: [0-9a-f]{2} '
+	expect "monitor: \[0x7fffffff, \+16\) is not inside park's RAM \(32M\)"
+	expect '^  vcpu0: outstanding CAN_CONTINUE=[0-9]+'
+	expect "monitor: unknown command 'bogus' \(help lists them\)"
+	expect "monitor: no VM 'nosuchvm' \(see vms\)"
+	expect "monitor: 'banana' is not a number"
+	expect 'vm park: resumed after [0-9]+ us'
+	expect '\[park\] guest: [0-9]+ passed, 0 failed'
+	expect 'summary: vm park +passed'
+	expect_exit 0
+}
+
+# kill stops one VM while the other goes on; quit is not needed: the other VM finishes.
+t_monitor_kill() {
+	cat > "$DIR/script" <<'S'
+wait (faultline) 
+send kill victim
+wait killed by the monitor
+wait every VM has stopped
+send quit
+wait exit status
+S
+	mon_boot 4 "monitor=on workers=1" "$DIR/script" \
+		"$G/ve_park.elf vm=victim mem=32M lazy=on backing.latency_us=100000 -- pages=32" \
+		"$G/hello.elf vm=other mem=16M"
+	expect 'vm victim: stopped: killed by the monitor'
+	expect 'summary: vm other +passed'
+	expect 'summary: vm victim +FAILED'
+	expect_exit 1
+}
+
+# poison, then the guest's access to that page: the failure path reports.
+t_monitor_poison() {
+	cat > "$DIR/script" <<'S'
+wait (faultline) 
+send pause vebasic
+wait paused by the monitor
+send poison vebasic 0x400000
+wait poisoned
+send resume vebasic
+wait every VM has stopped
+send quit
+wait exit status
+S
+	mon_boot 4 "monitor=on workers=1" "$DIR/script" \
+		"$G/ve_basic.elf vm=vebasic mem=32M lazy=on backing.latency_us=100000 -- pages=8"
+	expect '^  vebasic: page 0x400000 poisoned$'
+	expect '\[vebasic\] guest: PANIC: unhandled memory failure at rip=0x[0-9a-f]+: gpa=0x400000 code=poisoned'
+	expect 'summary: vm vebasic +FAILED'
+	expect_exit 1
+}
