@@ -119,3 +119,42 @@ S
 	expect 'summary: vm vebasic +FAILED'
 	expect_exit 1
 }
+
+# A thousand random lines (printable junk, Backspace, Ctrl-U, over-long lines): every one
+# gets at most one line back, nothing crashes, and the monitor still answers help.
+t_monitor_fuzz() {
+	{
+		echo 'wait (faultline) '
+		echo 'send pause park'
+		echo 'wait paused by the monitor'
+		i=0
+		while [ $i -lt 1000 ]; do
+			n=$((RANDOM % 40 + 1))
+			w=$(head -c 256 /dev/urandom | tr -dc 'a-z0-9 :.x-' | head -c $n)
+			case $((RANDOM % 6)) in
+			0) echo "raw ${w// /_}\\x7f\\x7f\\r" ;;
+			1) echo "raw ${w// /_}\\x15zz\\r" ;;
+			*) [ "${w%% *}" = quit ] || [ "${w%% *}" = kill ] || echo "send $w" ;;
+			esac
+			i=$((i + 1))
+		done
+		echo 'send mem park 0x100000 0x100000000000'
+		echo 'send ept park 0xffffffffffffffff'
+		echo 'send exits park:99'
+		echo 'send help'
+		echo 'wait stop every VM'
+		echo 'send resume park'
+		echo 'wait every VM has stopped'
+		echo 'send quit'
+		echo 'wait exit status'
+	} > "$DIR/script"
+	mon_boot 4 "monitor=on workers=1" "$DIR/script" \
+		"$G/ve_park.elf vm=park mem=32M lazy=on backing.latency_us=20000 -- pages=8"
+	expect '^  quit +stop every VM, print the summary, exit'
+	expect 'monitor: LEN must be 1..256'
+	expect 'monitor: 0xffffffffffffffff is not a guest-physical address EPT can map'
+	expect 'monitor: park has 1 vCPU\(s\)'
+	expect_not 'EXCEPTION|PANIC'
+	expect 'summary: vm park +passed'
+	expect_exit 0
+}
