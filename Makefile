@@ -32,7 +32,7 @@ LIB_HOST := $(filter-out lib/string.c,$(wildcard lib/*.c)) ept/ept.c vmm/decode.
 	vmm/controls.c vmm/vmcheck.c apf/pv.c apf/backing.c
 UNIT     := $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all run test unit integration deps clean iso bench
+.PHONY: all run test unit integration deps clean iso bench FORCE
 all: $(B)/faultline.elf $(B)/faultline32.elf guests $(B)/faultline.iso
 
 include guest/guest.mk
@@ -77,14 +77,19 @@ $(B)/faultline32.elf: $(B)/faultline.elf
 # The default boot (make run): the async-fault demo, 50 ms per page, two workers.
 RUN_MODULES ?= $(B)/guests/demo.elf vm=demo mem=32M lazy=on backing.latency_us=50000
 CMDLINE ?= workers=2
-$(B)/faultline.iso: $(B)/faultline.elf $(GUEST_ELFS) tools/mkiso.sh
+# The ISO holds CMDLINE and RUN_MODULES: rebuild it when they change.
+$(B)/iso.args: FORCE
+	@mkdir -p $(B)
+	@echo '$(CMDLINE) | $(RUN_MODULES)' | cmp -s - $@ || echo '$(CMDLINE) | $(RUN_MODULES)' > $@
+FORCE:
+$(B)/faultline.iso: $(B)/faultline.elf $(GUEST_ELFS) tools/mkiso.sh $(B)/iso.args
 	@echo "  ISO     $@"
 	@sh tools/mkiso.sh $@ 2 "$(CMDLINE)" "$(RUN_MODULES)"
 
 iso: $(B)/faultline.iso
 
 run: deps all
-	sh tools/run.sh $(BACKEND) $(B)/faultline.iso
+	@CMDLINE="$(CMDLINE)" bash tools/run.sh $(BACKEND) $(B)/faultline.iso
 
 deps:
 	@sh tools/deps.sh

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # tools/run.sh BACKEND ISO: boots the hypervisor with its serial console on this terminal.
 #   auto      QEMU+KVM when /dev/kvm exists and kvm_intel has nested on, else Bochs
 #   qemu-kvm  QEMU with -enable-kvm -cpu host (nested VMX; no hardware #VE there)
@@ -14,7 +14,14 @@ nested() {
 if [ "$backend" = auto ]; then
 	if nested; then backend=qemu-kvm; else backend=bochs; fi
 fi
-echo "faultline: booting $iso on $backend with $cpus CPUs (serial console below)"
+cat <<BANNER
+faultline: booting $iso on $backend with $cpus CPUs; the serial console (COM1) follows.
+  The run ends by itself when every VM has stopped ('faultline: exit status=N').
+  Monitor: make run CMDLINE='monitor=on workers=2' keeps cpu0 for it; type a command and
+  Enter: help vms vcpus exits ept mem faults workers stats dmesg log pause resume kill
+  poison unpoison apf quit (quit ends the run). Backspace and Ctrl-U edit the line.
+  Ctrl-C stops the emulator at any time.
+BANNER
 case $backend in
 qemu-kvm|qemu-tcg)
 	accel="-accel tcg -cpu max"
@@ -22,11 +29,32 @@ qemu-kvm|qemu-tcg)
 	exec qemu-system-x86_64 $accel -m 512 -smp "$cpus" -display none -no-reboot \
 		-serial mon:stdio -device isa-debug-exit,iobase=0xf4,iosize=0x04 -cdrom "$iso" ;;
 bochs)
-	log=build/run-serial.log
-	: > "$log"
-	sh tools/bochs.sh "$iso" "$log" "$cpus" "${TIMEOUT:-3600}" &
-	pid=$!
-	tail -n +1 -f "$log" --pid=$pid | tr -d '\r'
-	wait $pid ;;
+	case " ${CMDLINE:-} " in
+	*" monitor=on "*)
+		# The monitor needs input: COM1 on a loopback socket, this terminal on the other end
+		# (fd 4: a background job's own stdin would be /dev/null).
+		exec 4<&0
+		port=$((40000 + $$ % 20000))
+		SERIAL=socket:$port sh tools/bochs.sh "$iso" /dev/null "$cpus" "${TIMEOUT:-3600}" &
+		pid=$!
+		for i in $(seq 1 100); do
+			exec 3<>/dev/tcp/127.0.0.1/$port 2>/dev/null && break
+			sleep 0.2
+		done
+		tr -d '\r' <&3 &
+		reader=$!
+		( while IFS= read -r l; do printf '%s\r' "$l"; done <&4 >&3 ) &
+		writer=$!
+		wait $reader
+		kill $writer 2>/dev/null
+		wait $pid ;;
+	*)
+		log=build/run-serial.log
+		: > "$log"
+		sh tools/bochs.sh "$iso" "$log" "$cpus" "${TIMEOUT:-3600}" &
+		pid=$!
+		tail -n +1 -f "$log" --pid=$pid | tr -d '\r'
+		wait $pid ;;
+	esac ;;
 *) echo "run.sh: unknown backend '$backend' (auto, bochs, qemu-kvm, qemu-tcg)"; exit 2 ;;
 esac
