@@ -106,6 +106,8 @@ void apf_ept_violation(struct vcpu *v, u64 gpa, u64 qual)
 	/* A synchronous fault: the vCPU stays out of the guest until the page is present. */
 	if (!v->apf.pv.registered)
 		a->st.unreg_exits++;
+	else if (a->off)
+		a->st.off_exits++;
 	else
 		a->st.busy_exits++;
 	t0 = rdtsc();
@@ -348,8 +350,8 @@ void apf_summary(struct vm *vm)
 	struct apf_stats *s = &vm->apf.st;
 	if (!vm->apf.lazy)
 		return;
-	pr_info("summary:   apf: faults hw-#VE=%lu sw-#VE=%lu busy-word-exit=%lu unregistered-exit=%lu",
-		s->hw_ve, s->sw_ve, s->busy_exits, s->unreg_exits);
+	pr_info("summary:   apf: faults hw-#VE=%lu sw-#VE=%lu busy-word-exit=%lu unregistered-exit=%lu "
+		"apf-off-exit=%lu", s->hw_ve, s->sw_ve, s->busy_exits, s->unreg_exits, s->off_exits);
 	pr_info("summary:   apf: decisions suspend=%lu continue=%lu (made synchronous %lu), "
 		"completions=%lu injections=%lu batched=%lu, outstanding max=%lu",
 		s->suspend, s->cont, s->sync_cont, s->completions, s->injections, s->batched,

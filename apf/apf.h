@@ -23,6 +23,7 @@ enum { PAGE_ABSENT, PAGE_FETCHING, PAGE_PRESENT, PAGE_FAILED };
 
 struct apf_stats {
 	u64 hw_ve, sw_ve, busy_exits, unreg_exits;	/* faults by path */
+	u64 off_exits;					/* ... while apf was switched off */
 	u64 suspend, cont, sync_cont;			/* decisions; CAN_CONTINUE made sync */
 	u64 completions, injections, batched;
 	u64 fetched, dedup;				/* pages produced; faults that joined one */

@@ -63,7 +63,9 @@ int main(const char *cmdline)
 	rt_check_eq(done, ntasks, "every task finished");
 	rt_check(first_bad == 0, "each first touch read the pattern");
 	rt_check(bad_words == 0, "every word of every page holds the pattern");
-	rt_check(s->ve >= ntasks * npages, "a #VE for every page");
+	/* anypath: the monitor may switch apf off meanwhile; those faults are synchronous. */
+	if (!rt_arg_has(cmdline, "anypath"))
+		rt_check(s->ve >= ntasks * npages, "a #VE for every page");
 	rt_check_eq(s->cont, s->ve, "every #VE came from a task: CAN_CONTINUE");
 	rt_check_eq(s->resumed, s->ve, "every #VE finished RESOLVED");
 	rt_check_eq(s->completions, s->parks, "every park was ended by a completion");

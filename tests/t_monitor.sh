@@ -158,3 +158,25 @@ t_monitor_fuzz() {
 	expect 'summary: vm park +passed'
 	expect_exit 0
 }
+
+# apf off, then on, while many faults are in flight: none is lost (every page verified, the
+# guest passes); while it was off the faults were synchronous exits, before and after #VEs.
+t_monitor_apf_switch() {
+	cat > "$DIR/script" <<'S'
+wait registered for #VE
+send apf storm off
+wait asynchronous faults off
+sleep 1
+send apf storm on
+wait asynchronous faults on
+wait every VM has stopped
+send quit
+wait exit status
+S
+	mon_boot 4 "monitor=on workers=1" "$DIR/script" \
+		"$G/apf_many.elf vm=storm mem=32M lazy=on ve=hw backing.latency_us=20000 -- tasks=8 pages=12 anypath"
+	expect '\[storm\] guest: apf-many: 8 tasks x 12 pages verified'
+	expect 'summary:   apf: faults hw-#VE=[1-9][0-9]* .* apf-off-exit=[1-9][0-9]*'
+	expect 'summary: vm storm +passed'
+	expect_exit 0
+}
