@@ -9,10 +9,11 @@
 set -u
 port=$1; log=$2; script=$3
 : > "$log"
-for i in $(seq 1 100); do
+for i in $(seq 1 750); do	# up to 150 s: Bochs starts slowly on a loaded machine
 	exec 3<>/dev/tcp/127.0.0.1/$port 2>/dev/null && break
 	sleep 0.2
 done
+{ true >&3; } 2>/dev/null || { echo "montalk: could not connect to port $port" >&2; exit 1; }
 cat <&3 >> "$log" &
 reader=$!
 seen=0

@@ -99,13 +99,14 @@ S
 	expect_exit 1
 }
 
-# poison, then the guest's access to that page: the failure path reports.
+# poison, then the guest's access to that page: the failure path reports. The page is the
+# last of the eight the guest touches (100 ms each), so it is not present yet when poisoned.
 t_monitor_poison() {
 	cat > "$DIR/script" <<'S'
 wait (faultline) 
 send pause vebasic
 wait paused by the monitor
-send poison vebasic 0x400000
+send poison vebasic 0x407000
 wait poisoned
 send resume vebasic
 wait every VM has stopped
@@ -114,8 +115,8 @@ wait exit status
 S
 	mon_boot 4 "monitor=on workers=1" "$DIR/script" \
 		"$G/ve_basic.elf vm=vebasic mem=32M lazy=on backing.latency_us=100000 -- pages=8"
-	expect '^  vebasic: page 0x400000 poisoned$'
-	expect '\[vebasic\] guest: PANIC: unhandled memory failure at rip=0x[0-9a-f]+: gpa=0x400000 code=poisoned'
+	expect '^  vebasic: page 0x407000 poisoned$'
+	expect '\[vebasic\] guest: PANIC: unhandled memory failure at rip=0x[0-9a-f]+: gpa=0x407000 code=poisoned'
 	expect 'summary: vm vebasic +FAILED'
 	expect_exit 1
 }
