@@ -4,6 +4,8 @@
  * trap(). The frame is 16-byte aligned at the call (the CPU aligns RSP before pushing in
  * 64-bit mode; 22 quadwords follow). */
 
+#include "lib/pushregs.h"
+
 	.altmacro
 	.text
 	.code64
@@ -11,49 +13,18 @@
 .macro STUB vec
 	.balign 16
 isr_\vec:
-	.if (\vec == 8) || ((\vec >= 10) && (\vec <= 14)) || (\vec == 17) || (\vec == 21) || (\vec == 29) || (\vec == 30)
-	.else
-	pushq	$0
-	.endif
+	PUSH_ERROR_IF_NONE \vec
 	pushq	$\vec
 	jmp	isr_common
 .endm
 
 	.balign 16
 isr_common:
-	pushq	%rax
-	pushq	%rbx
-	pushq	%rcx
-	pushq	%rdx
-	pushq	%rsi
-	pushq	%rdi
-	pushq	%rbp
-	pushq	%r8
-	pushq	%r9
-	pushq	%r10
-	pushq	%r11
-	pushq	%r12
-	pushq	%r13
-	pushq	%r14
-	pushq	%r15
+	PUSH_GPRS
 	cld
 	movq	%rsp, %rdi
 	call	trap
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%r11
-	popq	%r10
-	popq	%r9
-	popq	%r8
-	popq	%rbp
-	popq	%rdi
-	popq	%rsi
-	popq	%rdx
-	popq	%rcx
-	popq	%rbx
-	popq	%rax
+	POP_GPRS
 	addq	$16, %rsp
 	iretq
 

@@ -8,6 +8,8 @@
  * pushes, and 22 quadwords follow, so the call is 16-byte aligned. If trap() returns, the
  * frame is restored and IRETQ resumes the interrupted code. */
 
+#include "lib/pushregs.h"
+
 	.altmacro
 	.text
 	.code64
@@ -26,50 +28,19 @@ isr_\vec:
 	popq	%rdx
 	popq	%rax
 	.endif
-	.if (\vec == 8) || ((\vec >= 10) && (\vec <= 14)) || (\vec == 17) || (\vec == 21) || (\vec == 29) || (\vec == 30)
-	.else
-	pushq	$0
-	.endif
+	PUSH_ERROR_IF_NONE \vec
 	pushq	$\vec
 	jmp	isr_common
 .endm
 
 	.balign 16
 isr_common:
-	pushq	%rax
-	pushq	%rbx
-	pushq	%rcx
-	pushq	%rdx
-	pushq	%rsi
-	pushq	%rdi
-	pushq	%rbp
-	pushq	%r8
-	pushq	%r9
-	pushq	%r10
-	pushq	%r11
-	pushq	%r12
-	pushq	%r13
-	pushq	%r14
-	pushq	%r15
+	PUSH_GPRS
 	cld
 	movq	%rsp, %rdi
 	call	trap
 trap_restore:
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%r11
-	popq	%r10
-	popq	%r9
-	popq	%r8
-	popq	%rbp
-	popq	%rdi
-	popq	%rsi
-	popq	%rdx
-	popq	%rcx
-	popq	%rbx
-	popq	%rax
+	POP_GPRS
 	addq	$16, %rsp			/* vector and error code */
 	iretq
 
