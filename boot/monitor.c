@@ -377,34 +377,103 @@ static void prompt(void)
 
 void monitor_start(void)
 {
-	out("monitor: on COM1; 'help' lists the commands, Enter runs a line");
+	out("monitor: on COM1; 'help' lists the commands, Enter runs a line; Ctrl-A ? lists "
+	    "the consoles (the monitor, each VM's COM1)");
 	prompt();
+}
+
+/* ---- the console switch: Ctrl-A then a key chooses where typed input goes ---- */
+
+#define CTRL_A		0x01
+
+static int focus = -1;		/* -1: the monitor; else the index of the VM typed to */
+static int last_vm;		/* Ctrl-A c toggles between the monitor and this VM */
+static bool escape;		/* Ctrl-A seen, the key that follows is a switch command */
+
+static void console_list(void)
+{
+	out("console: Ctrl-A then: m monitor, c monitor<->last VM, 0-9 that VM's COM1, "
+	    "Ctrl-A a literal Ctrl-A, ? this list");
+	for (u32 i = 0; i < nvms && i < 10; i++)
+		out("console:   %u %s (%s)%s", i, vms[i].name, state_name(vms[i].state),
+		    focus == (int)i ? " <- input goes here" : "");
+	if (focus < 0)
+		out("console:   m monitor <- input goes here");
+}
+
+static void console_focus(int f)
+{
+	if (f >= 0 && (u32)f < nvms && vms[f].state == VM_STOPPED) {
+		out("console: vm %s has stopped; input stays where it was", vms[f].name);
+		return;
+	}
+	focus = f;
+	if (f < 0) {
+		out("console: input goes to the monitor");
+		len = 0;
+		prompt();
+		return;
+	}
+	last_vm = f;
+	out("console: input goes to vm %s's COM1 (Ctrl-A m: monitor, Ctrl-A ?: list)",
+	    vms[f].name);
+}
+
+static void console_escape(int c)
+{
+	if (c == 'm' || c == 'M')
+		console_focus(-1);
+	else if (c == 'c' || c == 'C')
+		console_focus(focus < 0 ? last_vm : -1);
+	else if (c >= '0' && c <= '9' && (u32)(c - '0') < nvms)
+		console_focus(c - '0');
+	else if (c == CTRL_A && focus >= 0)
+		vuart_input(&vms[focus], CTRL_A);
+	else
+		console_list();
+}
+
+static void monitor_key(int c)
+{
+	if (c == '\r' || c == '\n') {
+		console_write("\n", 1);
+		line[len] = 0;
+		run_line();
+		len = 0;
+		if (!monitor_quit && focus < 0)
+			prompt();
+	} else if (c == 0x7F || c == 0x08) {
+		if (len) {
+			len--;
+			console_write("\b \b", 3);
+		}
+	} else if (c == 0x15) {		/* Ctrl-U */
+		while (len) {
+			len--;
+			console_write("\b \b", 3);
+		}
+	} else if (c >= 0x20 && c < 0x7F && len < LINE_MAX - 1) {
+		line[len++] = (char)c;
+		console_write(&line[len - 1], 1);
+	}
 }
 
 void monitor_poll(void)
 {
 	int c;
+
+	if (focus >= 0 && vms[focus].state == VM_STOPPED) {
+		out("console: vm %s has stopped", vms[focus].name);
+		console_focus(-1);
+	}
 	while ((c = serial_getc()) >= 0) {
-		if (c == '\r' || c == '\n') {
-			console_write("\n", 1);
-			line[len] = 0;
-			run_line();
-			len = 0;
-			if (!monitor_quit)
-				prompt();
-		} else if (c == 0x7F || c == 0x08) {
-			if (len) {
-				len--;
-				console_write("\b \b", 3);
-			}
-		} else if (c == 0x15) {		/* Ctrl-U */
-			while (len) {
-				len--;
-				console_write("\b \b", 3);
-			}
-		} else if (c >= 0x20 && c < 0x7F && len < LINE_MAX - 1) {
-			line[len++] = (char)c;
-			console_write(&line[len - 1], 1);
-		}
+		if (escape)
+			escape = false, console_escape(c);
+		else if (c == CTRL_A)
+			escape = true;
+		else if (focus >= 0)
+			vuart_input(&vms[focus], (u8)c);	/* the guest echoes, not us */
+		else
+			monitor_key(c);
 	}
 }

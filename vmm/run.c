@@ -22,7 +22,7 @@ extern const char *const vm_selftest_names[];
 
 bool vm_event_pending(struct vcpu *v)
 {
-	return apf_event_pending(v);	/* a completion to inject is the only event so far */
+	return apf_event_pending(v) || irq_pending(v);	/* a completion, a device interrupt */
 }
 
 /* The guest turned paging on or off through an exit (a MOV to CR0 that touched CR0.NE):

@@ -121,6 +121,7 @@ void vcpu_run(struct vcpu *v)
 		if (watchdog)
 			vmwrite(PREEMPTION_TIMER, watchdog);
 		apf_before_entry(v);
+		irq_before_entry(v);	/* after apf: a completion goes first */
 		v->entry_tsc = rdtsc();
 		int rc = vmx_enter(&v->regs, v->launched);
 		v->guest_tsc += rdtsc() - v->entry_tsc;

@@ -88,6 +88,13 @@ void vm_selftest_corrupt(struct vcpu *v);
 /* vmm/io.c */
 void vuart_putc(struct vm *vm, char c);
 void vuart_flush(struct vm *vm);
+/* A byte typed for this VM (the monitor's console switch) arrives at its COM1 receiver. */
+void vuart_input(struct vm *vm, u8 c);
+
+/* vmm/irq.c: device interrupts (the virtual 8259 PIC, wired to vCPU 0). Before each entry:
+ * inject one the guest can take now, or ask for an interrupt-window exit. */
+void irq_before_entry(struct vcpu *v);
+bool irq_pending(struct vcpu *v);	/* one waits: HLT must end */
 
 /* vmm/fault.c */
 void fault_format(const struct fl_fault *f, char *buf, size_t len);
