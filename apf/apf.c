@@ -58,6 +58,27 @@ int apf_vm_setup(struct vm *vm, char *err, size_t len)
 	return 0;
 }
 
+/* The monitor's poison of a page the guest already has: make it absent again, in the shape
+ * lazily backed RAM starts with. The caller must INVEPT on every CPU running the VM (a
+ * present -> absent change leaves stale translations behind, SDM Vol. 3C 29.4.3). */
+int apf_unmap(struct vm *vm, u64 gpa)
+{
+	struct apf_vm *a = &vm->apf;
+	u64 pg = gpa & ~(PAGE_SIZE - 1);
+	int r = 1;
+
+	if (!a->lazy || gpa >= vm->mem)
+		return -1;
+	u64 f = spin_lock_irqsave(&a->lock);
+	if (a->page[pg / PAGE_SIZE] == PAGE_PRESENT) {
+		r = ept_absent(&vm->ept, pg, PAGE_SIZE, a->ve == VE_HW) ? -1 : 0;
+		if (!r)
+			a->page[pg / PAGE_SIZE] = PAGE_ABSENT;
+	}
+	spin_unlock_irqrestore(&a->lock, f);
+	return r;
+}
+
 /* Software #VE (docs/pv-protocol.md, "A violation on lazily backed RAM"): what the CPU
  * would write, in the same order (busy word last), then vector 20 as a hardware exception
  * without error code. */

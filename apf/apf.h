@@ -63,6 +63,9 @@ struct apf_vcpu {
 
 /* The VM was loaded: make its RAM lazy (only [keep] ranges present) if configured. */
 int apf_vm_setup(struct vm *vm, char *err, size_t len);
+/* Present -> absent (the monitor's poison): 0 done, 1 was not present, -1 not lazy RAM or
+ * no memory. The caller flushes the VM's vCPUs' EPT translations. */
+int apf_unmap(struct vm *vm, u64 gpa);
 /* An EPT violation inside the VM's RAM: #VE, synchronous fault, or already present. */
 void apf_ept_violation(struct vcpu *v, u64 gpa, u64 qual);
 /* Before each VM entry: inject a pending completion when the guest can take it. */

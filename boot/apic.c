@@ -74,6 +74,11 @@ void apic_send_sipi(u32 id, u8 page)
 	icr_send(id, ICR_STARTUP | ICR_ASSERT | page);
 }
 
+void apic_send_nmi(u32 id)
+{
+	icr_send(id, ICR_NMI | ICR_ASSERT);
+}
+
 void apic_stop_others(void)
 {
 	if (ncpus_online > 1)

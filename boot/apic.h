@@ -10,6 +10,7 @@ void apic_eoi(void);
 void apic_send_ipi(u32 apic_id, u8 vector);
 void apic_send_init(u32 apic_id);
 void apic_send_sipi(u32 apic_id, u8 page);
+void apic_send_nmi(u32 apic_id);	/* a kick nothing masks (see smp_kick_nmi) */
 void apic_stop_others(void);		/* NMI to every other CPU; see trap.c's NMI path */
 
 #endif

@@ -70,6 +70,26 @@ static inline void irq_disable(void) { __asm__ volatile("cli" ::: "memory"); }
 static inline void halt(void) { __asm__ volatile("hlt" ::: "memory"); }
 static inline void barrier(void) { __asm__ volatile("" ::: "memory"); }
 
+/* An IRET to the next instruction, on this stack: the only thing that ends NMI blocking.
+ * A VM exit caused by an NMI leaves NMIs blocked in VMX root (SDM Vol. 3C 28.1 / 25.3);
+ * without this, the next NMI to this CPU would never arrive. */
+static inline void nmi_unblock(void)
+{
+	u64 t1, t2;
+	__asm__ volatile("mov %%rsp, %0\n\t"
+			 "mov %%ss, %k1\n\t"
+			 "pushq %1\n\t"
+			 "pushq %0\n\t"
+			 "pushfq\n\t"
+			 "mov %%cs, %k1\n\t"
+			 "pushq %1\n\t"
+			 "lea 1f(%%rip), %1\n\t"
+			 "pushq %1\n\t"
+			 "iretq\n"
+			 "1:"
+			 : "=&r"(t1), "=&r"(t2) : : "memory", "cc");
+}
+
 #define MSR_APIC_BASE		0x01B
 #define MSR_FEATURE_CONTROL	0x03A
 #define MSR_EFER		0xC0000080

@@ -6,6 +6,7 @@
 #include "boot/config.h"
 #include "boot/cpu.h"
 #include "boot/log.h"
+#include "boot/monitor.h"
 #include "boot/mem.h"
 #include "boot/percpu.h"
 #include "boot/serial.h"
@@ -147,5 +148,8 @@ void kmain(u32 magic, u32 info)
 	workers_start(ncpus_online - (u32)cfg.workers, (u32)cfg.workers);
 	pr_info("faultline: ready on %u CPUs; running %u VM(s)", ncpus_online, nvms);
 	vm_run_all();
-	fl_exit(vm_summary());
+	int status = vm_summary();
+	if (monitor_reboot)
+		fl_reboot();
+	fl_exit(status);
 }

@@ -8,6 +8,7 @@
 #include "boot/serial.h"
 #include "boot/tsc.h"
 #include "apf/apf.h"
+#include "vmm/debug.h"
 #include "vmm/vm.h"
 #include "lib/cmdline.h"
 #include "lib/fmt.h"
@@ -17,6 +18,7 @@
 #define ARGS_MAX	6
 
 volatile bool monitor_quit;
+volatile bool monitor_reboot;
 static char line[LINE_MAX];
 static unsigned len;
 
@@ -277,9 +279,21 @@ static void c_kill(int argc, char **argv)
 		vm_stop(vm, -1, true, "killed by the monitor");
 }
 
+/* Asks every running vCPU of vm to drop its EPT translations; false if one did not. */
+static bool flush_vm(struct vm *vm)
+{
+	bool ok = true;
+	for (u32 i = 0; i < vm->nvcpus; i++)
+		if (vm->vcpus[i].running)
+			ok &= !debug_request(&vm->vcpus[i], DBG_FLUSH);
+	return ok;
+}
+
 static void c_poison(int argc, char **argv)
 {
 	struct vm *vm = find_vm(argv[1]);
+	bool poison = !strcmp(argv[0], "poison");
+	const char *note = "";
 	u64 gpa;
 	(void)argc;
 	if (!vm || !number(argv[2], &gpa))
@@ -288,14 +302,21 @@ static void c_poison(int argc, char **argv)
 		out("monitor: %s: 0x%lx is not lazily backed RAM", vm->name, gpa);
 		return;
 	}
-	int r = backing_poison_live(&vm->apf.backing, gpa, !strcmp(argv[0], "poison"));
-	if (r < 0)
+	int r = backing_poison_live(&vm->apf.backing, gpa, poison);
+	if (r < 0) {
 		out("monitor: %s", r == -1 ? "no free slot (8 live poisons at most)" : "not poisoned");
-	else
-		out("  %s: page 0x%lx %s%s", vm->name, (u64)(gpa & ~(PAGE_SIZE - 1)),
-		    argv[0][0] == 'p' ? "poisoned" : "unpoisoned",
-		    vm->apf.page[gpa / PAGE_SIZE] == PAGE_PRESENT ?
-		    " (already present: applies when it is next fetched)" : "");
+		return;
+	}
+	/* A page the guest already has is taken away, so its next access asks the backing
+	 * store again, as a memory failure would: what the guest wrote there is gone. */
+	if (poison && vm->apf.page[gpa / PAGE_SIZE] == PAGE_PRESENT) {
+		int u = apf_unmap(vm, gpa);
+		note = u < 0 ? " (present, and could not be unmapped: applies at its next fetch)" :
+		       !flush_vm(vm) ? " (unmapped, but a vCPU did not flush: it may still reach it)" :
+		       u == 0 ? " (it was present: unmapped and flushed, its contents are gone)" : "";
+	}
+	out("  %s: page 0x%lx %s%s", vm->name, (u64)(gpa & ~(PAGE_SIZE - 1)),
+	    poison ? "poisoned" : "unpoisoned", note);
 }
 
 static void c_apf(int argc, char **argv)
@@ -314,6 +335,87 @@ static void c_apf(int argc, char **argv)
 	out("  %s: asynchronous faults %s", vm->name, vm->apf.off ? "off" : "on");
 }
 
+static void c_regs(int argc, char **argv)
+{
+	struct vcpu *v = find_vcpu(argv[1]);
+	(void)argc;
+	if (v)
+		debug_request(v, DBG_REGS);	/* the vCPU prints them, on its own CPU */
+}
+
+static void c_vmcs(int argc, char **argv)
+{
+	struct vcpu *v = find_vcpu(argv[1]);
+	(void)argc;
+	if (v)
+		debug_request(v, DBG_VMCS);
+}
+
+#define STEP_MAX	64
+
+static void c_step(int argc, char **argv)
+{
+	struct vcpu *v = find_vcpu(argv[1]);
+	u64 n = 1;
+	if (!v || (argc > 2 && !number(argv[2], &n)))
+		return;
+	if (n == 0 || n > STEP_MAX) {
+		out("monitor: COUNT must be 1..%u", STEP_MAX);
+		return;
+	}
+	if (v->vm->state == VM_RUNNING) {
+		out("  %s: pausing it to step", v->vm->name);
+		vm_pause(v->vm, "paused by the monitor to single-step");
+	}
+	if (v->vm->state != VM_PAUSED) {
+		out("monitor: %s is %s", v->vm->name, state_name(v->vm->state));
+		return;
+	}
+	while (n-- && !debug_request(v, DBG_STEP) && v->vm->state == VM_PAUSED)
+		;
+}
+
+static void c_trace(int argc, char **argv)
+{
+	char bad[32];
+	u64 mask[2] = { ~0ULL, ~0ULL };
+	int vm = -1, a = 2;
+
+	if (strcmp(argv[1], "on") && strcmp(argv[1], "off")) {
+		out("monitor: trace on|off [VM] [REASONS]");
+		return;
+	}
+	if (argv[1][1] == 'f') {
+		trace.on = false;
+		out("  trace off");
+		return;
+	}
+	for (u32 i = 0; a < argc && i < nvms; i++)
+		if (!strcmp(vms[i].name, argv[a]))
+			vm = (int)i, a++;
+	if (a < argc && exit_reasons_parse(argv[a], mask, bad, sizeof(bad))) {
+		out("monitor: '%s' is not a VM or an exit reason (CPUID, HLT, io, ept, msr, "
+		    "extint, window, a number, all)", bad);
+		return;
+	}
+	trace.vm = vm;
+	trace.mask[0] = mask[0];
+	trace.mask[1] = mask[1];
+	trace.on = true;
+	out("  trace on: %s, %s", vm < 0 ? "every VM" : vms[vm].name,
+	    a < argc ? argv[a] : "every exit reason");
+}
+
+static void c_reboot(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	out("  rebooting: every VM stops, the summary follows, then the machine resets");
+	for (u32 i = 0; i < nvms; i++)
+		vm_stop(&vms[i], -1, true, "stopped by the monitor (reboot)");
+	monitor_reboot = true;
+	monitor_quit = true;
+}
+
 static void c_quit(int argc, char **argv)
 {
 	(void)argc, (void)argv;
@@ -326,6 +428,8 @@ static const struct cmd cmds[] = {
 	{ "help", "", "this list", c_help, 0 },
 	{ "vms", "", "every VM: state, memory, exits, status", c_vms, 0 },
 	{ "vcpus", "", "every vCPU: CPU, state, exits, #VE registration", c_vcpus, 0 },
+	{ "regs", "VM[:N]", "the vCPU's registers (read on its own CPU)", c_regs, 1 },
+	{ "vmcs", "VM[:N]", "the vCPU's VMCS, controls decoded", c_vmcs, 1 },
 	{ "exits", "VM[:N]", "the vCPU's last 32 exits", c_exits, 1 },
 	{ "ept", "VM GPA", "the EPT walk of GPA, each level decoded (bit 63 too)", c_ept, 2 },
 	{ "mem", "VM GPA [LEN]", "hex dump of guest memory (LEN <= 256)", c_mem, 2 },
@@ -337,9 +441,14 @@ static const struct cmd cmds[] = {
 	{ "pause", "VM", "hold the VM's vCPUs out of the guest", c_pause, 1 },
 	{ "resume", "VM", "let a paused VM run again", c_resume, 1 },
 	{ "kill", "VM", "stop the VM (the others go on)", c_kill, 1 },
+	{ "step", "VM[:N] [COUNT]", "run one guest instruction (pauses the VM; TF + #DB)",
+	  c_step, 1 },
+	{ "trace", "on|off [VM] [R,..]", "print each exit (of these reasons) as it happens",
+	  c_trace, 1 },
 	{ "poison", "VM GPA", "the page can no longer be produced", c_poison, 2 },
 	{ "unpoison", "VM GPA", "undo poison", c_poison, 2 },
 	{ "apf", "VM on|off", "switch asynchronous faults (in-flight ones complete)", c_apf, 2 },
+	{ "reboot", "", "stop every VM, print the summary, reset the machine", c_reboot, 0 },
 	{ "quit", "", "stop every VM, print the summary, exit", c_quit, 0 },
 	{ 0, 0, 0, 0, 0 },
 };

@@ -8,5 +8,6 @@
 void monitor_start(void);
 void monitor_poll(void);	/* handles whatever input has arrived; never blocks */
 extern volatile bool monitor_quit;
+extern volatile bool monitor_reboot;	/* quit, then reset the machine (fl_reboot) */
 
 #endif

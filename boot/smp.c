@@ -86,6 +86,12 @@ void smp_kick(u32 cpu)
 		apic_send_ipi(cpus[cpu].apic_id, VEC_IPI_CALL);
 }
 
+void smp_kick_nmi(u32 cpu)
+{
+	if (cpu != cpu_index())
+		apic_send_nmi(cpus[cpu].apic_id);
+}
+
 void ap_entry(u32 index);
 void ap_entry(u32 index)
 {

@@ -238,6 +238,8 @@ void trap(struct regs *r)
 {
 	if (r->vector == VEC_NMI && stopping)
 		stop_here(); /* another CPU panicked or we are exiting: stay here */
+	if (r->vector == VEC_NMI)
+		return;      /* smp_kick_nmi reaching a CPU in host mode: nothing to do */
 	if (handlers[r->vector]) {
 		handlers[r->vector](r);
 		if (r->vector >= 32)

@@ -45,5 +45,7 @@ void backtrace_regs(const struct regs *r);
 void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 /* Stops the other CPUs, prints `faultline: exit status=N`, leaves the emulator. */
 void fl_exit(int status) __attribute__((noreturn));
+/* The monitor's reboot: a machine reset (boot/exit.c), after the summary. */
+void fl_reboot(void) __attribute__((noreturn));
 
 #endif

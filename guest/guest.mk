@@ -5,7 +5,8 @@
 # Each guest is guest/NAME.c (its main) + the runtime (guest/entry.S, isr.S, rt.c, trap.c;
 # smp.c, apentry.S: per-vCPU state and application vCPUs; sched.c, swtch.S: tasks; ve.c:
 # the #VE and completion handlers, docs/pv-protocol.md; vetest.c: their test helpers;
-# fail.c, fixup.c: the FAIL path and the exception table; user.c: ring-3 tasks) +
+# fail.c, fixup.c: the FAIL path and the exception table; user.c: ring-3 tasks; uart.c:
+# COM1 input and the 8259 pair) +
 # the hypervisor's freestanding lib/fmt.c and lib/string.c, compiled with the same flags.
 
 OBJCOPY ?= objcopy
@@ -13,9 +14,10 @@ OBJCOPY ?= objcopy
 GUESTS     := hello memtest escape triple cpuid hypercall \
 	ve_basic ve_park ve_suspend ve_nested ve_unregistered ve_badcalls bench devices \
 	apf_many apf_overlap apf_dedupe apf_flood apf_smp demo big \
-	fail_user fail_fixup fail_panic fail_suspend fail_flaky fail_ignore fail_unregistered
+	fail_user fail_fixup fail_panic fail_suspend fail_flaky fail_ignore fail_unregistered \
+	spin echo
 GUEST_RT   := entry.S apentry.S isr.S rt.c trap.c smp.c sched.c swtch.S ve.c vetest.c \
-	fail.c fixup.c user.c
+	fail.c fixup.c user.c uart.c
 GUEST_RTO  := $(patsubst %,$(B)/guest-obj/%.o,$(GUEST_RT))
 GUEST_LIBO := $(B)/obj/lib/fmt.c.o $(B)/obj/lib/string.c.o
 GUEST_ELFS := $(patsubst %,$(B)/guests/%.elf,$(GUESTS))

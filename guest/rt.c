@@ -203,8 +203,9 @@ bool rt_on_faultline(void)
 }
 
 /* Elsewhere (QEMU, whose firmware leaves the 8259's timer unmasked on vector 8) an STI
- * would bring in interrupts no guest expects, the timer's looking like a #DF. faultline
- * has no PIC: its ports would only be logged as unknown, so they are left alone there. */
+ * would bring in interrupts no guest expects, the timer's looking like a #DF. faultline's
+ * virtual 8259 delivers nothing until a guest initializes it (guest/uart.c does, for the
+ * echo guest), so the runtime leaves it alone there. */
 static void pic_mask(void)
 {
 	if (rt_on_faultline())

@@ -181,3 +181,105 @@ S
 	expect 'summary: vm storm +passed'
 	expect_exit 0
 }
+
+# step_check ELF LOG: every "step VM:N: rip A -> B ... after the #DB single-step trap" line
+# is checked against the guest's disassembly: B must be A + the length objdump gives the
+# instruction at A, or (for a jump, a call, a loop) its target; a return may go anywhere.
+# Prints how many steps were checked; a wrong one is a failure.
+step_check() {
+	elf=$1; n=0
+	grep -Eo 'step [a-z0-9_]+:[0-9]+: rip 0x[0-9a-f]+ -> 0x[0-9a-f]+ \(-?[0-9]+ bytes\) after the #DB single-step trap' "$2" |
+	while read -r _ _ _ a _ b _; do
+		line=$(objdump -d --no-show-raw-insn --start-address=$((a)) --stop-address=$((a + 16)) "$elf" |
+			grep -E '^ +[0-9a-f]+:' | head -2)
+		this=$(echo "$line" | head -1); next=$(echo "$line" | sed -n 2p | awk '{print $1}' | tr -d :)
+		[ -n "$this" ] && [ -n "$next" ] || { echo "no instruction at $a"; continue; }
+		op=$(echo "$this" | awk '{print $2}')
+		ok="$((0x$next))"
+		case $op in
+		j*|call*|loop*) t=$(echo "$this" | grep -Eo '\b[0-9a-f]+ <' | head -1 | tr -d ' <')
+			[ -n "$t" ] && ok="$ok $((0x$t))" ;;
+		ret*) ok="$((b))" ;;
+		esac
+		case " $ok " in *" $((b)) "*) echo "ok $a $op" ;; *) echo "BAD $a ($op) -> $b, expected one of: $ok" ;; esac
+	done
+}
+
+# regs, vmcs, step (checked against objdump), trace, poison of a page already present,
+# reboot. spin computes without exits with RFLAGS.IF=0 (under Bochs 2.7 only an NMI gets
+# such a vCPU out of the guest: vmm/debug.c); park faults, 500 ms a page, for 24 s.
+t_monitor_debug() {
+	cat > "$DIR/script" <<'S'
+wait registered for #VE
+send trace on park VMCALL,hlt
+wait trace on: park
+wait trace park:0
+send trace off
+wait trace off
+send pause park
+wait paused by the monitor
+sleep 2
+send poison park 0x400000
+wait poisoned
+send resume park
+wait resumed after
+send regs spin
+wait idtr base
+send vmcs spin
+wait guest tr
+send step spin 12
+wait pausing it to step
+sleep 3
+send step spin:3
+wait has 1 vCPU
+send step spin 0
+wait COUNT must be
+send trace on bogus
+wait is not a VM or an exit reason
+wait vm park: stopped
+send kill spin
+wait killed by the monitor
+send quit
+wait exit status
+S
+	mon_boot 4 "monitor=on workers=1" "$DIR/script" \
+		"$G/spin.elf vm=spin mem=16M" \
+		"$G/ve_park.elf vm=park mem=32M lazy=on backing.latency_us=500000 -- pages=48"
+	expect '^  spin:0 rip=0x[0-9a-f]+ rsp=0x[0-9a-f]+ rflags=0x[0-9a-f]+ \['
+	expect '^  rax=0x[0-9a-f]{16} rbx='
+	expect '^  cs +0x[0-9a-f]{4} base=0x0 limit=0x[0-9a-f]+ '
+	expect '^  processor controls 0x[0-9a-f]{8}: .*HLT exiting'
+	expect '^  secondary controls 0x[0-9a-f]{8}: enable EPT'
+	expect '^  EPT pointer 0x[0-9a-f]+: root 0x[0-9a-f]+, 4-level walk, write-back'
+	expect '^  last exit: '
+	expect_count 12 'step spin:0: rip 0x[0-9a-f]+ -> 0x[0-9a-f]+ \([0-9-]+ bytes\) after the #DB single-step trap'
+	step_check "$G/spin.elf" "$LOG" > "$DIR/steps"
+	grep -q BAD "$DIR/steps" && fail "a step went wrong: $(grep BAD "$DIR/steps" | head -1)"
+	[ "$(grep -c '^ok' "$DIR/steps")" -ge 12 ] || fail "only $(grep -c '^ok' "$DIR/steps") steps checked"
+	expect 'monitor: COUNT must be 1..64'
+	expect 'trace park:0 #[0-9]+ (VMCALL|HLT) rip=0x'
+	expect_not 'trace park:0 #[0-9]+ (I/O|CPUID|EPT)'
+	expect "monitor: 'bogus' is not a VM or an exit reason"
+	expect '^  park: page 0x400000 poisoned \(it was present: unmapped and flushed, its contents are gone\)'
+	expect 'gpa=0x400000 .*code=poisoned'
+	expect_exit 1
+}
+
+# reboot: the summary, then a machine reset; the firmware, GRUB and faultline come back.
+t_monitor_reboot() {
+	cat > "$DIR/script" <<'S'
+wait (faultline) 
+send reboot
+wait faultline: rebooting
+wait (faultline) 
+send quit
+wait exit status
+S
+	mon_boot 2 "monitor=on" "$DIR/script" "$G/hello.elf vm=hello mem=16M"
+	expect '^  rebooting: every VM stops, the summary follows, then the machine resets'
+	expect 'summary: 1 VM\(s\)'
+	expect 'faultline: rebooting'
+	expect_count 2 'monitor: on COM1'
+	expect_count 2 'faultline: starting on the bootstrap CPU'
+	expect_exit 0
+}

@@ -38,26 +38,35 @@ struct ctl_name {
 
 static const struct ctl_name pin_names[] = {
 	{ PIN_EXT_INTR, "external-interrupt exiting" }, { PIN_NMI, "NMI exiting" },
+	{ PIN_VIRTUAL_NMI, "virtual NMIs" },
 	{ PIN_PREEMPT_TIMER, "activate VMX-preemption timer" }, { 0, NULL },
 };
 static const struct ctl_name proc_names[] = {
-	{ PROC_HLT, "HLT exiting" }, { PROC_IO_UNCOND, "unconditional I/O exiting" },
-	{ PROC_MSR_BITMAP, "use MSR bitmaps" },
+	{ PROC_INTR_WINDOW, "interrupt-window exiting" }, { PROC_TSC_OFFSET, "use TSC offsetting" },
+	{ PROC_HLT, "HLT exiting" }, { PROC_INVLPG, "INVLPG exiting" },
+	{ PROC_MWAIT, "MWAIT exiting" }, { PROC_RDPMC, "RDPMC exiting" },
+	{ PROC_RDTSC, "RDTSC exiting" }, { PROC_CR3_LOAD, "CR3-load exiting" },
+	{ PROC_CR3_STORE, "CR3-store exiting" }, { PROC_CR8_LOAD, "CR8-load exiting" },
+	{ PROC_CR8_STORE, "CR8-store exiting" }, { PROC_MOV_DR, "MOV-DR exiting" },
+	{ PROC_IO_UNCOND, "unconditional I/O exiting" }, { PROC_IO_BITMAP, "use I/O bitmaps" },
+	{ PROC_MTF, "monitor trap flag" }, { PROC_MSR_BITMAP, "use MSR bitmaps" },
+	{ PROC_MONITOR, "MONITOR exiting" }, { PROC_PAUSE, "PAUSE exiting" },
 	{ PROC_SECONDARY, "activate secondary controls" }, { 0, NULL },
 };
 static const struct ctl_name proc2_names[] = {
 	{ PROC2_EPT, "enable EPT" }, { PROC2_UNRESTRICTED, "unrestricted guest" },
-	{ PROC2_EPT_VE, "EPT-violation #VE" }, { 0, NULL },
+	{ PROC2_VPID, "enable VPID" }, { PROC2_EPT_VE, "EPT-violation #VE" }, { 0, NULL },
 };
 static const struct ctl_name exit_names[] = {
-	{ EXIT_HOST_64, "host address-space size" },
+	{ EXIT_SAVE_DEBUG, "save debug controls" }, { EXIT_HOST_64, "host address-space size" },
+	{ EXIT_SAVE_PAT, "save IA32_PAT" }, { EXIT_LOAD_PAT, "load IA32_PAT" },
 	{ EXIT_ACK_INTR, "acknowledge interrupt on exit" },
 	{ EXIT_SAVE_EFER, "save IA32_EFER" }, { EXIT_LOAD_EFER, "load IA32_EFER" },
 	{ EXIT_SAVE_PREEMPT, "save VMX-preemption timer value" }, { 0, NULL },
 };
 static const struct ctl_name entry_names[] = {
-	{ ENTRY_IA32E, "IA-32e mode guest" }, { ENTRY_LOAD_EFER, "load IA32_EFER" },
-	{ 0, NULL },
+	{ ENTRY_LOAD_DEBUG, "load debug controls" }, { ENTRY_IA32E, "IA-32e mode guest" },
+	{ ENTRY_LOAD_PAT, "load IA32_PAT" }, { ENTRY_LOAD_EFER, "load IA32_EFER" }, { 0, NULL },
 };
 
 /* One control field: what it is called, and which MSR reports it with and without
@@ -69,25 +78,49 @@ struct ctl_kind {
 	u32 msr, true_msr;
 };
 
-enum { K_PIN, K_PROC, K_PROC2, K_EXIT, K_ENTRY };
-
 static const struct ctl_kind kinds[] = {
-	[K_PIN] = { "pin-based VM-execution control", pin_names,
+	[CTL_PIN] = { "pin-based VM-execution control", pin_names,
 		    "IA32_VMX_PINBASED_CTLS", "IA32_VMX_TRUE_PINBASED_CTLS",
 		    MSR_VMX_PINBASED, MSR_VMX_TRUE_PINBASED },
-	[K_PROC] = { "primary processor-based VM-execution control", proc_names,
+	[CTL_PROC] = { "primary processor-based VM-execution control", proc_names,
 		     "IA32_VMX_PROCBASED_CTLS", "IA32_VMX_TRUE_PROCBASED_CTLS",
 		     MSR_VMX_PROCBASED, MSR_VMX_TRUE_PROCBASED },
-	[K_PROC2] = { "secondary processor-based VM-execution control", proc2_names,
+	[CTL_PROC2] = { "secondary processor-based VM-execution control", proc2_names,
 		      "IA32_VMX_PROCBASED_CTLS2", "IA32_VMX_PROCBASED_CTLS2",
 		      MSR_VMX_PROCBASED2, MSR_VMX_PROCBASED2 },
-	[K_EXIT] = { "VM-exit control", exit_names,
+	[CTL_EXIT] = { "VM-exit control", exit_names,
 		     "IA32_VMX_EXIT_CTLS", "IA32_VMX_TRUE_EXIT_CTLS",
 		     MSR_VMX_EXIT, MSR_VMX_TRUE_EXIT },
-	[K_ENTRY] = { "VM-entry control", entry_names,
+	[CTL_ENTRY] = { "VM-entry control", entry_names,
 		      "IA32_VMX_ENTRY_CTLS", "IA32_VMX_TRUE_ENTRY_CTLS",
 		      MSR_VMX_ENTRY, MSR_VMX_TRUE_ENTRY },
 };
+
+static const char *ctl_name(const struct ctl_kind *k, u32 bit)
+{
+	for (const struct ctl_name *n = k->names; n->name; n++)
+		if (n->bit == bit)
+			return n->name;
+	return "?";
+}
+
+/* "HLT exiting, use MSR bitmaps, bit 1" : the set bits of a control field by name (bits
+ * this table does not name are listed by number). */
+void vmx_ctl_format(unsigned kind, u32 value, char *buf, size_t len)
+{
+	int n = 0;
+
+	buf[0] = 0;
+	for (unsigned b = 0; b < 32 && kind < ARRAY_SIZE(kinds); b++) {
+		if (!(value & (1u << b)))
+			continue;
+		const char *name = ctl_name(&kinds[kind], 1u << b);
+		n += name[0] != '?' ? fmt(buf + n, len - n, "%s%s", n ? ", " : "", name) :
+				      fmt(buf + n, len - n, "%sbit %u", n ? ", " : "", b);
+		if (n >= (int)len - 1)
+			break;
+	}
+}
 
 int vmx_adjust(u64 cap, u32 want, u32 required, u32 *out, u32 *missing)
 {
@@ -98,13 +131,6 @@ int vmx_adjust(u64 cap, u32 want, u32 required, u32 *out, u32 *missing)
 	return *missing ? -1 : 0;
 }
 
-static const char *ctl_name(const struct ctl_kind *k, u32 bit)
-{
-	for (const struct ctl_name *n = k->names; n->name; n++)
-		if (n->bit == bit)
-			return n->name;
-	return "?";
-}
 
 /* "VM-exit control 'load IA32_EFER' (bit 21) not allowed by IA32_VMX_TRUE_EXIT_CTLS
  * (0x48F)": the lowest bit of bad, which the caller knows is nonzero. */
@@ -123,11 +149,11 @@ static int pick(int kind, const struct vmx_msrs *m, bool tru, u32 want, u32 requ
 		u32 *out, char *why, size_t len)
 {
 	const u64 caps[][2] = {
-		[K_PIN] = { m->pinbased, m->true_pinbased },
-		[K_PROC] = { m->procbased, m->true_procbased },
-		[K_PROC2] = { m->procbased2, m->procbased2 },
-		[K_EXIT] = { m->exit, m->true_exit },
-		[K_ENTRY] = { m->entry, m->true_entry },
+		[CTL_PIN] = { m->pinbased, m->true_pinbased },
+		[CTL_PROC] = { m->procbased, m->true_procbased },
+		[CTL_PROC2] = { m->procbased2, m->procbased2 },
+		[CTL_EXIT] = { m->exit, m->true_exit },
+		[CTL_ENTRY] = { m->entry, m->true_entry },
 	};
 	u32 missing;
 
@@ -161,24 +187,24 @@ int vmx_controls(const struct vmx_msrs *m, bool want_ve, struct vmx_ctls *c, cha
 		why[0] = '\0';
 
 	/* The timer is the watchdog; without it guests just run unwatched. */
-	if (pick(K_PIN, m, tru, REQ_PIN | PIN_PREEMPT_TIMER, REQ_PIN, &c->pin, why, whylen))
+	if (pick(CTL_PIN, m, tru, REQ_PIN | PIN_PREEMPT_TIMER, REQ_PIN, &c->pin, why, whylen))
 		return -1;
 	timer = c->pin & PIN_PREEMPT_TIMER;
-	if (pick(K_PROC, m, tru, REQ_PROC, REQ_PROC, &c->proc, why, whylen))
+	if (pick(CTL_PROC, m, tru, REQ_PROC, REQ_PROC, &c->proc, why, whylen))
 		return -1;
 	if ((c->proc & PROC_SECONDARY) &&
-	    pick(K_PROC2, m, tru, REQ_PROC2 | (want_ve ? PROC2_EPT_VE : 0), REQ_PROC2,
+	    pick(CTL_PROC2, m, tru, REQ_PROC2 | (want_ve ? PROC2_EPT_VE : 0), REQ_PROC2,
 		 &c->proc2, why, whylen))
 		return -1;
 	/* Saving the timer value lets a guest resume with what was left of its slice. */
-	if (pick(K_EXIT, m, tru, REQ_EXIT | (timer ? EXIT_SAVE_PREEMPT : 0), REQ_EXIT,
+	if (pick(CTL_EXIT, m, tru, REQ_EXIT | (timer ? EXIT_SAVE_PREEMPT : 0), REQ_EXIT,
 		 &c->exit, why, whylen))
 		return -1;
-	if (pick(K_ENTRY, m, tru, REQ_ENTRY, REQ_ENTRY, &c->entry, why, whylen))
+	if (pick(CTL_ENTRY, m, tru, REQ_ENTRY, REQ_ENTRY, &c->entry, why, whylen))
 		return -1;
 	/* Guests start in 32-bit mode; a CPU forcing "IA-32e mode guest" cannot run them. */
 	if (c->entry & ENTRY_IA32E)
-		return ctl_fail(&kinds[K_ENTRY], tru, ENTRY_IA32E, "forced to 1", why, whylen);
+		return ctl_fail(&kinds[CTL_ENTRY], tru, ENTRY_IA32E, "forced to 1", why, whylen);
 
 	c->preempt_timer = timer;
 	c->ept_ve = c->proc2 & PROC2_EPT_VE;

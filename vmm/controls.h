@@ -35,6 +35,11 @@ struct vmx_ctls {
 int vmx_controls(const struct vmx_msrs *m, bool want_ve, struct vmx_ctls *c, char *why,
 		 size_t whylen, char *absent, size_t absentlen);
 
+/* The five control fields, for vmx_ctl_format. */
+enum vmx_ctl_kind { CTL_PIN, CTL_PROC, CTL_PROC2, CTL_EXIT, CTL_ENTRY };
+/* The names of the bits set in value, comma-separated ("bit N" for unnamed ones). */
+void vmx_ctl_format(unsigned kind, u32 value, char *buf, size_t len);
+
 /* CR0/CR4 values as VMX requires them: (v | fixed0) & fixed1; for the guest's CR0 with
  * unrestricted guest, PE and PG are exempt from fixed0 (SDM Vol. 3C 25.8 / A.7). */
 u64 vmx_fix_cr0(const struct vmx_msrs *m, u64 cr0, bool unrestricted);

@@ -4,6 +4,8 @@
  * 25.4.1). Everything here is a table lookup or a bit extraction: no VMCS access, so the
  * console and the host unit tests share it. */
 #include "vmm/decode.h"
+#include "lib/cmdline.h"
+#include "lib/string.h"
 #include "vmm/vmcs.h"
 #include "lib/fmt.h"
 
@@ -122,6 +124,64 @@ const char *exit_reason_name(u32 basic_reason)
 		return reason_names[basic_reason];
 	fmt(buf, sizeof(buf), "reason %u", basic_reason);
 	return buf;
+}
+
+/* One item of a reason list: an alias, a name with '-' for its spaces (any case), or a
+ * number. Sets the reasons' bits; false if nothing matched. */
+static const struct {
+	const char *alias;
+	u32 r1, r2;
+} reason_alias[] = {
+	{ "exc", 0, 0 }, { "extint", 1, 1 }, { "window", 7, 7 }, { "cr", 28, 28 },
+	{ "io", 30, 30 }, { "msr", 31, 32 }, { "ept", 48, 49 }, { "timer", 52, 52 },
+	{ "all", 0, EXIT_REASON_MAX - 1 },
+};
+
+static bool name_is(const char *name, const char *item, size_t n)
+{
+	size_t i = 0;
+	for (; i < n && name[i]; i++) {
+		char a = name[i] == ' ' ? '-' : name[i], b = item[i];
+		if ((a | 0x20) != (b | 0x20) || ((a | 0x20) >= 'a' && (a | 0x20) <= 'z') !=
+		    ((b | 0x20) >= 'a' && (b | 0x20) <= 'z'))
+			return false;
+	}
+	return i == n && !name[i];
+}
+
+static bool reason_item(const char *item, size_t n, u64 mask[2])
+{
+	u64 num;
+	for (size_t i = 0; i < ARRAY_SIZE(reason_alias); i++)
+		if (strlen(reason_alias[i].alias) == n && !strncmp(reason_alias[i].alias, item, n)) {
+			for (u32 r = reason_alias[i].r1; r <= reason_alias[i].r2; r++)
+				mask[r / 64] |= 1ULL << (r % 64);
+			return true;
+		}
+	for (u32 r = 0; r < ARRAY_SIZE(reason_names); r++)
+		if (reason_names[r] && name_is(reason_names[r], item, n)) {
+			mask[r / 64] |= 1ULL << (r % 64);
+			return true;
+		}
+	if (parse_u64(item, n, &num) || num >= EXIT_REASON_MAX)
+		return false;
+	mask[num / 64] |= 1ULL << (num % 64);
+	return true;
+}
+
+int exit_reasons_parse(const char *list, u64 mask[2], char *bad, size_t len)
+{
+	mask[0] = mask[1] = 0;
+	for (const char *p = list; *p;) {
+		const char *e = strchr(p, ',');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		if (!n || !reason_item(p, n, mask)) {
+			fmt(bad, len, "%.*s", (int)n, p);
+			return -1;
+		}
+		p += n + (e ? 1 : 0);
+	}
+	return 0;
 }
 
 const char *vm_instruction_error_name(u32 error)

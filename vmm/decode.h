@@ -23,6 +23,10 @@ enum exit_reason {
 /* "CPUID", "EPT violation", ...; "reason 77" style text for unknown ones (in a static
  * buffer, so only for immediate printing). */
 const char *exit_reason_name(u32 basic_reason);
+/* "cpuid,io,ept-violation,48": names as exit_reason_name spells them with '-' for spaces
+ * (any case), the aliases exc extint window cr io msr ept timer all, or numbers; the set
+ * reasons' bits go to mask (reasons 0..127). Returns 0, or -1 with the bad item in bad. */
+int exit_reasons_parse(const char *list, u64 mask[2], char *bad, size_t len);
 /* "VM entry with invalid control field(s)", ...; NULL for unknown numbers. */
 const char *vm_instruction_error_name(u32 error);
 

@@ -106,7 +106,15 @@ static void check_controls(struct vm *vm)
 		       "of the cross-field checks", vm->name);
 }
 
-void vmcs_dump(void);
+void vmcs_dump(void (*pr)(const char *fmt, ...));
+
+static void err_line(const char *f, ...)
+{
+	va_list ap;
+	va_start(ap, f);
+	log_vprintf(LOG_ERROR, f, ap);
+	va_end(ap);
+}
 
 /* rc: vmx_enter's result (1 VMfailInvalid, 2 VMfailValid), or 0 with an exit reason. */
 void diag_entry_failed(struct vcpu *v, int rc, u32 reason)
@@ -126,7 +134,7 @@ void diag_entry_failed(struct vcpu *v, int rc, u32 reason)
 		       insn, err, name ? name : "unknown error number");
 		if (err == 7)
 			check_controls(vm);
-		vmcs_dump();
+		vmcs_dump(err_line);
 		vm_stop(vm, -1, true, "vcpu%u: VM entry failed: VM-instruction error %u (%s)",
 			v->index, err, name ? name : "?");
 		return;
@@ -137,6 +145,6 @@ void diag_entry_failed(struct vcpu *v, int rc, u32 reason)
 	       (unsigned long long)vmread(EXIT_QUALIFICATION));
 	if (basic == EXIT_ENTRY_GUEST_STATE)
 		check_guest_state(vm);
-	vmcs_dump();
+	vmcs_dump(err_line);
 	vm_stop(vm, -1, true, "vcpu%u: VM entry failed: %s", v->index, exit_reason_name(basic));
 }

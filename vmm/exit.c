@@ -65,8 +65,9 @@ static void exit_cpuid(struct vcpu *v)
 	vcpu_skip_instruction(v);
 }
 
-/* HLT: the vCPU waits for an event instead of spinning. With RFLAGS.IF=0 nothing can ever
- * wake it, so the VM is stopped with that explanation instead of hanging. */
+/* HLT: the vCPU waits for an event instead of spinning (vcpu_awake, vmm/vcpu.c). With
+ * RFLAGS.IF=0 nothing can ever wake it, so the VM is stopped with that explanation instead
+ * of hanging. */
 static void exit_hlt(struct vcpu *v)
 {
 	vcpu_skip_instruction(v);
@@ -75,8 +76,7 @@ static void exit_hlt(struct vcpu *v)
 			"nothing can wake it", v->index, (unsigned long long)vmread(GUEST_RIP));
 		return;
 	}
-	while (v->vm->state != VM_STOPPED && !vm_event_pending(v))
-		__asm__ volatile("sti; hlt; cli" ::: "memory");
+	v->halted = true;
 }
 
 static void exit_extint(struct vcpu *v)
@@ -94,6 +94,12 @@ static void exit_nmi(struct vcpu *v)
 	u32 info = (u32)vmread(EXIT_INTR_INFO);
 	if ((info & (7u << 8)) == INTR_TYPE_NMI) {
 		trap_stop_if_stopping();
+		nmi_unblock();
+		/* A host NMI (smp_kick_nmi) the guest never saw. Bochs saves "blocking by NMI"
+		 * as 1 for it, which the next entry would load: the guest would then block NMIs
+		 * until an IRET it has no reason to execute. No NMI is ever given to a guest
+		 * here, so the bit can only be that artifact (SDM Vol. 3C 25.4.2). */
+		vmwrite(GUEST_INTERRUPTIBILITY, vmread(GUEST_INTERRUPTIBILITY) & ~8ULL);
 		return;
 	}
 	vm_stop(v->vm, -1, true, "vcpu%u: unexpected exception exit (info 0x%x)", v->index, info);

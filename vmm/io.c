@@ -1,16 +1,19 @@
-/* vmm/io.c: port I/O exits (every port exits: PROC_IO_UNCOND). COM1 is a virtual 16550
- * whose output becomes hypervisor console lines prefixed with the VM's name; port 0xf4 is
- * the debug-exit device that stops the VM with the written status; any other port reads as
- * all ones and swallows writes, and is reported once per VM. Table-driven by port range. */
+/* vmm/io.c: port I/O exits (every port exits: PROC_IO_UNCOND). COM1 is a 16550 (register
+ * model in vmm/uart.c) whose output becomes hypervisor console lines prefixed with the VM's
+ * name and whose input is what the monitor's console switch types to the VM (vuart_input),
+ * its interrupt on IRQ4 of the 8259 pair at 0x20/0xA0 (model in vmm/pic.c, injection in
+ * vmm/irq.c); port 0xf4 is the debug-exit device that stops the VM with the written status;
+ * any other port reads as all ones and swallows writes, and is reported once per VM.
+ * Table-driven by port range. The device models are touched by the vCPUs and by cpu0's
+ * monitor: always under vm->lock. */
 #include "vmm/vm.h"
 #include "vmm/vmcs.h"
 #include "boot/log.h"
+#include "boot/smp.h"
 #include "lib/string.h"
 
 #define COM1		0x3F8
-#define UART_LSR_THRE	0x20
-#define UART_LSR_TEMT	0x40
-#define UART_LCR_DLAB	0x80
+#define COM1_IRQ	4
 
 struct port_range {
 	u16 lo, hi;
@@ -18,6 +21,7 @@ struct port_range {
 	u32 (*io)(struct vcpu *v, u16 port, bool in, u32 val, unsigned size);
 };
 
+/* Caller holds vm->lock. */
 void vuart_flush(struct vm *vm)
 {
 	if (!vm->uart.len)
@@ -26,9 +30,10 @@ void vuart_flush(struct vm *vm)
 	vm->uart.len = 0;
 }
 
-void vuart_putc(struct vm *vm, char c)
+/* One transmitted byte into the console line; caller holds vm->lock (several vCPUs may
+ * print at once). */
+static void line_putc(struct vm *vm, char c)
 {
-	u64 flags = spin_lock_irqsave(&vm->lock);	/* several vCPUs may print at once */
 	if (c == '\n') {
 		vuart_flush(vm);
 	} else if (c != '\r') {
@@ -37,43 +42,81 @@ void vuart_putc(struct vm *vm, char c)
 		if (vm->uart.len == VUART_LINE)
 			vuart_flush(vm);
 	}
+}
+
+void vuart_putc(struct vm *vm, char c)
+{
+	u64 flags = spin_lock_irqsave(&vm->lock);
+	line_putc(vm, c);
 	spin_unlock_irqrestore(&vm->lock, flags);
 }
 
-/* The 16550 registers a guest driver touches (offsets from COM1; DLAB selects the divisor
- * latch at +0/+1). Transmit is instant, so LSR always says empty; there is no input yet. */
+/* The UART's interrupt output drives IRQ4 (the PC wiring); the PIC latches its rising edge.
+ * True when the PIC now has an interrupt for vCPU 0. Caller holds vm->lock. */
+static bool com1_irq(struct vm *vm)
+{
+	pic_set_irq(&vm->pic, COM1_IRQ, uart_irq(&vm->uart.regs));
+	return pic_pending(&vm->pic);
+}
+
+/* An access by another vCPU that gave vCPU 0 an interrupt wakes it: vCPU 0 may be halted,
+ * or running without exits. vCPU 0 itself looks before its next entry (irq_before_entry). */
+static void irq_wake(struct vcpu *v, bool before, bool after)
+{
+	if (after && !before && v->index != 0)
+		smp_kick(v->vm->vcpus[0].cpu);
+}
+
+/* Runs on cpu0 (the monitor) while the VM's vCPUs run elsewhere. A byte the receiver has
+ * no room for is lost and the guest sees LSR.OE, as with a real line. */
+void vuart_input(struct vm *vm, u8 c)
+{
+	u64 flags = spin_lock_irqsave(&vm->lock);
+	uart_receive(&vm->uart.regs, c);
+	bool pending = com1_irq(vm);
+	spin_unlock_irqrestore(&vm->lock, flags);
+	if (pending)	/* out of the guest or out of HLT: irq_before_entry injects it */
+		smp_kick(vm->vcpus[0].cpu);
+}
+
 static u32 uart_io(struct vcpu *v, u16 port, bool in, u32 val, unsigned size)
 {
-	struct vuart *u = &v->vm->uart;
-	bool dlab = u->lcr & UART_LCR_DLAB;
+	struct vm *vm = v->vm;
+	int tx = UART_NO_TX;
+	u32 r = 0;
+	(void)size;	/* wider accesses act on the first port's register only */
+
+	u64 flags = spin_lock_irqsave(&vm->lock);
+	bool before = pic_pending(&vm->pic);
+	if (in)
+		r = uart_read(&vm->uart.regs, port - COM1);
+	else
+		tx = uart_write(&vm->uart.regs, port - COM1, (u8)val);
+	if (tx != UART_NO_TX)
+		line_putc(vm, (char)tx);
+	bool after = com1_irq(vm);
+	spin_unlock_irqrestore(&vm->lock, flags);
+	irq_wake(v, before, after);
+	return r;
+}
+
+/* A write may unmask, end or re-initialize: what is pending changes. */
+static u32 pic_io(struct vcpu *v, u16 port, bool in, u32 val, unsigned size)
+{
+	struct vm *vm = v->vm;
+	u32 r = 0;
 	(void)size;
 
-	switch (port - COM1) {
-	case 0:
-		if (dlab)
-			return in ? u->dll : (u->dll = (u8)val);
-		if (!in)
-			vuart_putc(v->vm, (char)val);
-		return 0;
-	case 1:
-		if (dlab)
-			return in ? u->dlm : (u->dlm = (u8)val);
-		return in ? u->ier : (u->ier = (u8)val & 0x0F);
-	case 2:
-		if (!in)
-			u->fcr = (u8)val;
-		return in ? ((u->fcr & 1) ? 0xC1 : 0x01) : 0; /* IIR: no interrupt pending */
-	case 3:
-		return in ? u->lcr : (u->lcr = (u8)val);
-	case 4:
-		return in ? u->mcr : (u->mcr = (u8)val & 0x1F);
-	case 5:
-		return in ? UART_LSR_THRE | UART_LSR_TEMT : 0;
-	case 6:
-		return in ? 0xB0 : 0;	/* MSR: DCD, DSR, CTS */
-	default:
-		return in ? u->scr : (u->scr = (u8)val);
-	}
+	u64 flags = spin_lock_irqsave(&vm->lock);
+	bool before = pic_pending(&vm->pic);
+	if (in)
+		r = pic_read(&vm->pic, port);
+	else
+		pic_write(&vm->pic, port, (u8)val);
+	bool after = pic_pending(&vm->pic);
+	spin_unlock_irqrestore(&vm->lock, flags);
+	irq_wake(v, before, after);
+	return r;
 }
 
 static u32 debug_exit_io(struct vcpu *v, u16 port, bool in, u32 val, unsigned size)
@@ -108,6 +151,8 @@ static u32 unknown_io(struct vcpu *v, u16 port, bool in, u32 val, unsigned size)
 
 static const struct port_range ports[] = {
 	{ COM1, COM1 + 7, uart_io },
+	{ PIC_MASTER, PIC_MASTER + 1, pic_io },
+	{ PIC_SLAVE, PIC_SLAVE + 1, pic_io },
 	{ FL_DEBUG_EXIT_PORT, FL_DEBUG_EXIT_PORT + 3, debug_exit_io },
 };
 

@@ -1,19 +1,52 @@
-/* vmm/irq.c: the VM's interrupt controller (placeholder until the 8259 model lands): which
- * device interrupt vCPU 0 should take, and its injection before entry. */
+/* vmm/irq.c: device interrupts into the guest. The VM's 8259 pair (vmm/pic.c, programmed
+ * through vmm/io.c) is wired to vCPU 0, as the PIC's INT line is to the boot CPU of a PC:
+ * before each entry of vCPU 0 the PIC's highest request is injected as an external
+ * interrupt when the guest can take it, else an interrupt-window exit is asked for. */
 #include "vmm/vm.h"
+#include "vmm/vmcs.h"
+#include "boot/cpu.h"
+
+/* When an external interrupt may be injected: RFLAGS.IF set and no blocking by STI or
+ * MOV SS (interruptibility bits 0-1), else the VM entry itself fails (SDM Vol. 3C 27.3.1.4
+ * and 27.3.1.5; vmm/vmcheck.c checks the same); and nothing else injected at this entry
+ * (a completion from apf_before_entry, a reinjected event): one event per entry. If not,
+ * "interrupt-window exiting" brings the vCPU back out as soon as the guest can take it. */
+static bool can_take(void)
+{
+	return (vmread(GUEST_RFLAGS) & RFLAGS_IF) && !(vmread(GUEST_INTERRUPTIBILITY) & 3) &&
+	       !(vmread(ENTRY_INTR_INFO) & INTR_VALID);
+}
 
 void irq_before_entry(struct vcpu *v)
 {
-	(void)v;
+	struct vm *vm = v->vm;
+	bool open, waiting;
+	u8 vector = 0;
+
+	if (v->index != 0)
+		return;
+	open = can_take();
+	u64 flags = spin_lock_irqsave(&vm->lock);
+	waiting = pic_pending(&vm->pic);
+	if (waiting && open)
+		vector = pic_ack(&vm->pic);	/* INTA: IRR -> ISR */
+	spin_unlock_irqrestore(&vm->lock, flags);
+
+	if (waiting && open)
+		vmwrite(ENTRY_INTR_INFO, INTR_VALID | INTR_TYPE_EXT | vector);
+	else if (waiting)	/* apf_before_entry clears the bit at every entry */
+		vmwrite(PROC_CONTROLS, vmread(PROC_CONTROLS) | PROC_INTR_WINDOW);
 }
 
 bool irq_pending(struct vcpu *v)
 {
-	(void)v;
-	return false;
-}
+	struct vm *vm = v->vm;
+	bool waiting;
 
-void vuart_input(struct vm *vm, u8 c)
-{
-	(void)vm, (void)c;
+	if (v->index != 0)
+		return false;
+	u64 flags = spin_lock_irqsave(&vm->lock);
+	waiting = pic_pending(&vm->pic);
+	spin_unlock_irqrestore(&vm->lock, flags);
+	return waiting;
 }

@@ -163,6 +163,8 @@ bool vm_wait_paused(struct vcpu *v)
 	u64 deadline = vm->pause_tsc + vm->apf.resume_ms * tsc_khz;
 
 	while (vm->state == VM_PAUSED) {
+		if (debug_pending(v))
+			return true;	/* the loop serves it and comes back */
 		if (vm->apf.resume_ms && v->index == 0) {
 			if (rdtsc() >= deadline)
 				vm_resume(vm);

@@ -97,6 +97,22 @@ static bool vcpu_wait_start(struct vcpu *v)
 	return true;
 }
 
+/* After HLT (vmm/exit.c) the vCPU waits here, out of the guest, until an event can wake it;
+ * every host interrupt (a kick) brings it back to the top of the loop, where the monitor's
+ * requests and a pause are seen. Returns true when it may enter the guest. */
+static bool vcpu_awake(struct vcpu *v)
+{
+	if (!v->halted)
+		return true;
+	if (vm_event_pending(v)) {
+		v->halted = false;
+		return true;
+	}
+	if (!debug_pending(v) && v->vm->state == VM_RUNNING)
+		__asm__ volatile("sti; hlt; cli" ::: "memory");
+	return false;
+}
+
 void vcpu_run(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
@@ -113,15 +129,20 @@ void vcpu_run(struct vcpu *v)
 		return;
 	v->running = true;
 	while (vm->state != VM_STOPPED) {
-		if (vm->state == VM_PAUSED) {
+		debug_serve(v);		/* the monitor's requests, on this CPU */
+		if (vm->state == VM_PAUSED && !v->dbg.stepping) {
 			if (!vm_wait_paused(v))
 				break;
 			continue;
 		}
+		if (!vcpu_awake(v))
+			continue;
 		if (watchdog)
 			vmwrite(PREEMPTION_TIMER, watchdog);
-		apf_before_entry(v);
-		irq_before_entry(v);	/* after apf: a completion goes first */
+		if (!v->dbg.stepping) {		/* a step injects nothing: one instruction */
+			apf_before_entry(v);
+			irq_before_entry(v);	/* after apf: a completion goes first */
+		}
 		v->entry_tsc = rdtsc();
 		int rc = vmx_enter(&v->regs, v->launched);
 		v->guest_tsc += rdtsc() - v->entry_tsc;
@@ -136,7 +157,12 @@ void vcpu_run(struct vcpu *v)
 			diag_entry_failed(v, 0, reason);
 			break;
 		}
-		exit_handle(v, reason & 0xFFFF);
+		if (trace.on)
+			debug_trace(v, reason);
+		if (v->dbg.stepping)
+			debug_step_exit(v, reason & 0xFFFF);
+		else
+			exit_handle(v, reason & 0xFFFF);
 	}
 	v->running = false;
 }

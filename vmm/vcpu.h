@@ -5,6 +5,7 @@
 #include "lib/types.h"
 #include "vmm/controls.h"
 #include "apf/apf.h"
+#include "vmm/debug.h"
 
 /* Saved and restored by vmm/vmentry.S; the order is the asm's. RSP and RIP live in the VMCS. */
 struct guest_regs {
@@ -39,6 +40,8 @@ struct vcpu {
 	struct apf_vcpu apf;		/* #VE registration, PV state */
 	volatile bool started;		/* vCPU 0 always; the others by FL_HC_VCPU_START */
 	u64 start_entry, start_arg;
+	bool halted;			/* executed HLT; waits out of the guest for an event */
+	struct vcpu_debug dbg;		/* the monitor's requests (vmm/debug.c) */
 };
 
 /* The physical CPU runs v until its VM stops. Called on v->cpu. */

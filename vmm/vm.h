@@ -7,6 +7,8 @@
 #include "ept/ept.h"
 #include "include/faultline.h"
 #include "vmm/decode.h"
+#include "vmm/pic.h"
+#include "vmm/uart.h"
 #include "vmm/vcpu.h"
 
 #define VM_MAX		16
@@ -17,10 +19,11 @@
 
 enum vm_state { VM_EMPTY, VM_READY, VM_RUNNING, VM_PAUSED, VM_STOPPED };
 
+/* COM1: the 16550 registers (vmm/uart.c) and the output line not yet printed (vmm/io.c). */
 struct vuart {
+	struct uart regs;
 	char line[VUART_LINE];
 	unsigned len;
-	u8 ier, lcr, mcr, scr, fcr, dll, dlm;
 };
 
 struct vm {
@@ -46,7 +49,8 @@ struct vm {
 	u32 nvcpus;
 	struct vcpu vcpus[VCPU_MAX];
 
-	struct vuart uart;
+	struct vuart uart;		/* COM1, on IRQ4; under lock */
+	struct pic pic;			/* the 8259 pair, wired to vCPU 0; under lock */
 	u64 ports_reported[65536 / 64];	/* unhandled I/O ports already reported once */
 	u64 exits[EXIT_REASON_MAX + 1];	/* by basic reason; the last slot: others */
 	u64 start_tsc, stop_tsc;

@@ -194,20 +194,19 @@ static const struct field_name segs[] = {
 	{ GUEST_LDTR_SEL, "ldtr" }, { GUEST_TR_SEL, "tr" },
 };
 
-void vmcs_dump(void)
+/* pr prints one line: pr_err's wrapper for an entry failure, log_plain for the monitor. */
+void vmcs_dump(void (*pr)(const char *fmt, ...))
 {
 	char ar[80];
 
-	pr_err("vmcs dump:");
+	pr("vmcs dump:");
 	for (unsigned i = 0; i < ARRAY_SIZE(dump_fields); i++)
-		pr_err("  %-26s 0x%016llx", dump_fields[i].name,
-		       (unsigned long long)vmread(dump_fields[i].field));
+		pr("  %-26s 0x%016lx", dump_fields[i].name, vmread(dump_fields[i].field));
 	for (unsigned i = 0; i < ARRAY_SIZE(segs); i++) {
 		u64 k = (segs[i].field - GUEST_ES_SEL) / 2;
 		ar_format((u32)vmread(GUEST_ES_AR + k * 2), ar, sizeof(ar));
-		pr_err("  guest %-4s sel=0x%04llx base=0x%llx limit=0x%llx %s", segs[i].name,
-		       (unsigned long long)vmread(segs[i].field),
-		       (unsigned long long)vmread(GUEST_ES_BASE + k * 2),
-		       (unsigned long long)vmread(GUEST_ES_LIMIT + k * 2), ar);
+		pr("  guest %-4s sel=0x%04lx base=0x%lx limit=0x%lx %s", segs[i].name,
+		   vmread(segs[i].field), vmread(GUEST_ES_BASE + k * 2),
+		   vmread(GUEST_ES_LIMIT + k * 2), ar);
 	}
 }

@@ -241,6 +241,26 @@ TEST(fix_cr)
 	CHECK_EQ(vmx_fix_cr4(&sandy, 0x3000), 0x2000);	/* LA57 bit 12: 0x627ff lacks it */
 }
 
+/* The monitor's vmcs command names the bits of each control; unnamed bits by number, and a
+ * short buffer is cut, never overrun. */
+TEST(ctl_format)
+{
+	char buf[160], tiny[12];
+
+	vmx_ctl_format(CTL_PROC, PROC_HLT | PROC_MSR_BITMAP | (1u << 1), buf, sizeof(buf));
+	CHECK_STR(buf, "bit 1, HLT exiting, use MSR bitmaps");
+	vmx_ctl_format(CTL_PIN, 0, buf, sizeof(buf));
+	CHECK_STR(buf, "");
+	vmx_ctl_format(CTL_PROC2, PROC2_EPT | PROC2_EPT_VE, buf, sizeof(buf));
+	CHECK_STR(buf, "enable EPT, EPT-violation #VE");
+	vmx_ctl_format(CTL_ENTRY, ENTRY_IA32E | ENTRY_LOAD_EFER, buf, sizeof(buf));
+	CHECK_STR(buf, "IA-32e mode guest, load IA32_EFER");
+	vmx_ctl_format(CTL_EXIT, 0xFFFFFFFF, tiny, sizeof(tiny));
+	CHECK(strlen(tiny) < sizeof(tiny));
+	vmx_ctl_format(99, PROC_HLT, buf, sizeof(buf));
+	CHECK_STR(buf, "");
+}
+
 int main(void)
 {
 	RUN(adjust);
@@ -252,6 +272,7 @@ int main(void)
 	RUN(other_failures);
 	RUN(no_timer);
 	RUN(null_absent_and_short_buffers);
+	RUN(ctl_format);
 	RUN(fix_cr);
 	return DONE();
 }

@@ -222,6 +222,30 @@ TEST(access_rights)
 	CHECK_STR(buf, "unusable");
 }
 
+/* The monitor's trace REASONS list. */
+TEST(reasons_parse)
+{
+	u64 m[2];
+	char bad[32];
+
+	CHECK_EQ(exit_reasons_parse("cpuid,HLT,io", m, bad, sizeof(bad)), 0);
+	CHECK_EQ(m[0], (1ULL << 10) | (1ULL << 12) | (1ULL << 30));
+	CHECK_EQ(m[1], 0);
+	CHECK_EQ(exit_reasons_parse("ept-violation,msr,0x30", m, bad, sizeof(bad)), 0);
+	CHECK_EQ(m[0], (1ULL << 48) | (1ULL << 31) | (1ULL << 32));
+	CHECK_EQ(exit_reasons_parse("ept", m, bad, sizeof(bad)), 0);
+	CHECK_EQ(m[0], (1ULL << 48) | (1ULL << 49));
+	CHECK_EQ(exit_reasons_parse("all", m, bad, sizeof(bad)), 0);
+	CHECK(m[0] == ~0ULL && m[1] == (1ULL << (EXIT_REASON_MAX - 64)) - 1);
+	CHECK_EQ(exit_reasons_parse("cpuid,bogus", m, bad, sizeof(bad)), -1);
+	CHECK_STR(bad, "bogus");
+	CHECK_EQ(exit_reasons_parse("cpuid,,hlt", m, bad, sizeof(bad)), -1);
+	CHECK_STR(bad, "");
+	CHECK_EQ(exit_reasons_parse("200", m, bad, sizeof(bad)), -1);
+	CHECK_EQ(exit_reasons_parse("cpu", m, bad, sizeof(bad)), -1);	/* no prefixes */
+	CHECK_EQ(exit_reasons_parse("ept violation", m, bad, sizeof(bad)), -1);
+}
+
 int main(void)
 {
 	RUN(reason_names);
@@ -234,5 +258,6 @@ int main(void)
 	RUN(cr_qual);
 	RUN(intr_info);
 	RUN(access_rights);
+	RUN(reasons_parse);
 	return DONE();
 }
