@@ -13,7 +13,8 @@ struct config cfg = {
 	.apf_limit = 64,
 };
 
-static const char *const selftest_names[] = { "bp", "ud", "pf", "gp", "de", "panic", 0 };
+static const char *const selftest_names[] = { "bp", "ud", "pf", "gp", "de", "panic", "reboot",
+					       0 };
 
 static const struct opt opts[] = {
 	{ .key = "cpus", .type = OPT_UINT, .val = &cfg.cpus, .min = 0, .max = MAX_CPUS,

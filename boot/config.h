@@ -11,6 +11,7 @@ enum selftest {
 	SELFTEST_GP,	/* read of a non-canonical address */
 	SELFTEST_DE,	/* divide by zero */
 	SELFTEST_PANIC,	/* panic() */
+	SELFTEST_REBOOT,	/* fl_reboot(): the machine resets */
 };
 
 struct config {

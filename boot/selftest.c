@@ -39,10 +39,16 @@ static void __attribute__((noinline)) selftest_panic(void)
 	panic("selftest: deliberate panic");
 }
 
+static void __attribute__((noinline)) selftest_reboot(void)
+{
+	fl_reboot();	/* the monitor's reboot, without a monitor: QEMU -no-reboot then exits */
+}
+
 static void (*const tests[])(void) = {
 	[SELFTEST_BP] = selftest_bp,	[SELFTEST_UD] = selftest_ud,
 	[SELFTEST_PF] = selftest_pf,	[SELFTEST_GP] = selftest_gp,
 	[SELFTEST_DE] = selftest_de,	[SELFTEST_PANIC] = selftest_panic,
+	[SELFTEST_REBOOT] = selftest_reboot,
 };
 
 void __attribute__((noinline)) selftest_run(u64 mask)

@@ -126,6 +126,18 @@ t_qemu_tcg_kernel_mb1() {
 	expect_exit 3
 }
 
+# selftest=reboot runs the monitor's reboot path (boot/exit.c: fl_reboot) at boot: its reset
+# reaches the machine, and QEMU (-no-reboot) exits with status 0 instead of booting again.
+t_qemu_tcg_reboot() {
+	boot_qemu tcg-kernel 2 "selftest=reboot"
+	expect 'selftest: running test 6'
+	expect 'faultline: rebooting'
+	expect_count 1 'faultline: starting on the bootstrap CPU'
+	expect_not 'faultline: exit status'
+	grep -q 'qemu exited with status 0$' "$DIR/serial.raw.stdout" ||
+		fail "qemu did not exit on the reset: $(tail -1 "$DIR/serial.raw.stdout")"
+}
+
 t_qemu_tcg_iso_mb2() {
 	boot_qemu tcg-iso 4 ""
 	expect 'boot: multiboot2 from .GRUB'

@@ -4,6 +4,7 @@
 # Bochs log beside it (SERIAL-LOG.bochs). Returns when the hypervisor leaves the emulator
 # (port 0x8900 "Shutdown": Bochs then exits with status 1, which is normal) or at TIMEOUT.
 # The verdict is always read from the serial log, never from the exit status.
+# BOCHS_INFO=report keeps Bochs's info lines in its log (device resets, for example).
 # SERIAL=socket:PORT in the environment puts COM1 on a loopback socket instead (interactive).
 # BOCHS_DEBUG=1 stops in Bochs's internal debugger (`<bochs:1>` prompt on this terminal) before
 # the first instruction, with the magic breakpoint on (`xchg %bx, %bx` in the code stops there).
@@ -30,7 +31,7 @@ display_library: rfb, options="timeout=0"
 log: $log.bochs
 panic: action=fatal
 error: action=report
-info: action=ignore
+info: action=${BOCHS_INFO:-ignore}
 debug: action=ignore
 RC
 echo continue > "$dir/dbgrc"

@@ -18,4 +18,6 @@ kvm-iso)    timeout -k 5 "$tmo" qemu-system-x86_64 -enable-kvm -cpu host $common
 		-cdrom "$QEMU_ISO" </dev/null >"$log.stdout" 2>&1 ;;
 *) echo "qemu.sh: unknown mode $mode" >&2; exit 2 ;;
 esac
+# 0: a reset under -no-reboot (or a plain quit); (N << 1) | 1: isa-debug-exit; 124: timeout.
+echo "qemu.sh: qemu exited with status $?" >> "$log.stdout"
 exit 0

@@ -18,15 +18,19 @@ cat <<BANNER
 faultline: booting $iso on $backend with $cpus CPUs; the serial console (COM1) follows.
   The run ends by itself when every VM has stopped ('faultline: exit status=N').
   Monitor: make run CMDLINE='monitor=on workers=2' keeps cpu0 for it; type a command and
-  Enter: help vms vcpus exits ept mem faults workers stats dmesg log pause resume kill
-  poison unpoison apf quit (quit ends the run). Backspace and Ctrl-U edit the line.
-  Ctrl-C stops the emulator at any time.
+  Enter: help vms vcpus regs vmcs exits ept mem faults workers stats dmesg log pause
+  resume kill step trace poison unpoison apf reboot quit (quit ends the run). Backspace
+  and Ctrl-U edit the line. Ctrl-A then a digit: typing goes to that VM's COM1; Ctrl-A m:
+  back to the monitor; Ctrl-A ?: the list. Under QEMU, QEMU's own escape is Ctrl-T
+  (Ctrl-T x quits it). Ctrl-C stops the emulator at any time.
 BANNER
 case $backend in
 qemu-kvm|qemu-tcg)
 	accel="-accel tcg -cpu max"
 	[ $backend = qemu-kvm ] && accel="-enable-kvm -cpu host"
-	exec qemu-system-x86_64 $accel -m 512 -smp "$cpus" -display none -no-reboot \
+	# -echr 20: QEMU's escape is Ctrl-T, so Ctrl-A reaches faultline's console switch;
+	# no -no-reboot, so the monitor's reboot boots again.
+	exec qemu-system-x86_64 $accel -m 512 -smp "$cpus" -display none -echr 20 \
 		-serial mon:stdio -device isa-debug-exit,iobase=0xf4,iosize=0x04 -cdrom "$iso" ;;
 bochs)
 	case " ${CMDLINE:-} " in
