@@ -283,9 +283,11 @@ static void c_kill(int argc, char **argv)
 static bool flush_vm(struct vm *vm)
 {
 	bool ok = true;
-	for (u32 i = 0; i < vm->nvcpus; i++)
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		vm->vcpus[i].dbg.flush = true;	/* owed before its next entry in any case */
 		if (vm->vcpus[i].running)
 			ok &= !debug_request(&vm->vcpus[i], DBG_FLUSH);
+	}
 	return ok;
 }
 

@@ -44,6 +44,7 @@ struct cpu {
 	volatile u32 busy;
 	void *vmxon;		/* this CPU's VMXON region (host-physical = virtual) */
 	void *vcpu;		/* the vCPU pinned here, if any */
+	volatile u32 nmi_kicks;	/* NMIs sent by smp_kick_nmi, not yet taken */
 };
 
 extern struct cpu cpus[MAX_CPUS];

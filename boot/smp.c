@@ -88,8 +88,20 @@ void smp_kick(u32 cpu)
 
 void smp_kick_nmi(u32 cpu)
 {
-	if (cpu != cpu_index())
-		apic_send_nmi(cpus[cpu].apic_id);
+	if (cpu == cpu_index())
+		return;
+	__atomic_add_fetch(&cpus[cpu].nmi_kicks, 1, __ATOMIC_SEQ_CST);
+	apic_send_nmi(cpus[cpu].apic_id);
+}
+
+bool smp_nmi_was_kick(void)
+{
+	volatile u32 *n = &this_cpu()->nmi_kicks;
+	u32 old = *n;
+	while (old && !__atomic_compare_exchange_n(n, &old, old - 1, false, __ATOMIC_SEQ_CST,
+						   __ATOMIC_SEQ_CST))
+		;
+	return old != 0;
 }
 
 void ap_entry(u32 index);

@@ -19,5 +19,7 @@ void smp_kick(u32 cpu);
  * exit: bochs/cpu/vmx.cc, VMenterLoadCheckGuestState then in_vmx_guest = 1). The NMI exits
  * (NMI exiting) or, in host mode, is ignored (trap.c). */
 void smp_kick_nmi(u32 cpu);
+/* An NMI arrived on this CPU: true (and counted) if it was one of those kicks. */
+bool smp_nmi_was_kick(void);
 
 #endif

@@ -8,6 +8,7 @@
 #include "boot/trap.h"
 #include "boot/cpu.h"
 #include "boot/log.h"
+#include "boot/smp.h"
 #include "boot/percpu.h"
 #include "boot/apic.h"
 #include "lib/ksym.h"
@@ -238,7 +239,7 @@ void trap(struct regs *r)
 {
 	if (r->vector == VEC_NMI && stopping)
 		stop_here(); /* another CPU panicked or we are exiting: stay here */
-	if (r->vector == VEC_NMI)
+	if (r->vector == VEC_NMI && smp_nmi_was_kick())
 		return;      /* smp_kick_nmi reaching a CPU in host mode: nothing to do */
 	if (handlers[r->vector]) {
 		handlers[r->vector](r);

@@ -58,7 +58,10 @@ static void on_com1(struct trapframe *tf)
 		first_isr = pic_isr();
 	}
 	nirq++;
-	for (unsigned i = 0; i < 4 * COM1_FIFO && com1_rx_ready(); i++) {
+	/* Until the FIFO is empty: bytes left behind would keep IRQ4 high, and the edge-
+	 * triggered 8259 would never see another rising edge. The bound only guards
+	 * against a broken device. */
+	for (unsigned i = 0; i < 4096 && com1_rx_ready(); i++) {
 		u8 c = com1_rx();
 		if (ring_in - ring_out < RING)
 			ring[ring_in++ % RING] = c;

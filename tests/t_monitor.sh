@@ -50,6 +50,10 @@ send log debug
 wait loglevel=debug
 send log info
 wait loglevel=info
+send dmesg
+wait apf: 1 worker(s)
+send step park
+wait step park:0
 send bogus command
 wait unknown command
 send mem nosuchvm 0
@@ -83,6 +87,8 @@ S
 	expect '^  0x00100000: [0-9a-f]{2} '
 	expect "monitor: \[0x7fffffff, \+16\) is not inside park's RAM \(32M\)"
 	expect '^  vcpu0: outstanding CAN_CONTINUE=[0-9]+'
+	expect_count 2 'cpu0  info  faultline: starting on the bootstrap CPU'	# boot + dmesg
+	expect '^step park:0: (rip 0x[0-9a-f]+ -> 0x[0-9a-f]+|halted at rip=0x[0-9a-f]+)'
 	expect "monitor: unknown command 'bogus' \(help lists them\)"
 	expect "monitor: no VM 'nosuchvm' \(see vms\)"
 	expect "monitor: 'banana' is not a number"
@@ -133,7 +139,7 @@ S
 	expect_exit 1
 }
 
-# Two thousand random lines (printable junk, Backspace, Ctrl-U, over-long lines, Ctrl-A
+# Three thousand random lines (printable junk, Backspace, Ctrl-U, over-long lines, Ctrl-A
 # switches, junk typed into the guest's COM1 until its FIFO overflows): every one gets at
 # most one line back, nothing crashes, and the monitor still answers help.
 t_monitor_fuzz() {
@@ -142,7 +148,7 @@ t_monitor_fuzz() {
 		echo 'send pause park'
 		echo 'wait paused by the monitor'
 		i=0
-		while [ $i -lt 2000 ]; do
+		while [ $i -lt 3000 ]; do
 			n=$((RANDOM % 40 + 1))
 			w=$(head -c 256 /dev/urandom | tr -dc 'a-z0-9 :.x-' | head -c $n)
 			case $((RANDOM % 8)) in

@@ -9,6 +9,7 @@
 #include "boot/cpu.h"
 #include "boot/log.h"
 #include "boot/smp.h"
+#include "boot/trap.h"
 #include "boot/tsc.h"
 #include "lib/fmt.h"
 
@@ -27,14 +28,15 @@ struct trace_cfg trace = { .vm = -1 };
 
 int debug_request(struct vcpu *v, enum dbg_req req)
 {
-	u32 none = DBG_NONE;
+	static u64 seq;
+	u64 none = 0, mine = (++seq << 8) | req;
 
 	if (!v->running || v->cpu == cpu_index()) {
 		log_plain("monitor: %s:%u is not running%s", v->vm->name, v->index,
 			  v->vm->state == VM_STOPPED ? " (its VM has stopped)" : "");
 		return -1;
 	}
-	if (!__atomic_compare_exchange_n(&v->dbg.req, &none, req, false, __ATOMIC_SEQ_CST,
+	if (!__atomic_compare_exchange_n(&v->dbg.req, &none, mine, false, __ATOMIC_SEQ_CST,
 					 __ATOMIC_SEQ_CST)) {
 		log_plain("monitor: %s:%u is still serving an earlier request", v->vm->name,
 			  v->index);
@@ -42,14 +44,14 @@ int debug_request(struct vcpu *v, enum dbg_req req)
 	}
 	smp_kick(v->cpu);
 	u64 t0 = rdtsc(), nmi = t0 + NMI_AFTER_MS * tsc_khz;
-	for (u64 end = t0 + ANSWER_MS * tsc_khz; v->dbg.req != DBG_NONE;) {
+	for (u64 end = t0 + ANSWER_MS * tsc_khz; v->dbg.req == mine;) {
 		if (nmi && rdtsc() > nmi) {
 			smp_kick_nmi(v->cpu);	/* the IPI did not bring it out (see smp.h) */
 			nmi = 0;
 		}
 		if (rdtsc() > end) {
-			u32 mine = req;
-			bool withdrawn = __atomic_compare_exchange_n(&v->dbg.req, &mine, DBG_NONE,
+			u64 posted = mine;
+			bool withdrawn = __atomic_compare_exchange_n(&v->dbg.req, &posted, 0,
 					false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
 			log_plain("monitor: %s:%u did not answer within %u ms%s", v->vm->name,
 				  v->index, ANSWER_MS, withdrawn ? " (request withdrawn)" : "");
@@ -58,6 +60,13 @@ int debug_request(struct vcpu *v, enum dbg_req req)
 		cpu_relax();
 	}
 	return 0;
+}
+
+/* Clears the request the vCPU served, and only that one. */
+static void served(struct vcpu *v, u64 r)
+{
+	__atomic_compare_exchange_n(&v->dbg.req, &r, 0, false, __ATOMIC_SEQ_CST,
+				    __ATOMIC_SEQ_CST);
 }
 
 /* ---- vCPU side: what each request does ---- */
@@ -146,34 +155,62 @@ static bool serve_vmcs(struct vcpu *v)
 }
 
 /* After the monitor unmapped a page: translations cached from the old entry must go
- * (SDM Vol. 3C 29.4.3.1: INVEPT invalidates only this logical processor's mappings). */
+ * (SDM Vol. 3C 29.4.3.1: INVEPT invalidates only this logical processor's mappings). The
+ * flag is set before the request, so even a request that timed out is honoured before the
+ * vCPU next enters the guest. */
+void debug_flush(struct vcpu *v)
+{
+	if (!v->dbg.flush)
+		return;
+	v->dbg.flush = false;
+	if (invept(ept_pointer(&v->vm->ept, v->ctls.ept_ad)))
+		pr_err("vm %s vcpu%u: INVEPT failed: stale EPT translations may remain",
+		       v->vm->name, v->index);
+}
+
 static bool serve_flush(struct vcpu *v)
 {
-	invept(ept_pointer(&v->vm->ept, v->ctls.ept_ad));
+	debug_flush(v);
 	return true;
 }
 
 /* Arm a single step: TF in the guest's RFLAGS makes the CPU raise #DB after one instruction
- * (a trap), and #DB in the exception bitmap turns it into an exit. Nothing is injected
- * during the step, and interrupt-window exiting is off (it would exit before the
- * instruction runs). Returns false: the request stays posted until the step ends. */
+ * (a trap). Every exception exits during the step (all of the exception bitmap, every #PF:
+ * mask = match = 0), so none is delivered with our TF on the guest's stack; nothing is
+ * injected; interrupt-window exiting is off (it would exit before the instruction runs).
+ * Returns false: the request stays posted until the step ends. */
 static bool serve_step(struct vcpu *v)
 {
+	u64 pending = vmread(ENTRY_INTR_INFO);
+
 	if (v->halted) {
 		log_plain("step %s:%u: halted at rip=0x%lx (after HLT), waiting for an interrupt: "
 			  "nothing to step", v->vm->name, v->index, vmread(GUEST_RIP));
 		return true;
 	}
+	if (pending & INTR_VALID) {	/* its delivery would push TF: let `resume` do it */
+		log_plain("step %s:%u: vector %lu waits to be delivered to the guest; resume "
+			  "delivers it", v->vm->name, v->index, pending & 0xFF);
+		return true;
+	}
 	u64 rf = vmread(GUEST_RFLAGS);
 	v->dbg.tf_was_set = rf & RFLAGS_TF;
 	v->dbg.step_rip = vmread(GUEST_RIP);
+	v->dbg.step_req = v->dbg.req;
+	v->dbg.step_entries = 0;
 	v->dbg.exc_bitmap = (u32)vmread(EXCEPTION_BITMAP);
+	v->dbg.pf_mask = (u32)vmread(PF_ERROR_MASK);
+	v->dbg.pf_match = (u32)vmread(PF_ERROR_MATCH);
 	vmwrite(GUEST_RFLAGS, rf | RFLAGS_TF);
-	vmwrite(EXCEPTION_BITMAP, v->dbg.exc_bitmap | (1u << DB_VECTOR));
+	vmwrite(EXCEPTION_BITMAP, 0xFFFFFFFF);
+	vmwrite(PF_ERROR_MASK, 0);
+	vmwrite(PF_ERROR_MATCH, 0);
 	vmwrite(PROC_CONTROLS, vmread(PROC_CONTROLS) & ~(u64)PROC_INTR_WINDOW);
 	/* SDM Vol. 3C 27.3.1.5: with TF=1 under STI or MOV-SS blocking, the pending debug
 	 * exceptions' BS bit must be set, or the entry fails. */
-	if (vmread(GUEST_INTERRUPTIBILITY) & 3)
+	v->dbg.set_bs = (vmread(GUEST_INTERRUPTIBILITY) & 3) &&
+			!(vmread(GUEST_PENDING_DBG) & DR6_BS);
+	if (v->dbg.set_bs)
 		vmwrite(GUEST_PENDING_DBG, vmread(GUEST_PENDING_DBG) | DR6_BS);
 	v->dbg.stepping = true;
 	return false;
@@ -186,57 +223,91 @@ static bool (*const serve[])(struct vcpu *) = {
 
 bool debug_pending(struct vcpu *v)
 {
-	return v->dbg.req != DBG_NONE && !v->dbg.stepping;
+	return v->dbg.req && !v->dbg.stepping;
 }
 
 void debug_serve(struct vcpu *v)
 {
-	u32 r = v->dbg.req;
-	if (r == DBG_NONE || v->dbg.stepping)
+	u64 r = v->dbg.req;
+	unsigned op = r & 0xFF;
+	if (!r || v->dbg.stepping)
 		return;
-	if (r >= ARRAY_SIZE(serve) || !serve[r] || serve[r](v))
-		v->dbg.req = DBG_NONE;
+	if (op >= ARRAY_SIZE(serve) || !serve[op] || serve[op](v))
+		served(v, r);
 }
 
-static void step_end(struct vcpu *v, const char *how)
+/* Puts back what the step changed (before any event queued for the guest is delivered,
+ * so its frame holds the guest's own TF) and reports where the instruction went. */
+static void step_end(struct vcpu *v, const char *how, unsigned vector)
 {
 	u64 rip = vmread(GUEST_RIP);
 
 	if (!v->dbg.tf_was_set)
 		vmwrite(GUEST_RFLAGS, vmread(GUEST_RFLAGS) & ~(u64)RFLAGS_TF);
+	if (v->dbg.set_bs)
+		vmwrite(GUEST_PENDING_DBG, vmread(GUEST_PENDING_DBG) & ~(u64)DR6_BS);
 	vmwrite(EXCEPTION_BITMAP, v->dbg.exc_bitmap);
+	vmwrite(PF_ERROR_MASK, v->dbg.pf_mask);
+	vmwrite(PF_ERROR_MATCH, v->dbg.pf_match);
 	v->dbg.stepping = false;
-	log_plain("step %s:%u: rip 0x%lx -> 0x%lx (%ld bytes) after %s", v->vm->name, v->index,
-		  v->dbg.step_rip, rip, (long)(rip - v->dbg.step_rip), how);
-	v->dbg.req = DBG_NONE;
+	log_plain("step %s:%u: rip 0x%lx -> 0x%lx (%ld bytes) after %s%s", v->vm->name,
+		  v->index, v->dbg.step_rip, rip, (long)(rip - v->dbg.step_rip), how,
+		  vector < 256 ? exception_name(vector) : "");
+	served(v, v->dbg.step_req);
 }
+
+/* The stepped instruction raised an exception: it goes to the guest as the CPU would have
+ * delivered it (SDM Vol. 3C 28.2.2 has the exit's copy of it), without our TF. */
+static void step_raised(struct vcpu *v, u32 info)
+{
+	step_end(v, "an exception for the guest: ", info & 0xFF);
+	vmwrite(ENTRY_INTR_INFO, info & ~(1u << 12));	/* bit 12: NMI unblocking, not ours */
+	if (info & INTR_ERROR_CODE)
+		vmwrite(ENTRY_EXCEPTION_ERROR, vmread(EXIT_INTR_ERROR));
+	if ((info & 0xFF) == 14) {	/* #PF: the exit left CR2 alone; the qualification has it */
+		u64 cr2 = vmread(EXIT_QUALIFICATION);
+		__asm__ volatile("mov %0, %%cr2" ::"r"(cr2));
+	}
+	if (((info >> 8) & 7) >= 4)	/* software exceptions: the length to skip */
+		vmwrite(ENTRY_INSTR_LEN, vmread(EXIT_INSTR_LEN));
+}
+
+#define STEP_TRIES	16
 
 void debug_step_exit(struct vcpu *v, u32 reason)
 {
 	u32 info = (u32)vmread(EXIT_INTR_INFO);
-	bool db = reason == EXIT_EXCEPTION_NMI && (info & INTR_VALID) &&
-		  (info & 0x7FF) == (INTR_TYPE_HW_EXC | DB_VECTOR);
+	bool exc = reason == EXIT_EXCEPTION_NMI && (info & INTR_VALID) &&
+		   (info & (7u << 8)) != INTR_TYPE_NMI;
 
-	if (db && !(vmread(EXIT_QUALIFICATION) & DR6_BS)) {
-		/* The guest's own #DB (a breakpoint it set): give it back, go on stepping. */
-		vmwrite(ENTRY_INTR_INFO, INTR_VALID | INTR_TYPE_HW_EXC | DB_VECTOR);
-		return;
-	}
-	if (db) {
+	if (exc && (info & 0xFF) == DB_VECTOR && (vmread(EXIT_QUALIFICATION) & DR6_BS)) {
+		step_end(v, "the #DB single-step trap", 256);
 		if (v->dbg.tf_was_set)	/* the guest was single-stepping itself: its trap too */
 			vmwrite(ENTRY_INTR_INFO, INTR_VALID | INTR_TYPE_HW_EXC | DB_VECTOR);
-		step_end(v, "the #DB single-step trap");
+		return;
+	}
+	if (exc) {
+		step_raised(v, info);
 		return;
 	}
 	exit_handle(v, reason);
 	/* These exits come before the instruction completes (SDM Vol. 3A 7.9: the single-step
-	 * trap outranks interrupts, so after it ran the #DB would have come first): keep the
-	 * step armed and enter again. An EPT violation is retried once the page is there. */
-	if (v->vm->state != VM_STOPPED && (reason == EXIT_EXT_INTR || reason == EXIT_EXCEPTION_NMI ||
-	    reason == EXIT_INTR_WINDOW || reason == EXIT_EPT_VIOLATION ||
-	    reason == EXIT_PREEMPT_TIMER))
-		return;
-	step_end(v, exit_reason_name(reason));	/* emulated by its exit (CPUID, I/O, HLT...) */
+	 * trap outranks interrupts, so after it ran the #DB would have come first): enter
+	 * again, a bounded number of times. An EPT violation is retried once the page is
+	 * there. Anything else ends the step: it emulated the instruction (CPUID, I/O,
+	 * HLT...), or queued an event for the guest, which must not see our TF. */
+	bool before = reason == EXIT_EXT_INTR || reason == EXIT_EXCEPTION_NMI ||
+		      reason == EXIT_INTR_WINDOW || reason == EXIT_EPT_VIOLATION ||
+		      reason == EXIT_PREEMPT_TIMER;
+	if (v->vm->state == VM_STOPPED)
+		step_end(v, "the VM stopped", 256);
+	else if (vmread(ENTRY_INTR_INFO) & INTR_VALID)
+		step_end(v, "an event queued for the guest: ", vmread(ENTRY_INTR_INFO) & 0xFF);
+	else if (!before)
+		step_end(v, exit_reason_name(reason), 256);
+	else if (++v->dbg.step_entries >= STEP_TRIES)
+		step_end(v, "16 entries without finishing the instruction (a fault that is "
+			 "not resolved?)", 256);
 }
 
 /* ---- the exit trace ---- */

@@ -13,11 +13,16 @@ struct vcpu;
 enum dbg_req { DBG_NONE, DBG_REGS, DBG_VMCS, DBG_FLUSH, DBG_STEP };
 
 struct vcpu_debug {
-	volatile u32 req;	/* DBG_*: posted by the monitor, cleared when served */
+	volatile u64 req;	/* (sequence << 8) | DBG_*, posted by the monitor; 0 when
+				 * served (the sequence keeps a late answer from clearing a
+				 * newer request) */
+	volatile bool flush;	/* an INVEPT is owed before the next entry (poison) */
 	bool stepping;		/* a step is armed: the next entry runs one instruction */
 	bool tf_was_set;	/* the guest's own RFLAGS.TF when the step was armed */
-	u64 step_rip;
-	u32 exc_bitmap;		/* the exception bitmap before the step */
+	bool set_bs;		/* the step set the pending-debug BS bit */
+	u32 step_entries;	/* entries so far that ended before the instruction did */
+	u64 step_req, step_rip;
+	u32 exc_bitmap, pf_mask, pf_match;	/* what the step replaced */
 };
 
 /* Monitor side (cpu0). Posts req to v and waits for it to be served (at most ~2 s);
@@ -26,6 +31,7 @@ int debug_request(struct vcpu *v, enum dbg_req req);
 
 /* vCPU side, on v's CPU. */
 bool debug_pending(struct vcpu *v);	/* a request waits: leave HLT / pause waits */
+void debug_flush(struct vcpu *v);	/* before each entry: the INVEPT owed, if any */
 void debug_serve(struct vcpu *v);	/* at the top of the run loop */
 /* Instead of exit_handle while a step is armed: handles the exit, ends the step when the
  * instruction is done (the #DB trap, or an exit that emulated it). */

@@ -9,6 +9,7 @@
 #include "boot/cpu.h"
 #include "boot/log.h"
 #include "boot/percpu.h"
+#include "boot/smp.h"
 #include "boot/trap.h"
 #include "boot/tsc.h"
 #include "lib/string.h"
@@ -94,6 +95,7 @@ static void exit_nmi(struct vcpu *v)
 	u32 info = (u32)vmread(EXIT_INTR_INFO);
 	if ((info & (7u << 8)) == INTR_TYPE_NMI) {
 		trap_stop_if_stopping();
+		smp_nmi_was_kick();	/* counted; any other host NMI has nothing to say here */
 		nmi_unblock();
 		/* A host NMI (smp_kick_nmi) the guest never saw. Bochs saves "blocking by NMI"
 		 * as 1 for it, which the next entry would load: the guest would then block NMIs

@@ -139,6 +139,7 @@ void vcpu_run(struct vcpu *v)
 			continue;
 		if (watchdog)
 			vmwrite(PREEMPTION_TIMER, watchdog);
+		debug_flush(v);		/* an INVEPT the monitor asked for */
 		if (!v->dbg.stepping) {		/* a step injects nothing: one instruction */
 			apf_before_entry(v);
 			irq_before_entry(v);	/* after apf: a completion goes first */

@@ -151,10 +151,16 @@ int vmx_on(char *why, size_t len)
 
 /* Single-context INVEPT: drop every cached translation derived from this EPTP
  * (SDM Vol. 3C 29.4.3.1). Needed whenever a present EPT entry is changed or removed. */
-void invept(u64 eptp)
+/* Single-context INVEPT when the CPU offers it, else all-context (IA32_VMX_EPT_VPID_CAP
+ * bits 25 and 26, SDM Vol. 3D A.10). Returns 0, or -1 on VMfail (CF or ZF set). */
+int invept(u64 eptp)
 {
 	struct {
 		u64 eptp, zero;
 	} desc = { eptp, 0 };
-	__asm__ volatile("invept %0, %1" ::"m"(desc), "r"(1ULL) : "cc", "memory");
+	u64 type = (vmx_msrs.ept_vpid & (1ULL << 25)) ? 1 : 2;
+	u8 fail;
+	__asm__ volatile("invept %1, %2; setna %0" : "=qm"(fail) : "m"(desc), "r"(type)
+			 : "cc", "memory");
+	return fail ? -1 : 0;
 }

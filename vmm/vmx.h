@@ -45,6 +45,6 @@ struct vmx_msrs;
 extern struct vmx_msrs vmx_msrs;	/* read once on the bootstrap CPU */
 void vmx_read_msrs(struct vmx_msrs *m);
 int vmx_on(char *why, size_t len);	/* on the calling CPU */
-void invept(u64 eptp);
+int invept(u64 eptp);	/* 0, or -1 if the CPU refused it */
 
 #endif
