@@ -47,11 +47,24 @@ void serial_write(const char *s, size_t n)
 		serial_putc(s[i]);
 }
 
+/* Input waits in a ring while the monitor is busy (a request to a vCPU can take two
+ * seconds): the UART's own FIFO holds only 16 bytes. Only cpu0 reads COM1. */
+#define RX_RING	256
+static u8 rx_ring[RX_RING];
+static unsigned rx_in, rx_out;
+
+void serial_rx_pump(void)
+{
+	while ((inb(COM1 + 5) & LSR_DR) && rx_in - rx_out < RX_RING)
+		rx_ring[rx_in++ % RX_RING] = inb(COM1);
+}
+
 int serial_getc(void)
 {
-	if (!(inb(COM1 + 5) & LSR_DR))
+	serial_rx_pump();
+	if (rx_in == rx_out)
 		return -1;
-	return inb(COM1);
+	return rx_ring[rx_out++ % RX_RING];
 }
 
 void serial_flush(void)

@@ -8,5 +8,6 @@ void serial_putc(char c);                 /* "\n" goes out as "\r\n" */
 void serial_write(const char *s, size_t n);
 void serial_flush(void);                /* waits until the UART has sent everything */
 int serial_getc(void);                    /* -1 when nothing has arrived */
+void serial_rx_pump(void);	/* moves what arrived into the input ring (busy waits call it) */
 
 #endif

@@ -229,7 +229,7 @@ step_check() {
 
 # regs, vmcs, step (checked against objdump), trace, poison of a page already present,
 # reboot. spin computes without exits with RFLAGS.IF=0 (under Bochs 2.7 only an NMI gets
-# such a vCPU out of the guest: vmm/debug.c); park faults, 500 ms a page, for 24 s.
+# such a vCPU out of the guest: vmm/debug.c); park faults, 300 ms a page, for 7 s.
 t_monitor_debug() {
 	cat > "$DIR/script" <<'S'
 wait registered for #VE
@@ -245,6 +245,7 @@ send poison park 0x400000
 wait poisoned
 send resume park
 wait resumed after
+wait vm park: stopped
 send regs spin
 wait idtr base
 send vmcs spin
@@ -258,7 +259,6 @@ send step spin 0
 wait COUNT must be
 send trace on bogus
 wait is not a VM or an exit reason
-wait vm park: stopped
 send kill spin
 wait killed by the monitor
 send quit
@@ -266,7 +266,7 @@ wait exit status
 S
 	mon_boot 4 "monitor=on workers=1" "$DIR/script" \
 		"$G/spin.elf vm=spin mem=16M" \
-		"$G/ve_park.elf vm=park mem=32M lazy=on backing.latency_us=500000 -- pages=48"
+		"$G/ve_park.elf vm=park mem=32M lazy=on backing.latency_us=300000 -- pages=24"
 	expect '^  spin:0 rip=0x[0-9a-f]+ rsp=0x[0-9a-f]+ rflags=0x[0-9a-f]+ \['
 	expect '^  rax=0x[0-9a-f]{16} rbx='
 	expect '^  cs +0x[0-9a-f]{4} base=0x0 limit=0x[0-9a-f]+ '

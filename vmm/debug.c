@@ -8,6 +8,7 @@
 #include "vmm/vmx.h"
 #include "boot/cpu.h"
 #include "boot/log.h"
+#include "boot/serial.h"
 #include "boot/smp.h"
 #include "boot/trap.h"
 #include "boot/tsc.h"
@@ -45,6 +46,7 @@ int debug_request(struct vcpu *v, enum dbg_req req)
 	smp_kick(v->cpu);
 	u64 t0 = rdtsc(), nmi = t0 + NMI_AFTER_MS * tsc_khz;
 	for (u64 end = t0 + ANSWER_MS * tsc_khz; v->dbg.req == mine;) {
+		serial_rx_pump();	/* typed input keeps arriving meanwhile */
 		if (nmi && rdtsc() > nmi) {
 			smp_kick_nmi(v->cpu);	/* the IPI did not bring it out (see smp.h) */
 			nmi = 0;
@@ -246,7 +248,10 @@ static void step_end(struct vcpu *v, const char *how, unsigned vector)
 		vmwrite(GUEST_RFLAGS, vmread(GUEST_RFLAGS) & ~(u64)RFLAGS_TF);
 	if (v->dbg.set_bs)
 		vmwrite(GUEST_PENDING_DBG, vmread(GUEST_PENDING_DBG) & ~(u64)DR6_BS);
-	vmwrite(EXCEPTION_BITMAP, v->dbg.exc_bitmap);
+	/* #DB stays intercepted: a TF=1 the step left in a frame the guest saved comes back
+	 * as a single-step trap the guest never asked for (debug_db_exit drops it). */
+	v->dbg.stray_tf = !v->dbg.tf_was_set;
+	vmwrite(EXCEPTION_BITMAP, v->dbg.exc_bitmap | (v->dbg.stray_tf ? 1u << DB_VECTOR : 0));
 	vmwrite(PF_ERROR_MASK, v->dbg.pf_mask);
 	vmwrite(PF_ERROR_MATCH, v->dbg.pf_match);
 	v->dbg.stepping = false;
@@ -269,6 +274,21 @@ static void step_raised(struct vcpu *v, u32 info)
 		__asm__ volatile("mov %0, %%cr2" ::"r"(cr2));
 	}
 	if (((info >> 8) & 7) >= 4)	/* software exceptions: the length to skip */
+		vmwrite(ENTRY_INSTR_LEN, vmread(EXIT_INSTR_LEN));
+}
+
+void debug_db_exit(struct vcpu *v, u32 info)
+{
+	if (v->dbg.stray_tf && (vmread(EXIT_QUALIFICATION) & DR6_BS)) {
+		vmwrite(GUEST_RFLAGS, vmread(GUEST_RFLAGS) & ~(u64)RFLAGS_TF);
+		vmwrite(EXCEPTION_BITMAP, v->dbg.exc_bitmap);
+		v->dbg.stray_tf = false;
+		pr_debug("vm %s vcpu%u: the TF a step left behind came back at rip=0x%lx: dropped",
+			 v->vm->name, v->index, vmread(GUEST_RIP));
+		return;
+	}
+	vmwrite(ENTRY_INTR_INFO, info & ~(1u << 12));	/* the guest's own #DB */
+	if (((info >> 8) & 7) >= 4)			/* ICEBP: its length */
 		vmwrite(ENTRY_INSTR_LEN, vmread(EXIT_INSTR_LEN));
 }
 

@@ -20,6 +20,7 @@ struct vcpu_debug {
 	bool stepping;		/* a step is armed: the next entry runs one instruction */
 	bool tf_was_set;	/* the guest's own RFLAGS.TF when the step was armed */
 	bool set_bs;		/* the step set the pending-debug BS bit */
+	bool stray_tf;		/* a step may have left TF=1 in a frame the guest saved */
 	u32 step_entries;	/* entries so far that ended before the instruction did */
 	u64 step_req, step_rip;
 	u32 exc_bitmap, pf_mask, pf_match;	/* what the step replaced */
@@ -36,6 +37,10 @@ void debug_serve(struct vcpu *v);	/* at the top of the run loop */
 /* Instead of exit_handle while a step is armed: handles the exit, ends the step when the
  * instruction is done (the #DB trap, or an exit that emulated it). */
 void debug_step_exit(struct vcpu *v, u32 reason);
+/* A #DB exit outside a step: the single-step trap of a TF a step left on the guest's stack
+ * (a stepped PUSHF, an INT n whose handler exited) is taken and dropped; any other #DB is
+ * the guest's and is given back. */
+void debug_db_exit(struct vcpu *v, u32 info);
 
 /* The exit trace (the monitor's trace command). vm < 0: every VM. */
 struct trace_cfg {

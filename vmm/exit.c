@@ -89,7 +89,8 @@ static void exit_extint(struct vcpu *v)
 	trap_dispatch(&r);
 }
 
-/* Exception-or-NMI exits: the exception bitmap is 0, so only a host NMI lands here. */
+/* Exception-or-NMI exits: a host NMI, or a #DB the monitor's step left intercepted (the
+ * exception bitmap is otherwise 0; during a step vmm/debug.c takes the exits itself). */
 static void exit_nmi(struct vcpu *v)
 {
 	u32 info = (u32)vmread(EXIT_INTR_INFO);
@@ -102,6 +103,10 @@ static void exit_nmi(struct vcpu *v)
 		 * until an IRET it has no reason to execute. No NMI is ever given to a guest
 		 * here, so the bit can only be that artifact (SDM Vol. 3C 25.4.2). */
 		vmwrite(GUEST_INTERRUPTIBILITY, vmread(GUEST_INTERRUPTIBILITY) & ~8ULL);
+		return;
+	}
+	if ((info & 0xFF) == 1) {	/* #DB (or ICEBP's), intercepted after a step */
+		debug_db_exit(v, info);
 		return;
 	}
 	vm_stop(v->vm, -1, true, "vcpu%u: unexpected exception exit (info 0x%x)", v->index, info);
