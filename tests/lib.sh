@@ -62,3 +62,16 @@ run_one() {
 	fi
 	cat "$DIR/result"
 }
+
+# mon_boot CPUS "HV CMDLINE" SCRIPT-FILE "MODULE ARGS"...: boots Bochs with COM1 on a
+# loopback socket and lets tests/montalk.sh type SCRIPT-FILE into it (the monitor, a VM's
+# console); the log is $DIR/serial.log as for the other boots.
+mon_boot() {
+	cpus=$1; cmdline=$2; script=$3; shift 3
+	sh tools/mkiso.sh "$DIR/fl.iso" 2 "$cmdline" "$@" || { fail "mkiso failed"; return 1; }
+	port=$((20000 + RANDOM % 30000))
+	SERIAL=socket:$port sh tools/bochs.sh "$DIR/fl.iso" "$DIR/unused.log" "$cpus" 240 &
+	bash tests/montalk.sh "$port" "$DIR/serial.raw" "$script"
+	wait
+	clean_log
+}

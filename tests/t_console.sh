@@ -3,17 +3,6 @@
 # which reads a line by polling, lets its FIFO overrun, then reads lines by IRQ4.
 # Driven through Bochs's loopback COM1 socket by tests/montalk.sh.
 
-# con_boot CPUS "HV CMDLINE" SCRIPT-FILE "MODULE ARGS"... (t_monitor.sh's mon_boot pattern)
-con_boot() {
-	cpus=$1; cmdline=$2; script=$3; shift 3
-	sh tools/mkiso.sh "$DIR/fl.iso" 2 "$cmdline" "$@" || { fail "mkiso failed"; return 1; }
-	port=$((20000 + RANDOM % 30000))
-	SERIAL=socket:$port sh tools/bochs.sh "$DIR/fl.iso" "$DIR/unused.log" "$cpus" 240 &
-	bash tests/montalk.sh "$port" "$DIR/serial.raw" "$script"
-	wait
-	clean_log
-}
-
 # The overrun line is typed without its end, which comes only once the guest has drained
 # its FIFO: what the guest keeps (the first 16 bytes) does not depend on timing.
 t_console_echo() {
@@ -39,7 +28,7 @@ wait input goes to the monitor
 send quit
 wait exit status
 S
-	con_boot 2 "monitor=on" "$DIR/script" "$G/echo.elf vm=echo mem=16M"
+	mon_boot 2 "monitor=on" "$DIR/script" "$G/echo.elf vm=echo mem=16M"
 	expect '^console:   0 echo \(running\) <- input goes here$'
 	expect "\[echo\] echo: got 'hello world' \(polled\)$"
 	expect "\[echo\] echo: overrun: LSR.OE seen, kept 16 bytes 'abcdefghijklmnop'$"

@@ -1,16 +1,5 @@
-# tests/t_monitor.sh: the COM1 monitor (issue 7, first part), driven through Bochs's loopback
+# tests/t_monitor.sh: the COM1 monitor (issue 7), driven through Bochs's loopback
 # COM1 socket by tests/montalk.sh, against a running lazily backed guest.
-
-# mon_boot CPUS "HV CMDLINE" SCRIPT-FILE "MODULE ARGS"...
-mon_boot() {
-	cpus=$1; cmdline=$2; script=$3; shift 3
-	sh tools/mkiso.sh "$DIR/fl.iso" 2 "$cmdline" "$@" || { fail "mkiso failed"; return 1; }
-	port=$((20000 + RANDOM % 30000))
-	SERIAL=socket:$port sh tools/bochs.sh "$DIR/fl.iso" "$DIR/unused.log" "$cpus" 240 &
-	bash tests/montalk.sh "$port" "$DIR/serial.raw" "$script"
-	wait
-	clean_log
-}
 
 t_monitor_commands() {
 	cat > "$DIR/script" <<'S'
@@ -269,7 +258,7 @@ S
 		"$G/ve_park.elf vm=park mem=32M lazy=on backing.latency_us=300000 -- pages=24"
 	expect '^  spin:0 rip=0x[0-9a-f]+ rsp=0x[0-9a-f]+ rflags=0x[0-9a-f]+ \['
 	expect '^  rax=0x[0-9a-f]{16} rbx='
-	expect '^  cs +0x[0-9a-f]{4} base=0x0 limit=0x[0-9a-f]+ '
+	expect '^  guest cs +sel=0x[0-9a-f]{4} base=0x0 limit=0x[0-9a-f]+ '
 	expect '^  processor controls 0x[0-9a-f]{8}: .*HLT exiting'
 	expect '^  secondary controls 0x[0-9a-f]{8}: enable EPT'
 	expect '^  EPT pointer 0x[0-9a-f]+: root 0x[0-9a-f]+, 4-level walk, write-back'
@@ -287,19 +276,30 @@ S
 	expect_exit 1
 }
 
-# reboot: the summary, then a machine reset that reaches the emulator (Bochs logs its
-# hardware reset). Bochs 2.7's BIOS then stops at its keyboard self-test ("Keyboard
-# error:21": its 8042 model keeps its state across a reset), so the second boot is not
-# waited for here; t_qemu_tcg_reboot shows the same reset making QEMU leave.
+# reboot: the summary, then a hardware reset (Bochs logs it) that comes back through the
+# BIOS and GRUB to a second faultline, whose monitor quits once hello has passed again. An
+# AP makes the reset (boot/exit.c: when the BSP does, Bochs 2.7's debugger loop runs the
+# BIOS with time stopped, and it panics "Keyboard error:21"); no Bochs panic but the final
+# shutdown port's. t_qemu_tcg_reboot shows the same reset making QEMU leave.
 t_monitor_reboot() {
 	cat > "$DIR/script" <<'S'
 wait (faultline) 
 send reboot
 wait faultline: rebooting
+wait monitor: on COM1
+wait monitor: every VM has stopped
+send quit
+wait exit status
 S
 	BOCHS_INFO=report mon_boot 2 "monitor=on" "$DIR/script" "$G/hello.elf vm=hello mem=16M"
 	expect '^  rebooting: every VM stops, the summary follows, then the machine resets'
 	expect_order 'summary: 1 of 1 VM\(s\) passed' 'faultline: rebooting'
 	grep -q 'bx_pc_system_c::Reset(HARDWARE) called' "$DIR/unused.log.bochs" ||
 		fail "Bochs saw no hardware reset after the reboot"
+	p=$(grep PANIC "$DIR/unused.log.bochs" | grep -v 'Shutdown port: shutdown requested' | head -1)
+	[ -z "$p" ] || fail "Bochs panicked: $p"
+	expect_count 2 'monitor: on COM1'
+	expect_count 2 'summary: 1 of 1 VM\(s\) passed'
+	expect_count 2 'faultline: starting on the bootstrap CPU'
+	expect_exit 0
 }

@@ -21,7 +21,6 @@
 #define NMI_AFTER_MS	100
 
 void exit_handle(struct vcpu *v, u32 reason);
-void vmcs_dump(void (*pr)(const char *fmt, ...));
 
 struct trace_cfg trace = { .vm = -1 };
 
@@ -79,7 +78,7 @@ static void print_regs(struct vcpu *v)
 					      "IF", "DF", "OF" };
 	struct guest_regs *g = &v->regs;
 	u64 rf = vmread(GUEST_RFLAGS), cr2;
-	char flags[40], ar[80];
+	char flags[40];
 	int n = 0;
 
 	flags[0] = 0;
@@ -100,18 +99,7 @@ static void print_regs(struct vcpu *v)
 	log_plain("  cr0=0x%lx (guest view 0x%lx) cr2=0x%lx cr3=0x%lx cr4=0x%lx (guest view "
 		  "0x%lx) efer=0x%lx", vmread(GUEST_CR0), v->cr0_shadow, cr2, vmread(GUEST_CR3),
 		  vmread(GUEST_CR4), v->cr4_shadow, vmread(GUEST_EFER));
-	static const struct { u32 sel; const char *name; } segs[] = {
-		{ GUEST_CS_SEL, "cs" }, { GUEST_SS_SEL, "ss" }, { GUEST_DS_SEL, "ds" },
-		{ GUEST_ES_SEL, "es" }, { GUEST_FS_SEL, "fs" }, { GUEST_GS_SEL, "gs" },
-		{ GUEST_TR_SEL, "tr" }, { GUEST_LDTR_SEL, "ldtr" },
-	};
-	for (unsigned i = 0; i < ARRAY_SIZE(segs); i++) {
-		u64 k = (segs[i].sel - GUEST_ES_SEL) / 2;
-		ar_format((u32)vmread(GUEST_ES_AR + k * 2), ar, sizeof(ar));
-		log_plain("  %-4s 0x%04lx base=0x%lx limit=0x%lx %s", segs[i].name,
-			  vmread(segs[i].sel), vmread(GUEST_ES_BASE + k * 2),
-			  vmread(GUEST_ES_LIMIT + k * 2), ar);
-	}
+	vmcs_dump_segs(log_plain);
 	log_plain("  gdtr base=0x%lx limit=0x%lx  idtr base=0x%lx limit=0x%lx",
 		  vmread(GUEST_GDTR_BASE), vmread(GUEST_GDTR_LIMIT), vmread(GUEST_IDTR_BASE),
 		  vmread(GUEST_IDTR_LIMIT));

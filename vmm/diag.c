@@ -106,7 +106,6 @@ static void check_controls(struct vm *vm)
 		       "of the cross-field checks", vm->name);
 }
 
-void vmcs_dump(void (*pr)(const char *fmt, ...));
 
 static void err_line(const char *f, ...)
 {

@@ -197,11 +197,18 @@ static const struct field_name segs[] = {
 /* pr prints one line: pr_err's wrapper for an entry failure, log_plain for the monitor. */
 void vmcs_dump(void (*pr)(const char *fmt, ...))
 {
-	char ar[80];
-
 	pr("vmcs dump:");
 	for (unsigned i = 0; i < ARRAY_SIZE(dump_fields); i++)
 		pr("  %-26s 0x%016lx", dump_fields[i].name, vmread(dump_fields[i].field));
+	vmcs_dump_segs(pr);
+}
+
+/* The guest's segment registers, each on a line with its access rights decoded (the
+ * monitor's regs prints them too). */
+void vmcs_dump_segs(void (*pr)(const char *fmt, ...))
+{
+	char ar[80];
+
 	for (unsigned i = 0; i < ARRAY_SIZE(segs); i++) {
 		u64 k = (segs[i].field - GUEST_ES_SEL) / 2;
 		ar_format((u32)vmread(GUEST_ES_AR + k * 2), ar, sizeof(ar));

@@ -132,4 +132,9 @@ static inline int vmwrite(u64 field, u64 v)
 }
 #endif
 
+/* vmm/vmcs.c: the current VMCS for a person, one line per pr call (pr_err's wrapper for an
+ * entry failure, log_plain for the monitor); the guest's segments alone. */
+void vmcs_dump(void (*pr)(const char *fmt, ...));
+void vmcs_dump_segs(void (*pr)(const char *fmt, ...));
+
 #endif
