@@ -125,12 +125,10 @@ void apf_ept_violation(struct vcpu *v, u64 gpa, u64 qual)
 		return;
 	}
 	/* A synchronous fault: the vCPU stays out of the guest until the page is present. */
-	if (!v->apf.pv.registered)
-		a->st.unreg_exits++;
-	else if (a->off)
-		a->st.off_exits++;
-	else
-		a->st.busy_exits++;
+	unsigned path = !v->apf.pv.registered ? RECENT_UNREG : a->off ? RECENT_OFF : RECENT_BUSY;
+	*(path == RECENT_UNREG ? &a->st.unreg_exits : path == RECENT_OFF ? &a->st.off_exits :
+	  &a->st.busy_exits) += 1;
+	apf_recent_add(vm, v->index, gpa, path, 0);
 	t0 = rdtsc();
 	if (apf_fetch_sync(v, gpa, &rec)) {
 		rec.access = qual & 7;		/* FL_ACC_* match the qualification's bits 0-2 */
@@ -337,6 +335,9 @@ s64 apf_hc_report(struct vcpu *v, u64 index, u64 decision)
 	if (outstanding > vm->apf.st.outstanding_max)
 		vm->apf.st.outstanding_max = outstanding;
 	*(decision == FL_PV_SUSPEND_ME ? &vm->apf.st.suspend : &vm->apf.st.cont) += 1;
+	if (vm->apf.lazy)
+		apf_recent_add(vm, v->index, gpa, vm->apf.ve == VE_HW ? RECENT_HW_VE : RECENT_SW_VE,
+			       (unsigned)decision);
 	f = spin_lock_irqsave(&vm->apf.lock);
 	bool failed_before = vm->apf.lazy && apf_page_failed_before(vm, gpa);
 	spin_unlock_irqrestore(&vm->apf.lock, f);

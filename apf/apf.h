@@ -36,6 +36,18 @@ struct apf_stats {
 	u64 depth_hist[5];				/* job queue depth at push: 0 1 2-3 4-15 16+ */
 };
 
+/* The last faults of a VM, for the monitor's `faults` (apf/fail.c): how each came in and
+ * what became of its page. */
+#define APF_RECENT	16
+enum { RECENT_HW_VE, RECENT_SW_VE, RECENT_BUSY, RECENT_UNREG, RECENT_OFF };
+enum { RECENT_IN_FLIGHT, RECENT_PRESENT, RECENT_FAILED };
+
+struct apf_recent {
+	u64 gpa, tsc;
+	u8 vcpu, path, decision, state;	/* decision: FL_PV_* for #VE paths, else 0 */
+	u32 code;			/* FL_FAULT_* when failed */
+};
+
 /* Per VM (inside struct vm). */
 struct apf_vm {
 	bool lazy;
@@ -51,6 +63,8 @@ struct apf_vm {
 	u64 fail_limit;			/* failures before every failure is fatal */
 	volatile bool off;		/* apf=off: registration refused, every fault synchronous */
 	struct apf_stats st;
+	struct apf_recent recent[APF_RECENT];	/* ring, under lock */
+	u64 nrecent;
 };
 
 /* Per vCPU (inside struct vcpu). */
@@ -81,6 +95,8 @@ void apf_summary(struct vm *vm);
 void workers_start(u32 first_cpu, u32 n);
 void workers_stop(void);
 u32 workers_count(void);
+/* The pages being fetched for vm (under its apf lock): up to max, each with its waiters. */
+u32 workers_inflight(struct vm *vm, u64 *gpa, u32 *waiters, u32 max);
 /* Produces gpa of vm: queued to the pool when there is one; the callers below wait or not. */
 struct pv_waiter {
 	struct vcpu *v;
@@ -98,6 +114,10 @@ void apf_complete_waiter(struct pv_waiter w, const struct fl_fault *fail);
 void apf_keep(struct vm *vm, u64 gpa, u64 len);
 /* apf/fail.c: the failure policy. Called with the VM's apf lock held: */
 void apf_page_failed(struct vm *vm, u64 gpa, u32 code);
+/* A fault enters the recent ring (takes the VM's apf lock); the two calls around it keep
+ * its state; apf_recent_print is the monitor's view (with the pages in flight). */
+void apf_recent_add(struct vm *vm, u32 vcpu, u64 gpa, unsigned path, unsigned decision);
+void apf_recent_print(struct vm *vm, void (*out)(const char *fmt, ...));
 void apf_page_produced(struct vm *vm, u64 gpa);
 bool apf_page_failed_before(struct vm *vm, u64 gpa);
 void apf_fail_summary(struct vm *vm);

@@ -10,19 +10,26 @@
  *   stops or pauses the VM with the record at once.
  * - The set is bounded; when it is full the oldest page is evicted and counted, and after
  *   fail_limit failures every further failure is treated as fatal, so no combination of
- *   pages and evictions lets a guest loop for ever. */
+ *   pages and evictions lets a guest loop for ever.
+ *
+ * The recent-fault ring (`faults VM` in the monitor) lives here too: how each fault came
+ * in and what became of its page. */
 #include "apf/apf.h"
 #include "vmm/vm.h"
+#include "boot/cpu.h"
 #include "boot/log.h"
 #include "boot/tsc.h"
 #include "lib/fmt.h"
 
 const char *const on_fault_names[] = { "stop", "pause", 0 };
 
+static void recent_done(struct vm *vm, u64 gpa, unsigned state, u32 code);
+
 void apf_page_failed(struct vm *vm, u64 gpa, u32 code)
 {
 	struct apf_vm *a = &vm->apf;
 	a->page[gpa / PAGE_SIZE] = PAGE_FAILED;
+	recent_done(vm, gpa, RECENT_FAILED, code);
 	a->fail_code[gpa / PAGE_SIZE] = (u8)code;
 	a->st.failures++;
 	if (failset_add(&a->failed, gpa))
@@ -30,8 +37,65 @@ void apf_page_failed(struct vm *vm, u64 gpa, u32 code)
 			vm->name, a->failed.evicted);
 }
 
+/* Under the apf lock: the ring entries of gpa's page still in flight take its outcome. */
+static void recent_done(struct vm *vm, u64 gpa, unsigned state, u32 code)
+{
+	struct apf_vm *a = &vm->apf;
+	for (u32 i = 0; i < APF_RECENT; i++) {
+		struct apf_recent *r = &a->recent[i];
+		if (r->state == RECENT_IN_FLIGHT && r->tsc && r->gpa == (gpa & ~(PAGE_SIZE - 1))) {
+			r->state = (u8)state;
+			r->code = code;
+		}
+	}
+}
+
+void apf_recent_add(struct vm *vm, u32 vcpu, u64 gpa, unsigned path, unsigned decision)
+{
+	struct apf_vm *a = &vm->apf;
+	u64 f = spin_lock_irqsave(&a->lock);
+	struct apf_recent *r = &a->recent[a->nrecent++ % APF_RECENT];
+	u8 page = a->page[gpa / PAGE_SIZE];
+
+	r->gpa = gpa & ~(PAGE_SIZE - 1);
+	r->tsc = rdtsc();
+	r->vcpu = (u8)vcpu;
+	r->path = (u8)path;
+	r->decision = (u8)decision;
+	r->state = page == PAGE_PRESENT ? RECENT_PRESENT : page == PAGE_FAILED ? RECENT_FAILED :
+		   RECENT_IN_FLIGHT;
+	r->code = page == PAGE_FAILED ? a->fail_code[gpa / PAGE_SIZE] : 0;
+	spin_unlock_irqrestore(&a->lock, f);
+}
+
+void apf_recent_print(struct vm *vm, void (*out)(const char *fmt, ...))
+{
+	static const char *const paths[] = { "hw-#VE", "sw-#VE", "busy-word-exit",
+					     "unregistered-exit", "apf-off-exit" };
+	static const char *const states[] = { "in flight", "present", "FAILED" };
+	struct apf_vm *a = &vm->apf;
+	u64 gpa[8], now = rdtsc();
+	u32 waiters[8];
+
+	u64 f = spin_lock_irqsave(&a->lock);
+	u32 n = workers_inflight(vm, gpa, waiters, 8);
+	spin_unlock_irqrestore(&a->lock, f);
+	for (u32 i = 0; i < n; i++)
+		out("  in flight: page 0x%lx, %u waiter(s)", gpa[i], waiters[i]);
+	u64 first = a->nrecent > APF_RECENT ? a->nrecent - APF_RECENT : 0;
+	for (u64 i = first; i < a->nrecent; i++) {
+		struct apf_recent r = a->recent[i % APF_RECENT];
+		out("  fault #%lu: vcpu%u gpa=0x%lx %s%s -> %s%s%s, %lu us ago", i, r.vcpu, r.gpa,
+		    paths[r.path % 5], !r.decision ? "" : r.decision == FL_PV_SUSPEND_ME ?
+		    " SUSPEND_ME" : " CAN_CONTINUE", states[r.state % 3],
+		    r.state == RECENT_FAILED ? " code=" : "",
+		    r.state == RECENT_FAILED ? fault_code_name(r.code) : "", tsc_to_us(now - r.tsc));
+	}
+}
+
 void apf_page_produced(struct vm *vm, u64 gpa)
 {
+	recent_done(vm, gpa, RECENT_PRESENT, 0);
 	if (failset_remove(&vm->apf.failed, gpa))
 		pr_info("vm %s: page 0x%lx produced on retry: transient failure cleared", vm->name,
 			(u64)(gpa & ~(PAGE_SIZE - 1)));

@@ -163,6 +163,16 @@ static void depth_count(struct vm *vm, u64 d)
 			   1, __ATOMIC_RELAXED);
 }
 
+u32 workers_inflight(struct vm *vm, u64 *gpa, u32 *waiters, u32 max)
+{
+	u32 n = 0;
+	for (struct job *j = vm->apf.inflight; j && n < max; j = j->next, n++) {
+		gpa[n] = j->gpa;
+		waiters[n] = j->nw;
+	}
+	return n;
+}
+
 int apf_fetch_async(struct vm *vm, u64 gpa, struct pv_waiter w)
 {
 	u64 f = spin_lock_irqsave(&vm->apf.lock);

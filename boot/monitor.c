@@ -209,6 +209,7 @@ static void c_faults(int argc, char **argv)
 		out("  vcpu%u: outstanding CAN_CONTINUE=%u held=0x%lx pending completion=%s", j,
 		    p->outstanding, p->held, p->pending ? "yes" : "no");
 	}
+	apf_recent_print(vm, out);
 	if (vm->has_fault) {
 		fault_format(&vm->fault, rec, sizeof(rec));
 		out("  the fault that stopped or paused it: %s", rec);

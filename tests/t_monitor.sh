@@ -76,6 +76,7 @@ S
 	expect '^  0x00100000: [0-9a-f]{2} '
 	expect "monitor: \[0x7fffffff, \+16\) is not inside park's RAM \(32M\)"
 	expect '^  vcpu0: outstanding CAN_CONTINUE=[0-9]+'
+	expect '^  fault #0: vcpu0 gpa=0x[0-9a-f]+ hw-#VE CAN_CONTINUE -> (present|in flight), [0-9]+ us ago'
 	expect_count 2 'cpu0  info  faultline: starting on the bootstrap CPU'	# boot + dmesg
 	expect '^step park:0: (rip 0x[0-9a-f]+ -> 0x[0-9a-f]+|halted at rip=0x[0-9a-f]+)'
 	expect "monitor: unknown command 'bogus' \(help lists them\)"
@@ -117,12 +118,16 @@ send poison vebasic 0x407000
 wait poisoned
 send resume vebasic
 wait every VM has stopped
+send faults vebasic
+wait failed page
 send quit
 wait exit status
 S
 	mon_boot 4 "monitor=on workers=1" "$DIR/script" \
 		"$G/ve_basic.elf vm=vebasic mem=32M lazy=on backing.latency_us=100000 -- pages=8"
 	expect '^  vebasic: page 0x407000 poisoned$'
+	expect '^  fault #[0-9]+: vcpu0 gpa=0x407000 (hw|sw)-#VE (CAN_CONTINUE|SUSPEND_ME) -> FAILED code=poisoned, [0-9]+ us ago'
+	expect '^  fault #[0-9]+: vcpu0 gpa=0x406000 (hw|sw)-#VE (CAN_CONTINUE|SUSPEND_ME) -> present, ' 
 	expect '\[vebasic\] guest: PANIC: unhandled memory failure at rip=0x[0-9a-f]+: gpa=0x407000 code=poisoned'
 	expect 'summary: vm vebasic +FAILED'
 	expect_exit 1

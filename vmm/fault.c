@@ -9,6 +9,11 @@ static const char *const codes[] = {
 	[FL_FAULT_MISCONFIG] = "ept-misconfig",
 };
 
+const char *fault_code_name(u32 code)
+{
+	return code < ARRAY_SIZE(codes) && codes[code] ? codes[code] : "?";
+}
+
 void fault_format(const struct fl_fault *f, char *buf, size_t len)
 {
 	char acc[16] = "";
@@ -19,7 +24,7 @@ void fault_format(const struct fl_fault *f, char *buf, size_t len)
 		n += fmt(acc + n, sizeof(acc) - n, "%swrite", n ? "+" : "");
 	if (f->access & FL_ACC_EXEC)
 		n += fmt(acc + n, sizeof(acc) - n, "%sexec", n ? "+" : "");
-	const char *code = f->code < ARRAY_SIZE(codes) && codes[f->code] ? codes[f->code] : "?";
+	const char *code = fault_code_name(f->code);
 	if (f->flags & FL_FAULT_GLA_VALID)
 		fmt(buf, len, "gpa=0x%llx size=%llu access=%s gla=0x%llx code=%s flags=gla-valid",
 		    f->gpa, f->size, n ? acc : "none", f->gla, code);

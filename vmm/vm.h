@@ -102,5 +102,6 @@ bool irq_pending(struct vcpu *v);	/* one waits: HLT must end */
 
 /* vmm/fault.c */
 void fault_format(const struct fl_fault *f, char *buf, size_t len);
+const char *fault_code_name(u32 code);	/* FL_FAULT_* as fault_format writes it */
 
 #endif
