@@ -95,6 +95,7 @@ void apf_summary(struct vm *vm);
 void workers_start(u32 first_cpu, u32 n);
 void workers_stop(void);
 u32 workers_count(void);
+void workers_print_now(void (*out)(const char *fmt, ...));	/* the monitor's workers */
 /* The pages being fetched for vm (under its apf lock): up to max, each with its waiters. */
 u32 workers_inflight(struct vm *vm, u64 *gpa, u32 *waiters, u32 max);
 /* Produces gpa of vm: queued to the pool when there is one; the callers below wait or not. */

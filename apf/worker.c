@@ -28,6 +28,8 @@ struct job {
 
 struct worker_stat {
 	u64 jobs, busy_tsc;
+	struct vm *volatile cur_vm;	/* the job it is on (the monitor's workers), or NULL */
+	volatile u64 cur_gpa, cur_tsc;
 };
 
 static struct job jobs[JOBS];
@@ -118,7 +120,13 @@ static void run_job(struct job *j)
 	struct pv_waiter w[JOB_WAITERS];
 	u32 nw;
 	u64 t0 = rdtsc();
+	struct worker_stat *ws = &wstat[cpu_index()];
+
+	ws->cur_gpa = j->gpa;
+	ws->cur_tsc = t0;
+	ws->cur_vm = vm;
 	int r = produce(vm, j->gpa, &rec);
+	ws->cur_vm = 0;
 
 	u64 f = spin_lock_irqsave(&vm->apf.lock);
 	inflight_remove(vm, j);
@@ -128,8 +136,8 @@ static void run_job(struct job *j)
 	for (u32 i = 0; i < nw; i++)
 		apf_complete_waiter(w[i], r ? &rec : 0);
 	job_free(j);
-	wstat[cpu_index()].jobs++;
-	wstat[cpu_index()].busy_tsc += rdtsc() - t0;
+	ws->jobs++;
+	ws->busy_tsc += rdtsc() - t0;
 }
 
 static void worker_main(void *arg)
@@ -288,4 +296,22 @@ void workers_print_stats(void)
 		pr_info("summary: worker cpu%u: jobs=%lu busy=%lu us", c, wstat[c].jobs,
 			tsc_to_us(wstat[c].busy_tsc));
 
+}
+
+/* The monitor's view: what each worker is doing now, and the queue behind them. */
+void workers_print_now(void (*out)(const char *fmt, ...))
+{
+	u64 now = rdtsc();
+
+	for (u32 c = first_worker; c < first_worker + nworkers; c++) {
+		struct worker_stat *w = &wstat[c];
+		struct vm *vm = w->cur_vm;
+		if (vm)
+			out("  worker cpu%u: producing page 0x%lx of vm %s for %lu us (jobs=%lu)", c,
+			    w->cur_gpa, vm->name, tsc_to_us(now - w->cur_tsc), w->jobs);
+		else
+			out("  worker cpu%u: idle (jobs=%lu, busy %lu us in all)", c, w->jobs,
+			    tsc_to_us(w->busy_tsc));
+	}
+	out("  job queue: %lu waiting", (u64)queue_depth(&q));
 }

@@ -221,7 +221,8 @@ static void c_workers(int argc, char **argv)
 	(void)argc, (void)argv;
 	if (!workers_count())
 		out("  no workers (workers=0): faults are resolved on the faulting vCPU's CPU");
-	workers_print_stats();
+	else
+		workers_print_now(out);
 }
 
 static void c_stats(int argc, char **argv)

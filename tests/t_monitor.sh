@@ -76,6 +76,8 @@ S
 	expect '^  0x00100000: [0-9a-f]{2} '
 	expect "monitor: \[0x7fffffff, \+16\) is not inside park's RAM \(32M\)"
 	expect '^  vcpu0: outstanding CAN_CONTINUE=[0-9]+'
+	expect '^  worker cpu[0-9]: (idle \(jobs=[0-9]+, busy [0-9]+ us in all\)|producing page 0x[0-9a-f]+ of vm park for [0-9]+ us)'
+	expect '^  job queue: [0-9]+ waiting'
 	expect '^  fault #0: vcpu0 gpa=0x[0-9a-f]+ hw-#VE CAN_CONTINUE -> (present|in flight), [0-9]+ us ago'
 	expect_count 2 'cpu0  info  faultline: starting on the bootstrap CPU'	# boot + dmesg
 	expect '^step park:0: (rip 0x[0-9a-f]+ -> 0x[0-9a-f]+|halted at rip=0x[0-9a-f]+)'
