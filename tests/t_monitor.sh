@@ -290,7 +290,7 @@ S
 # shutdown port's. t_qemu_tcg_reboot shows the same reset making QEMU leave.
 t_monitor_reboot() {
 	cat > "$DIR/script" <<'S'
-wait (faultline) 
+wait monitor: every VM has stopped
 send reboot
 wait faultline: rebooting
 wait monitor: on COM1
