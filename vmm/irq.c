@@ -23,7 +23,7 @@ void irq_before_entry(struct vcpu *v)
 	bool open, waiting;
 	u8 vector = 0;
 
-	if (v->index != 0)
+	if (!irq_maybe(v))
 		return;
 	open = can_take();
 	u64 flags = spin_lock_irqsave(&vm->lock);
@@ -43,7 +43,7 @@ bool irq_pending(struct vcpu *v)
 	struct vm *vm = v->vm;
 	bool waiting;
 
-	if (v->index != 0)
+	if (!irq_maybe(v))
 		return false;
 	u64 flags = spin_lock_irqsave(&vm->lock);
 	waiting = pic_pending(&vm->pic);

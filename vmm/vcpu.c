@@ -129,7 +129,8 @@ void vcpu_run(struct vcpu *v)
 		return;
 	v->running = true;
 	while (vm->state != VM_STOPPED) {
-		debug_serve(v);		/* the monitor's requests, on this CPU */
+		if (v->dbg.req)
+			debug_serve(v);	/* the monitor's requests, on this CPU */
 		if (vm->state == VM_PAUSED && !v->dbg.stepping) {
 			if (!vm_wait_paused(v))
 				break;
@@ -139,10 +140,12 @@ void vcpu_run(struct vcpu *v)
 			continue;
 		if (watchdog)
 			vmwrite(PREEMPTION_TIMER, watchdog);
-		debug_flush(v);		/* an INVEPT the monitor asked for */
+		if (v->dbg.flush)
+			debug_flush(v);	/* an INVEPT the monitor asked for */
 		if (!v->dbg.stepping) {		/* a step injects nothing: one instruction */
 			apf_before_entry(v);
-			irq_before_entry(v);	/* after apf: a completion goes first */
+			if (irq_maybe(v))
+				irq_before_entry(v);	/* after apf: a completion goes first */
 		}
 		v->entry_tsc = rdtsc();
 		int rc = vmx_enter(&v->regs, v->launched);

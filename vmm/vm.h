@@ -104,4 +104,14 @@ bool irq_pending(struct vcpu *v);	/* one waits: HLT must end */
 void fault_format(const struct fl_fault *f, char *buf, size_t len);
 const char *fault_code_name(u32 code);	/* FL_FAULT_* as fault_format writes it */
 
+/* A look without the lock first: irq_before_entry runs before every entry of vCPU 0, most
+ * guests never use the PIC, and its lock and VMREADs would cost every exit. A request
+ * raised just after the look kicks vCPU 0 (vmm/io.c), which then looks again. */
+static inline bool irq_maybe(const struct vcpu *v)
+{
+	const struct pic *p = &v->vm->pic;
+	return v->index == 0 && (__atomic_load_n(&p->chip[0].irr, __ATOMIC_RELAXED) |
+				 __atomic_load_n(&p->chip[1].irr, __ATOMIC_RELAXED));
+}
+
 #endif
