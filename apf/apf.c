@@ -196,10 +196,7 @@ void apf_before_entry(struct vcpu *v)
 	u32 batched;
 
 	if (v->apf.pv.pending) {
-		bool open = (vmread(GUEST_RFLAGS) & RFLAGS_IF) &&
-			    !(vmread(GUEST_INTERRUPTIBILITY) & 3) &&
-			    !(vmread(ENTRY_INTR_INFO) & INTR_VALID);
-		if (!open) {
+		if (!vcpu_can_inject(v)) {
 			want |= PROC_INTR_WINDOW;
 		} else {
 			u64 flags = spin_lock_irqsave(&v->apf.lock);

@@ -254,15 +254,11 @@ static void step_end(struct vcpu *v, const char *how, unsigned vector)
 static void step_raised(struct vcpu *v, u32 info)
 {
 	step_end(v, "an exception for the guest: ", info & 0xFF);
-	vmwrite(ENTRY_INTR_INFO, info & ~(1u << 12));	/* bit 12: NMI unblocking, not ours */
-	if (info & INTR_ERROR_CODE)
-		vmwrite(ENTRY_EXCEPTION_ERROR, vmread(EXIT_INTR_ERROR));
+	vcpu_inject_event(v, info, EXIT_INTR_ERROR);
 	if ((info & 0xFF) == 14) {	/* #PF: the exit left CR2 alone; the qualification has it */
 		u64 cr2 = vmread(EXIT_QUALIFICATION);
 		__asm__ volatile("mov %0, %%cr2" ::"r"(cr2));
 	}
-	if (((info >> 8) & 7) >= 4)	/* software exceptions: the length to skip */
-		vmwrite(ENTRY_INSTR_LEN, vmread(EXIT_INSTR_LEN));
 }
 
 void debug_db_exit(struct vcpu *v, u32 info)
@@ -275,9 +271,7 @@ void debug_db_exit(struct vcpu *v, u32 info)
 			 v->vm->name, v->index, vmread(GUEST_RIP));
 		return;
 	}
-	vmwrite(ENTRY_INTR_INFO, info & ~(1u << 12));	/* the guest's own #DB */
-	if (((info >> 8) & 7) >= 4)			/* ICEBP: its length */
-		vmwrite(ENTRY_INSTR_LEN, vmread(EXIT_INSTR_LEN));
+	vcpu_inject_event(v, info, EXIT_INTR_ERROR);	/* the guest's own #DB (or ICEBP's) */
 }
 
 #define STEP_TRIES	16

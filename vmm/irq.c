@@ -6,17 +6,6 @@
 #include "vmm/vmcs.h"
 #include "boot/cpu.h"
 
-/* When an external interrupt may be injected: RFLAGS.IF set and no blocking by STI or
- * MOV SS (interruptibility bits 0-1), else the VM entry itself fails (SDM Vol. 3C 27.3.1.4
- * and 27.3.1.5; vmm/vmcheck.c checks the same); and nothing else injected at this entry
- * (a completion from apf_before_entry, a reinjected event): one event per entry. If not,
- * "interrupt-window exiting" brings the vCPU back out as soon as the guest can take it. */
-static bool can_take(void)
-{
-	return (vmread(GUEST_RFLAGS) & RFLAGS_IF) && !(vmread(GUEST_INTERRUPTIBILITY) & 3) &&
-	       !(vmread(ENTRY_INTR_INFO) & INTR_VALID);
-}
-
 void irq_before_entry(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
@@ -25,7 +14,7 @@ void irq_before_entry(struct vcpu *v)
 
 	if (!irq_maybe(v))
 		return;
-	open = can_take();
+	open = vcpu_can_inject(v);	/* else an interrupt-window exit, below */
 	u64 flags = spin_lock_irqsave(&vm->lock);
 	waiting = pic_pending(&vm->pic);
 	if (waiting && open)

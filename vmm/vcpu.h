@@ -49,8 +49,10 @@ void vcpu_run(struct vcpu *v);
 void vcpu_skip_instruction(struct vcpu *v);
 void vcpu_inject_gp(struct vcpu *v);
 void vcpu_print_ring(struct vcpu *v);
-u64 *vcpu_gpr(struct vcpu *v, unsigned n);
+u64 *vcpu_gpr(struct vcpu *v, unsigned n);	/* 0 = RAX ... 15 = R15; 4 (RSP) is NULL */
 void vcpu_update_long_mode(struct vcpu *v);
-void vcpu_reinject_vectoring(struct vcpu *v);	/* 0 = RAX ... 15 = R15; 4 (RSP) is NULL */
+void vcpu_reinject_vectoring(struct vcpu *v);
+void vcpu_inject_event(struct vcpu *v, u32 info, u64 error_field);
+bool vcpu_can_inject(struct vcpu *v);	/* an external interrupt could be injected now */
 
 #endif
