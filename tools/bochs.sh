@@ -28,6 +28,10 @@ boot: cdrom
 $com1
 clock: sync=none, time0=946681200
 display_library: rfb, options="timeout=0"
+# Nothing of the host's sound or input devices: with the ALSA libraries installed and no
+# sound card, Bochs 2.7's mixer thread aborts before the BIOS (shared/notes/platform.md).
+sound: waveoutdrv=dummy, waveindrv=dummy, midioutdrv=dummy
+mouse: enabled=0
 log: $log.bochs
 panic: action=fatal
 error: action=report
