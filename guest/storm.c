@@ -1,0 +1,3 @@
+/* guest/storm.c: being written (issue 11). */
+#include "guest/rt.h"
+int main(const char *cmdline) { (void)cmdline; return 1; }
