@@ -91,7 +91,7 @@ static void sw_ve_deliver(struct vcpu *v, struct fl_ve_info *ve, u64 gpa, u64 qu
 	ve->eptp_index = 0;
 	__atomic_store_n(&ve->busy, FL_VE_BUSY, __ATOMIC_RELEASE);
 	vmwrite(ENTRY_INTR_INFO, INTR_VALID | INTR_TYPE_HW_EXC | FL_VE_VECTOR);
-	v->vm->apf.st.sw_ve++;
+	APF_STAT(v->vm, sw_ve, 1);
 }
 
 /* Would the CPU deliver this violation as a #VE? The SDM's conditions, checked by hand. */
@@ -108,6 +108,38 @@ static struct fl_ve_info *sw_ve_target(struct vcpu *v)
 	return ve && __atomic_load_n(&ve->busy, __ATOMIC_ACQUIRE) == 0 ? ve : 0;
 }
 
+/* Why a violation on lazy RAM became a synchronous fault, for the counters and the ring:
+ * nobody to tell, apf switched off, an event being delivered (the CPU never makes a #VE of
+ * that, and neither do we), real mode, or the guest still in its #VE handler. */
+static unsigned sync_path(struct vcpu *v)
+{
+	if (!v->apf.pv.registered)
+		return RECENT_UNREG;
+	if (v->vm->apf.off)
+		return RECENT_OFF;
+	if (vmread(IDT_VECTORING_INFO) & INTR_VALID)
+		return RECENT_DELIVERY;
+	if (!(vmread(GUEST_CR0) & CR0_PE))
+		return RECENT_PE0;
+	return RECENT_BUSY;
+}
+
+static void count_sync(struct vm *vm, unsigned path)
+{
+	switch (path) {
+	case RECENT_UNREG: APF_STAT(vm, unreg_exits, 1); break;
+	case RECENT_OFF: APF_STAT(vm, off_exits, 1); break;
+	case RECENT_DELIVERY: APF_STAT(vm, vectoring_exits, 1); break;
+	case RECENT_PE0: APF_STAT(vm, pe0_exits, 1); break;
+	default: APF_STAT(vm, busy_exits, 1); break;
+	}
+}
+
+/* Every way out of here that lets the vCPU enter the guest again gives back the event the
+ * violation interrupted (a completion, a device interrupt, an exception: SDM Vol. 3C
+ * 28.2.4, "Information for VM Exits During Event Delivery"); dropping it would leave a
+ * parked task asleep or a busy word set for ever. A software #VE is only made when no
+ * event was being delivered, so it never has one to give back. */
 void apf_ept_violation(struct vcpu *v, u64 gpa, u64 qual)
 {
 	struct vm *vm = v->vm;
@@ -117,17 +149,18 @@ void apf_ept_violation(struct vcpu *v, u64 gpa, u64 qual)
 	u64 t0;
 
 	gpa &= ~(PAGE_SIZE - 1);
-	if (a->page[gpa / PAGE_SIZE] == PAGE_PRESENT)
-		return;		/* another CPU mapped it meanwhile: just retry */
+	if (__atomic_load_n(&a->page[gpa / PAGE_SIZE], __ATOMIC_ACQUIRE) == PAGE_PRESENT) {
+		vcpu_reinject_vectoring(v);	/* mapped meanwhile by another CPU: retry */
+		return;
+	}
 	ve = sw_ve_target(v);
 	if (ve) {
 		sw_ve_deliver(v, ve, gpa, qual);
 		return;
 	}
 	/* A synchronous fault: the vCPU stays out of the guest until the page is present. */
-	unsigned path = !v->apf.pv.registered ? RECENT_UNREG : a->off ? RECENT_OFF : RECENT_BUSY;
-	*(path == RECENT_UNREG ? &a->st.unreg_exits : path == RECENT_OFF ? &a->st.off_exits :
-	  &a->st.busy_exits) += 1;
+	unsigned path = sync_path(v);
+	count_sync(vm, path);
 	apf_recent_add(vm, v->index, gpa, path, 0);
 	t0 = rdtsc();
 	if (apf_fetch_sync(v, gpa, &rec)) {
@@ -138,9 +171,11 @@ void apf_ept_violation(struct vcpu *v, u64 gpa, u64 qual)
 		}
 		vm_fault_fatal(vm, &rec, vmread(GUEST_RIP), "synchronous fault failed (the guest "
 			       "cannot be told)");
+		if (vm->state != VM_STOPPED)
+			vcpu_reinject_vectoring(v);	/* paused: a resume retries the access */
 		return;
 	}
-	a->st.suspended_tsc += rdtsc() - t0;
+	APF_STAT(vm, suspended_tsc, rdtsc() - t0);
 	vcpu_reinject_vectoring(v);
 }
 
@@ -150,11 +185,13 @@ static void complete(struct vcpu *v, u32 index, const struct fl_fault *fail, boo
 {
 	struct pv_mem m = vm_mem(v->vm);
 	u64 flags = spin_lock_irqsave(&v->apf.lock);
-	bool cont = v->apf.pv.held & (1ULL << index) &&
-		    v->apf.pv.decision[index] == FL_PV_CAN_CONTINUE && !sync;
+	bool held = v->apf.pv.held & (1ULL << index);
+	bool cont = held && v->apf.pv.decision[index] == FL_PV_CAN_CONTINUE && !sync;
 	bool kick = pv_complete(&v->apf.pv, &m, index, fail, sync);
 	spin_unlock_irqrestore(&v->apf.lock, flags);
 	struct apf_stats *st = &v->vm->apf.st;
+	if (held)	/* each accepted REPORT ends here exactly once */
+		__atomic_add_fetch(fail ? &st->failed : &st->resolved, 1, __ATOMIC_RELAXED);
 	if (cont) {
 		u64 t = rdtsc() - v->apf.report_tsc[index];
 		unsigned b = 0;
@@ -204,8 +241,8 @@ void apf_before_entry(struct vcpu *v)
 			spin_unlock_irqrestore(&v->apf.lock, flags);
 			if (take) {
 				vmwrite(ENTRY_INTR_INFO, INTR_VALID | INTR_TYPE_EXT | vector);
-				v->vm->apf.st.injections++;
-				v->vm->apf.st.batched += batched > 1 ? batched - 1 : 0;
+				APF_STAT(v->vm, injections, 1);
+				APF_STAT(v->vm, batched, batched > 1 ? batched - 1 : 0);
 			}
 		}
 	}
@@ -285,7 +322,7 @@ static int report_sync(struct vcpu *v, u32 index, u64 gpa, struct fl_fault *rec)
 {
 	u64 t0 = rdtsc();
 	int r = apf_fetch_sync(v, gpa, rec);
-	v->vm->apf.st.suspended_tsc += rdtsc() - t0;
+	APF_STAT(v->vm, suspended_tsc, rdtsc() - t0);
 	complete(v, index, r ? rec : 0, true);
 	return r;
 }
@@ -306,12 +343,12 @@ static void record_from_entry(struct vcpu *v, u32 index, struct fl_fault *rec)
 static void report_failed_page(struct vcpu *v, u32 index, u64 gpa)
 {
 	struct fl_fault rec;
-	v->vm->apf.st.sync_retries++;
+	APF_STAT(v->vm, sync_retries, 1);
 	if (!report_sync(v, index, gpa, &rec))
 		return;
 	record_from_entry(v, index, &rec);
-	vm_fault_fatal(v->vm, &rec, vmread(GUEST_RIP),
-		       "access to a failed page failed again on its synchronous retry");
+	vm_fault_fatal_reported(v->vm, &rec, vmread(GUEST_RIP),
+				"access to a failed page failed again on its synchronous retry");
 }
 
 s64 apf_hc_report(struct vcpu *v, u64 index, u64 decision)
@@ -327,11 +364,17 @@ s64 apf_hc_report(struct vcpu *v, u64 index, u64 decision)
 	if (r)
 		return r;
 	v->apf.report_tsc[index] = rdtsc();
+	APF_STAT(vm, reports, 1);
 	if (vm->apf.ve == VE_HW)
-		vm->apf.st.hw_ve++;	/* a #VE that never exited: the report is its trace */
-	if (outstanding > vm->apf.st.outstanding_max)
-		vm->apf.st.outstanding_max = outstanding;
-	*(decision == FL_PV_SUSPEND_ME ? &vm->apf.st.suspend : &vm->apf.st.cont) += 1;
+		APF_STAT(vm, hw_ve, 1);	/* a #VE that never exited: the report is its trace */
+	u64 max = __atomic_load_n(&vm->apf.st.outstanding_max, __ATOMIC_RELAXED);
+	while (outstanding > max && !__atomic_compare_exchange_n(&vm->apf.st.outstanding_max,
+				&max, outstanding, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;	/* bounded: each failure means max grew, and it stops at outstanding */
+	if (decision == FL_PV_SUSPEND_ME)
+		APF_STAT(vm, suspend, 1);
+	else
+		APF_STAT(vm, cont, 1);
 	if (vm->apf.lazy)
 		apf_recent_add(vm, v->index, gpa, vm->apf.ve == VE_HW ? RECENT_HW_VE : RECENT_SW_VE,
 			       (unsigned)decision);
@@ -354,7 +397,7 @@ s64 apf_hc_report(struct vcpu *v, u64 index, u64 decision)
 	if (!workers_count() || outstanding > cfg.apf_limit || vm->apf.off ||
 	    (r = apf_fetch_async(vm, gpa, w)) < 0) {
 		struct fl_fault rec;
-		vm->apf.st.sync_cont++;	/* backpressure or no pool: the guest is told by F_SYNC */
+		APF_STAT(vm, sync_cont, 1);	/* backpressure or no pool: told by F_SYNC */
 		report_sync(v, (u32)index, gpa, &rec);
 		return 0;
 	}
@@ -370,7 +413,12 @@ void apf_summary(struct vm *vm)
 	if (!vm->apf.lazy)
 		return;
 	pr_info("summary:   apf: faults hw-#VE=%lu sw-#VE=%lu busy-word-exit=%lu unregistered-exit=%lu "
-		"apf-off-exit=%lu", s->hw_ve, s->sw_ve, s->busy_exits, s->unreg_exits, s->off_exits);
+		"apf-off-exit=%lu in-delivery-exit=%lu real-mode-exit=%lu", s->hw_ve, s->sw_ve,
+		s->busy_exits, s->unreg_exits, s->off_exits, s->vectoring_exits, s->pe0_exits);
+	pr_info("summary:   apf: reports=%lu completed=%lu resolved=%lu failed=%lu", s->reports,
+		s->resolved + s->failed, s->resolved, s->failed);
+	pr_info("summary:   apf: productions ok=%lu failed=%lu, of a page already present=%lu",
+		s->fetched, s->failures, s->produced_present);
 	pr_info("summary:   apf: decisions suspend=%lu continue=%lu (made synchronous %lu), "
 		"completions=%lu injections=%lu batched=%lu, outstanding max=%lu",
 		s->suspend, s->cont, s->sync_cont, s->completions, s->injections, s->batched,

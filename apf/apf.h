@@ -27,6 +27,10 @@ struct apf_stats {
 	u64 suspend, cont, sync_cont;			/* decisions; CAN_CONTINUE made sync */
 	u64 completions, injections, batched;
 	u64 fetched, dedup;				/* pages produced; faults that joined one */
+	u64 produced_present;				/* productions of a present page: 0 */
+	u64 reports, resolved, failed;			/* REPORTs accepted; their completions */
+	u64 vectoring_exits, pe0_exits;			/* sync faults during event delivery,
+							 * with CR0.PE=0 */
 	u64 suspended_tsc;				/* vCPU time spent waiting for pages */
 	u64 outstanding_max;
 	u64 kicks;					/* IPIs sent to post completions */
@@ -39,7 +43,8 @@ struct apf_stats {
 /* The last faults of a VM, for the monitor's `faults` (apf/fail.c): how each came in and
  * what became of its page. */
 #define APF_RECENT	16
-enum { RECENT_HW_VE, RECENT_SW_VE, RECENT_BUSY, RECENT_UNREG, RECENT_OFF };
+enum { RECENT_HW_VE, RECENT_SW_VE, RECENT_BUSY, RECENT_UNREG, RECENT_OFF, RECENT_DELIVERY,
+       RECENT_PE0 };
 enum { RECENT_IN_FLIGHT, RECENT_PRESENT, RECENT_FAILED };
 
 struct apf_recent {
@@ -47,6 +52,9 @@ struct apf_recent {
 	u8 vcpu, path, decision, state;	/* decision: FL_PV_* for #VE paths, else 0 */
 	u32 code;			/* FL_FAULT_* when failed */
 };
+
+/* Statistics are bumped from every vCPU and worker of the VM at once: always atomically. */
+#define APF_STAT(vm, field, n)	__atomic_add_fetch(&(vm)->apf.st.field, (n), __ATOMIC_RELAXED)
 
 /* Per VM (inside struct vm). */
 struct apf_vm {
@@ -56,6 +64,10 @@ struct apf_vm {
 	u8 *page;			/* PAGE_* per 4 KiB page; NULL unless lazy */
 	struct spinlock lock;		/* page states, EPT changes, in-flight jobs */
 	struct job *inflight;		/* pages being fetched (apf/worker.c) */
+	struct job *jobs, *free_jobs;	/* the VM's own job slots (apf_jobs_needed) */
+	u64 jobs_pages;
+	struct job *qhead, *qtail;	/* jobs no worker has taken yet, oldest first */
+	volatile u32 queued;
 	u8 *fail_code;			/* FL_FAULT_* of each page's last failure */
 	struct failset failed;		/* pages whose last production failed (lib/failset.c) */
 	unsigned on_fault;		/* ON_FAULT_STOP or ON_FAULT_PAUSE */
@@ -91,7 +103,10 @@ s64 apf_hc_unregister(struct vcpu *v);
 s64 apf_hc_report(struct vcpu *v, u64 index, u64 decision);
 void apf_summary(struct vm *vm);
 
-/* apf/worker.c: the pool. */
+/* apf/worker.c: the pool. Each VM has its own job slots and queue (apf_jobs_init, at
+ * build time); workers serve the VMs' queues round-robin. */
+u32 apf_jobs_needed(u32 nvcpus);
+int apf_jobs_init(struct vm *vm);
 void workers_start(u32 first_cpu, u32 n);
 void workers_stop(void);
 u32 workers_count(void);
@@ -104,10 +119,12 @@ struct pv_waiter {
 	s32 index;	/* PV entry to complete, or -1: a vCPU waiting synchronously */
 };
 /* Starts (or joins) the fetch of a page. Returns 0 if queued/joined, 1 if the page is
- * already present, -1 if no job slot was free (the caller then fetches synchronously). */
+ * present (or the RAM is not lazily backed), -1 if the page cannot be queued (no pool, gpa
+ * outside RAM, or no waiter slot left on its job): the caller then uses apf_fetch_sync. */
 int apf_fetch_async(struct vm *vm, u64 gpa, struct pv_waiter w);
 /* Fetches synchronously on this CPU (or waits for the fetch in flight): returns when the
- * page is present or failed; 0 or -1 with *rec. */
+ * page is present or failed; 0 or -1 with *rec. Any gpa: RAM that is not lazily backed is
+ * present, a gpa outside RAM fails with FL_FAULT_OUTSIDE_RAM; never an index unchecked. */
 int apf_fetch_sync(struct vcpu *v, u64 gpa, struct fl_fault *rec);
 void workers_print_stats(void);
 void apf_complete_waiter(struct pv_waiter w, const struct fl_fault *fail);

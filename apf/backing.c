@@ -42,8 +42,9 @@ int backing_poison_live(struct backing *b, u64 gpa, bool on)
 	return on ? -1 : -2;
 }
 
-static bool live_poisoned(const struct backing *b, u64 gpa)
+bool backing_live_poisoned(const struct backing *b, u64 gpa)
 {
+	gpa &= ~(PAGE_SIZE - 1);
 	for (unsigned i = 0; i < 8; i++)
 		if (b->live[i] == (gpa | 1))
 			return true;
@@ -52,7 +53,7 @@ static bool live_poisoned(const struct backing *b, u64 gpa)
 
 static bool injected_failure(const struct backing *b, u64 gpa, u32 *code)
 {
-	if (ranges_contain(&b->poison, gpa) || live_poisoned(b, gpa)) {
+	if (ranges_contain(&b->poison, gpa) || backing_live_poisoned(b, gpa)) {
 		*code = FL_FAULT_POISONED;
 		return true;
 	}

@@ -29,6 +29,7 @@ struct backing {
 
 /* The monitor's poison/unpoison: 0, or -1 no free slot, -2 not poisoned (unpoison). */
 int backing_poison_live(struct backing *b, u64 gpa, bool on);
+bool backing_live_poisoned(const struct backing *b, u64 gpa);
 
 extern const struct backing_ops backing_pattern, backing_zero;
 extern const char *const backing_names[];	/* for the VM's backing= key, NULL-terminated */

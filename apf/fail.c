@@ -31,7 +31,7 @@ void apf_page_failed(struct vm *vm, u64 gpa, u32 code)
 	a->page[gpa / PAGE_SIZE] = PAGE_FAILED;
 	recent_done(vm, gpa, RECENT_FAILED, code);
 	a->fail_code[gpa / PAGE_SIZE] = (u8)code;
-	a->st.failures++;
+	__atomic_add_fetch(&a->st.failures, 1, __ATOMIC_RELAXED);
 	if (failset_add(&a->failed, gpa))
 		pr_warn("vm %s: failed-page set full: evicted the oldest page (%lu evictions)",
 			vm->name, a->failed.evicted);
@@ -71,7 +71,8 @@ void apf_recent_add(struct vm *vm, u32 vcpu, u64 gpa, unsigned path, unsigned de
 void apf_recent_print(struct vm *vm, void (*out)(const char *fmt, ...))
 {
 	static const char *const paths[] = { "hw-#VE", "sw-#VE", "busy-word-exit",
-					     "unregistered-exit", "apf-off-exit" };
+					     "unregistered-exit", "apf-off-exit", "in-delivery-exit",
+					     "real-mode-exit" };
 	static const char *const states[] = { "in flight", "present", "FAILED" };
 	struct apf_vm *a = &vm->apf;
 	u64 gpa[8], now = rdtsc();
@@ -86,7 +87,7 @@ void apf_recent_print(struct vm *vm, void (*out)(const char *fmt, ...))
 	for (u64 i = first; i < a->nrecent; i++) {
 		struct apf_recent r = a->recent[i % APF_RECENT];
 		out("  fault #%lu: vcpu%u gpa=0x%lx %s%s -> %s%s%s, %lu us ago", i, r.vcpu, r.gpa,
-		    paths[r.path % 5], !r.decision ? "" : r.decision == FL_PV_SUSPEND_ME ?
+		    paths[r.path % ARRAY_SIZE(paths)], !r.decision ? "" : r.decision == FL_PV_SUSPEND_ME ?
 		    " SUSPEND_ME" : " CAN_CONTINUE", states[r.state % 3],
 		    r.state == RECENT_FAILED ? " code=" : "",
 		    r.state == RECENT_FAILED ? fault_code_name(r.code) : "", tsc_to_us(now - r.tsc));
@@ -103,23 +104,49 @@ void apf_page_produced(struct vm *vm, u64 gpa)
 
 bool apf_page_failed_before(struct vm *vm, u64 gpa)
 {
-	return failset_has(&vm->apf.failed, gpa) || vm->apf.st.failures >= vm->apf.fail_limit;
+	return failset_has(&vm->apf.failed, gpa) ||
+	       __atomic_load_n(&vm->apf.st.failures, __ATOMIC_RELAXED) >= vm->apf.fail_limit;
+}
+
+/* A fault the guest cannot be told about. on_fault=pause pauses the VM, but only while the
+ * VM is under fail_limit: resume_ms= would otherwise resume it into the same failing
+ * access for ever (issue 11: 8469 pauses and resumes without end). From fail_limit on,
+ * every path stops the VM, the synchronous-exit path included. */
+static void fatal(struct vm *vm, const struct fl_fault *f, u64 rip, const char *what,
+		  const char *where)
+{
+	char rec[160], why[200];
+	struct apf_vm *a = &vm->apf;
+
+	if (a->on_fault != ON_FAULT_PAUSE) {
+		vm_stop_fault_at(vm, f, rip, what, where);
+		return;
+	}
+	if (__atomic_load_n(&a->st.failures, __ATOMIC_RELAXED) >= a->fail_limit) {
+		fmt(why, sizeof(why), "%s (on_fault=pause, but fail_limit=%lu failures reached: "
+		    "stopping)", what, a->fail_limit);
+		vm_stop_fault_at(vm, f, rip, why, where);
+		return;
+	}
+	fault_format(f, rec, sizeof(rec));
+	fmt(why, sizeof(why), "%s %s: fault record: %s", what, where, rec);
+	vm_pause_fault(vm, f, rip, why);
 }
 
 void vm_fault_fatal(struct vm *vm, const struct fl_fault *f, u64 rip, const char *what)
 {
-	char rec[160], why[240];
+	char where[48];
+	fmt(where, sizeof(where), "at rip=0x%lx", rip);
+	fatal(vm, f, rip, what, where);
+}
 
-	if (vm->apf.on_fault != ON_FAULT_PAUSE) {
-		vm_stop_fault(vm, f, rip, what);
-		return;
-	}
-	fault_format(f, rec, sizeof(rec));
-	vm->fault = *f;
-	vm->fault_rip = rip;
-	vm->has_fault = true;
-	fmt(why, sizeof(why), "%s at rip=0x%lx: fault record: %s", what, rip, rec);
-	vm_pause(vm, why);
+void vm_fault_fatal_reported(struct vm *vm, const struct fl_fault *f, u64 vmcall_rip,
+			     const char *what)
+{
+	char where[80];
+	fmt(where, sizeof(where), "(reported with REPORT; the hypercall returns to rip=0x%lx)",
+	    vmcall_rip);
+	fatal(vm, f, vmcall_rip, what, where);
 }
 
 void apf_fail_summary(struct vm *vm)

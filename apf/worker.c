@@ -9,13 +9,12 @@
 #include "vmm/vm.h"
 #include "boot/cpu.h"
 #include "boot/log.h"
+#include "boot/mem.h"
 #include "boot/percpu.h"
 #include "boot/smp.h"
 #include "boot/tsc.h"
-#include "lib/queue.h"
 #include "lib/string.h"
 
-#define JOBS		256
 #define JOB_WAITERS	8
 
 struct job {
@@ -24,6 +23,7 @@ struct job {
 	u32 nw;
 	struct pv_waiter w[JOB_WAITERS];
 	struct job *next;	/* the VM's in-flight list / the free list */
+	struct job *qnext;	/* the VM's queue of jobs no worker has taken yet */
 };
 
 struct worker_stat {
@@ -32,13 +32,10 @@ struct worker_stat {
 	volatile u64 cur_gpa, cur_tsc;
 };
 
-static struct job jobs[JOBS];
-static struct job *free_jobs;
-static struct spinlock free_lock = SPINLOCK_INIT;
-static struct queue q;
-static struct queue_cell cells[JOBS];
 static u32 first_worker, nworkers;
 static volatile bool stopping;
+static volatile u64 waiting;	/* jobs queued in every VM together: a worker halts at 0 */
+static volatile u32 rr;		/* where the next worker starts looking: fair among VMs */
 static struct worker_stat wstat[MAX_CPUS];
 
 u32 workers_count(void)
@@ -46,22 +43,46 @@ u32 workers_count(void)
 	return nworkers;
 }
 
-static struct job *job_alloc(void)
+/* Every page a VM can wait for at once needs at most one job: a vCPU holds at most
+ * FL_PV_ENTRIES reported entries plus one synchronous wait (a violation exit, SUSPEND_ME or
+ * REGISTER's areas), and a job is freed in the same critical section that takes its page
+ * out of the in-flight list. So a VM's own pool never runs dry, and no VM can take slots
+ * another one needs (issue 11: one global pool let one VM's load fail another's faults). */
+u32 apf_jobs_needed(u32 nvcpus)
 {
-	u64 f = spin_lock_irqsave(&free_lock);
-	struct job *j = free_jobs;
+	return nvcpus * (FL_PV_ENTRIES + 1);
+}
+
+int apf_jobs_init(struct vm *vm)
+{
+	u32 n = apf_jobs_needed(vm->nvcpus);
+	u64 pages = ALIGN_UP(n * sizeof(struct job), PAGE_SIZE) / PAGE_SIZE;
+	struct job *j = page_alloc_zeroed(pages);
+
+	if (!j)
+		return -1;
+	vm->apf.jobs = j;
+	vm->apf.jobs_pages = pages;
+	for (u32 i = 0; i < n; i++) {
+		j[i].next = vm->apf.free_jobs;
+		vm->apf.free_jobs = &j[i];
+	}
+	return 0;
+}
+
+/* Under the VM's apf lock. */
+static struct job *job_alloc(struct vm *vm)
+{
+	struct job *j = vm->apf.free_jobs;
 	if (j)
-		free_jobs = j->next;
-	spin_unlock_irqrestore(&free_lock, f);
+		vm->apf.free_jobs = j->next;
 	return j;
 }
 
-static void job_free(struct job *j)
+static void job_free(struct vm *vm, struct job *j)
 {
-	u64 f = spin_lock_irqsave(&free_lock);
-	j->next = free_jobs;
-	free_jobs = j;
-	spin_unlock_irqrestore(&free_lock, f);
+	j->next = vm->apf.free_jobs;
+	vm->apf.free_jobs = j;
 }
 
 static struct job *inflight_find(struct vm *vm, u64 gpa)
@@ -81,6 +102,31 @@ static void inflight_remove(struct vm *vm, struct job *job)
 		}
 }
 
+/* The VM's FIFO of jobs for the pool, under its apf lock. A list, not a bounded ring: a
+ * push cannot fail, so no job can be lost with its page FETCHING for ever (issue 11). */
+static void queue_add(struct vm *vm, struct job *j)
+{
+	j->qnext = 0;
+	if (vm->apf.qtail)
+		vm->apf.qtail->qnext = j;
+	else
+		vm->apf.qhead = j;
+	vm->apf.qtail = j;
+	vm->apf.queued++;
+}
+
+static struct job *queue_take(struct vm *vm)
+{
+	struct job *j = vm->apf.qhead;
+	if (!j)
+		return 0;
+	vm->apf.qhead = j->qnext;
+	if (!vm->apf.qhead)
+		vm->apf.qtail = 0;
+	vm->apf.queued--;
+	return j;
+}
+
 /* Produces the page: latency, content, mapping. Called with nothing locked. Returns 0, or
  * -1 with *rec filled. */
 static int produce(struct vm *vm, u64 gpa, struct fl_fault *rec)
@@ -91,12 +137,21 @@ static int produce(struct vm *vm, u64 gpa, struct fl_fault *rec)
 	udelay(vm->apf.backing.latency_us);
 	r = backing_fill(&vm->apf.backing, gpa, (void *)(vm->ram_hpa + gpa), &code);
 	u64 f = spin_lock_irqsave(&vm->apf.lock);
+	/* The monitor may have poisoned the page while it was being filled: its poison is
+	 * set before it looks at the page state, and we look again here under the lock, so
+	 * either it sees the page present (and unmaps it) or we see the poison. */
+	if (!r && backing_live_poisoned(&vm->apf.backing, gpa)) {
+		r = -1;
+		code = FL_FAULT_POISONED;
+	}
 	if (!r && ept_map(&vm->ept, gpa, vm->ram_hpa + gpa, PAGE_SIZE, EPT_RWX)) {
 		r = -1;
 		code = FL_FAULT_IO_ERROR;	/* no memory for an EPT table */
 	}
 	if (!r) {
 		/* Not present -> present needs no INVEPT: not-present entries are not cached. */
+		if (vm->apf.page[gpa / PAGE_SIZE] == PAGE_PRESENT)
+			vm->apf.st.produced_present++;	/* never: the state was FETCHING */
 		vm->apf.page[gpa / PAGE_SIZE] = PAGE_PRESENT;
 		vm->apf.st.fetched++;
 		apf_page_produced(vm, gpa);
@@ -132,29 +187,52 @@ static void run_job(struct job *j)
 	inflight_remove(vm, j);
 	nw = j->nw;
 	memcpy(w, j->w, sizeof(w));
+	job_free(vm, j);	/* before the waiters are told: see apf_jobs_needed */
 	spin_unlock_irqrestore(&vm->apf.lock, f);
 	for (u32 i = 0; i < nw; i++)
 		apf_complete_waiter(w[i], r ? &rec : 0);
-	job_free(j);
 	ws->jobs++;
 	ws->busy_tsc += rdtsc() - t0;
 }
 
+/* The next job, looking at the VMs round-robin from a point that moves at every call, so a
+ * VM with many faults queued cannot keep another VM's faults waiting behind them. */
+static struct job *take_job(void)
+{
+	u32 n = nvms, start = __atomic_fetch_add(&rr, 1, __ATOMIC_RELAXED);
+
+	for (u32 i = 0; i < n; i++) {
+		struct vm *vm = &vms[(start + i) % n];
+		if (!__atomic_load_n(&vm->apf.queued, __ATOMIC_RELAXED))
+			continue;
+		u64 f = spin_lock_irqsave(&vm->apf.lock);
+		struct job *j = queue_take(vm);
+		spin_unlock_irqrestore(&vm->apf.lock, f);
+		if (j) {
+			__atomic_sub_fetch(&waiting, 1, __ATOMIC_RELAXED);
+			return j;
+		}
+	}
+	return 0;
+}
+
 static void worker_main(void *arg)
 {
-	u64 j;
 	(void)arg;
 	pr_debug("worker on cpu%u: ready", cpu_index());
 	for (;;) {
-		if (queue_pop(&q, &j)) {
-			run_job((struct job *)j);
+		struct job *j = take_job();
+		if (j) {
+			run_job(j);
 			continue;
 		}
 		if (stopping)
 			return;
 		irq_disable();
-		if (!queue_depth(&q) && !stopping)
-			__asm__ volatile("sti; hlt; cli" ::: "memory"); /* a push kicks us */
+		/* A push counts before it kicks: with IF=0 here, a kick after this look stays
+		 * pending and ends the HLT at once. */
+		if (!__atomic_load_n(&waiting, __ATOMIC_ACQUIRE) && !stopping)
+			__asm__ volatile("sti; hlt; cli" ::: "memory");
 	}
 }
 
@@ -183,6 +261,11 @@ u32 workers_inflight(struct vm *vm, u64 *gpa, u32 *waiters, u32 max)
 
 int apf_fetch_async(struct vm *vm, u64 gpa, struct pv_waiter w)
 {
+	gpa &= ~(PAGE_SIZE - 1);
+	if (!vm->apf.lazy)
+		return 1;		/* all of its RAM is present: nothing to fetch */
+	if (gpa >= vm->mem || !nworkers)
+		return -1;
 	u64 f = spin_lock_irqsave(&vm->apf.lock);
 	u8 *st = &vm->apf.page[gpa / PAGE_SIZE];
 	struct job *j;
@@ -202,18 +285,19 @@ int apf_fetch_async(struct vm *vm, u64 gpa, struct pv_waiter w)
 		spin_unlock_irqrestore(&vm->apf.lock, f);
 		return 0;
 	}
-	j = nworkers ? job_alloc() : 0;
+	j = job_alloc(vm);
 	if (!j) {
 		spin_unlock_irqrestore(&vm->apf.lock, f);
-		return -1;
+		return -1;	/* cannot happen (apf_jobs_needed); the caller produces it itself */
 	}
 	*j = (struct job){ .vm = vm, .gpa = gpa, .nw = 1, .w = { w } };
 	j->next = vm->apf.inflight;
 	vm->apf.inflight = j;
 	*st = PAGE_FETCHING;
+	depth_count(vm, vm->apf.queued);
+	queue_add(vm, j);
+	__atomic_add_fetch(&waiting, 1, __ATOMIC_RELEASE);
 	spin_unlock_irqrestore(&vm->apf.lock, f);
-	depth_count(vm, queue_depth(&q));
-	queue_push(&q, (u64)j);	/* never full: the queue holds every job there can be */
 	kick_workers();
 	return 0;
 }
@@ -241,16 +325,26 @@ int apf_fetch_sync(struct vcpu *v, u64 gpa, struct fl_fault *rec)
 {
 	struct vm *vm = v->vm;
 	struct pv_waiter w = { v, -1 };
-	int r;
 
 	gpa &= ~(PAGE_SIZE - 1);
+	if (!vm->apf.lazy)
+		return 0;	/* RAM that is not lazily backed is all present */
+	if (gpa >= vm->mem) {
+		memset(rec, 0, sizeof(*rec));
+		rec->gpa = gpa;
+		rec->size = PAGE_SIZE;
+		rec->code = FL_FAULT_OUTSIDE_RAM;
+		return -1;
+	}
 	if (nworkers) {
-		r = apf_fetch_async(vm, gpa, w);
+		int r = apf_fetch_async(vm, gpa, w);
 		if (r == 1)
 			return 0;
-		return wait_page(v, gpa, r == 0, rec);
+		if (r == 0)
+			return wait_page(v, gpa, true, rec);
 	}
-	/* No pool: this CPU produces the page, unless another vCPU already is. */
+	/* No pool, or no waiter slot left on the page's job: produce it on this CPU, unless
+	 * somebody already is (then wait for them without a slot). */
 	u64 f = spin_lock_irqsave(&vm->apf.lock);
 	u8 *st = &vm->apf.page[gpa / PAGE_SIZE];
 	if (*st == PAGE_PRESENT) {
@@ -268,11 +362,6 @@ int apf_fetch_sync(struct vcpu *v, u64 gpa, struct fl_fault *rec)
 
 void workers_start(u32 first, u32 n)
 {
-	queue_init(&q, cells, JOBS);
-	for (u32 i = 0; i < JOBS; i++) {
-		jobs[i].next = free_jobs;
-		free_jobs = &jobs[i];
-	}
 	first_worker = first;
 	nworkers = n;
 	stopping = false;
@@ -313,5 +402,5 @@ void workers_print_now(void (*out)(const char *fmt, ...))
 			out("  worker cpu%u: idle (jobs=%lu, busy %lu us in all)", c, w->jobs,
 			    tsc_to_us(w->busy_tsc));
 	}
-	out("  job queue: %lu waiting", (u64)queue_depth(&q));
+	out("  job queue: %lu waiting", (u64)__atomic_load_n(&waiting, __ATOMIC_RELAXED));
 }

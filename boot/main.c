@@ -142,6 +142,11 @@ void kmain(u32 magic, u32 info)
 	}
 	vmx_on_all();
 	if (!vm_create_all(&bootinfo)) {
+		if (vms_refused) {
+			pr_err("faultline: no VMs to run: %u refused at creation (see above)",
+			       vms_refused);
+			fl_exit(EXIT_VM_FAILED);
+		}
 		pr_info("faultline: ready on %u CPUs; no VMs to run", ncpus_online);
 		fl_exit(EXIT_OK);
 	}

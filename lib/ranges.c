@@ -122,6 +122,9 @@ static int count(struct span t, u64 *out, char *err, size_t errlen)
 
 	if (!why && !*out)
 		why = "the attempt count must be at least 1";
+	if (!why && *out > RANGES_COUNT_MAX)
+		why = "the attempt count is at most 254 (a page's attempts are counted in a byte "
+		      "that stops at 255: a larger count would never let it succeed)";
 	if (!why)
 		return 0;
 	if (err && errlen)

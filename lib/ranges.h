@@ -13,6 +13,7 @@
 #include "lib/frames.h"		/* struct range */
 
 #define RANGES_MAX	16
+#define RANGES_COUNT_MAX 254	/* ":N" at most: attempts are counted in a byte */
 
 struct range_list {
 	unsigned n;

@@ -71,3 +71,21 @@ t_apf_two_vms() {
 	expect 'summary: vm two +passed'
 	expect_exit 0
 }
+
+# One VM holding every fault the protocol lets it (4 vCPUs x 64 CAN_CONTINUE entries, 10 ms
+# a page, one worker: 2.6 s of work) beside a small one: the small VM's faults neither fail
+# (its own job slots) nor wait behind the hog's (the workers serve the VMs' queues in
+# turn), so it finishes first. With one pool of 256 jobs for all VMs, it was stopped with
+# code=none on a good page.
+t_apf_pool_fair() {
+	TIMEOUT=300 boot_bochs 6 2 "workers=1" \
+		"$G/apf_hog.elf vm=hog mem=32M vcpus=4 lazy=on backing.latency_us=10000" \
+		"$G/apf_many.elf vm=small mem=32M lazy=on -- tasks=2 pages=4"
+	for c in 0 1 2 3; do expect "\[hog\] guest: apf-hog: vcpu$c held 64 faults, 64 resolved"; done
+	expect '\[small\] guest: apf-many: 2 tasks x 4 pages verified'
+	expect 'summary:   apf: decisions suspend=0 continue=256 \(made synchronous 0\)'
+	expect_order 'vm small: stopped: debug exit' 'vm hog: stopped: debug exit'
+	expect 'summary: vm hog +passed'
+	expect 'summary: vm small +passed'
+	expect_exit 0
+}

@@ -121,7 +121,7 @@ fail_ignore() {
 	expect '\[fail_ignore\] guest: fail-ignore: attempt 1$'
 	expect '\[fail_ignore\] guest: fail-ignore: attempt 2$'
 	expect_not 'guest: fail-ignore: attempt 3'
-	expect 'vm fail_ignore: stopped: access to a failed page failed again on its synchronous retry at rip=0x[0-9a-f]+: fault record: gpa=0x800000 size=4096 access=read gla=0x800000 code=poisoned flags=gla-valid'
+	expect 'vm fail_ignore: stopped: access to a failed page failed again on its synchronous retry \(reported with REPORT; the hypercall returns to rip=0x[0-9a-f]+\): fault record: gpa=0x800000 size=4096 access=read gla=0x800000 code=poisoned flags=gla-valid'
 	expect 'summary:   apf: failures=2 sync-retries=1'
 	expect 'summary: vm fail_ignore +FAILED'
 	expect_exit 1

@@ -100,10 +100,18 @@ t_vm_refused() {
 	expect 'vm greedy \(module 1\): refused: needs 4 CPU\(s\) but only 2 are free'
 	expect "vm module 2: cmdline: unknown key 'badkey' \(ignored\)"
 	expect 'vm big \(module 3\): refused: segment [0-9] \[0x[0-9a-f]+-0x[0-9a-f]+\) does not fit in mem=2M'
-	expect 'summary: vm ok +passed' 
 	expect 'summary: vm ok +passed'
+	expect 'summary: 3 VM\(s\) refused at creation \(see above\): the run fails'
 	expect 'summary: 1 of 1 VM\(s\) passed'
-	expect_exit 0
+	expect_exit 1		# a VM asked for never ran: the run is not a success
+}
+
+# Every VM refused: nothing ran, and the run says so with a failing status.
+t_vm_all_refused() {
+	boot_bochs 1 2 "" "tests/data/blob.bin vm=blob"
+	expect 'vm blob \(module 0\): refused: elf: '
+	expect 'faultline: no VMs to run: 1 refused at creation \(see above\)'
+	expect_exit 1
 }
 
 # Unknown ports read as all ones and are reported once each; MSRs off the allow-list #GP.

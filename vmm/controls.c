@@ -24,7 +24,12 @@
  * protected mode (25.6.2). Exit/entry: EFER is switched on both sides, since guests start
  * with LME=0 while the host runs with it set; the host is 64-bit, the guest is not. */
 #define REQ_PIN		(PIN_EXT_INTR | PIN_NMI)
-#define REQ_PROC	(PROC_HLT | PROC_IO_UNCOND | PROC_MSR_BITMAP | PROC_SECONDARY)
+/* CR8 load and store exiting: without a TPR shadow a guest's MOV to CR8 would write the
+ * physical CPU's TPR, and with CR8=15 the host's kicks (vector 0xF0-class IPIs) would no
+ * longer reach that CPU (SDM Vol. 3A 11.8.3.1; Vol. 3C 25.6.2). The guest gets a TPR of
+ * its own instead (vmm/exit.c). */
+#define REQ_PROC	(PROC_HLT | PROC_CR8_LOAD | PROC_CR8_STORE | PROC_IO_UNCOND | \
+			 PROC_MSR_BITMAP | PROC_SECONDARY)
 #define REQ_PROC2	(PROC2_EPT | PROC2_UNRESTRICTED)
 #define REQ_EXIT	(EXIT_HOST_64 | EXIT_ACK_INTR | EXIT_SAVE_EFER | EXIT_LOAD_EFER)
 #define REQ_ENTRY	ENTRY_LOAD_EFER

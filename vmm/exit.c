@@ -118,19 +118,57 @@ static void exit_triple(struct vcpu *v)
 		"deliver an exception, not even #DF)", v->index, (unsigned long long)vmread(GUEST_RIP));
 }
 
+/* A general-purpose register by the SDM's number, RSP included (it lives in the VMCS). */
+static u64 gpr_get(struct vcpu *v, unsigned n)
+{
+	u64 *r = vcpu_gpr(v, n);
+	return r ? *r : vmread(GUEST_RSP);
+}
+
+static void gpr_set(struct vcpu *v, unsigned n, u64 val)
+{
+	u64 *r = vcpu_gpr(v, n);
+	if (r)
+		*r = val;
+	else
+		vmwrite(GUEST_RSP, val);
+}
+
+/* MOV to/from CR8: the guest's own TPR (v->tpr), never the physical one (vmm/controls.c says
+ * why). Bits 63:4 are reserved: setting one is #GP (SDM Vol. 3A 10.8.6.1). No local APIC
+ * is offered to guests, so the value only has to read back. */
+static void exit_cr8(struct vcpu *v, struct cr_qual q)
+{
+	if (q.type == 1) {
+		gpr_set(v, q.gpr, v->tpr);
+	} else {
+		u64 val = gpr_get(v, q.gpr);
+		if (val & ~0xFULL) {
+			vcpu_inject_gp(v);
+			return;
+		}
+		v->tpr = (u8)val;
+	}
+	vcpu_skip_instruction(v);
+}
+
 /* MOV to CR0/CR4 that touches a bit the hypervisor owns (CR0.NE, CR4.VMXE, reserved ones):
  * the guest keeps its view in the read shadow, the real register keeps the bits VMX needs. */
 static void exit_cr(struct vcpu *v)
 {
 	struct cr_qual q = cr_qual_decode(vmread(EXIT_QUALIFICATION));
-	u64 *gpr = vcpu_gpr(v, q.gpr), val;
+	u64 val;
 
-	if (q.type != 0 || (q.cr != 0 && q.cr != 4) || !gpr) {
+	if (q.cr == 8 && q.type <= 1) {
+		exit_cr8(v, q);
+		return;
+	}
+	if (q.type != 0 || (q.cr != 0 && q.cr != 4)) {
 		vm_stop(v->vm, -1, true, "vcpu%u: unexpected control-register exit (CR%u type %u)",
 			v->index, q.cr, q.type);
 		return;
 	}
-	val = *gpr;
+	val = gpr_get(v, q.gpr);
 	if (q.cr == 4) {
 		if (val & ~vmx_msrs.cr4_fixed1 & ~(1ULL << 13)) {
 			vcpu_inject_gp(v);	/* a bit this CPU cannot set */
@@ -190,11 +228,16 @@ static void exit_ept_misconfig(struct vcpu *v)
 	vm_stop_fault(v->vm, &f, vmread(GUEST_RIP), "EPT misconfiguration");
 }
 
-/* The VMX-preemption timer is armed with the watchdog period on every entry, so it only
- * expires when the guest ran that long without a single exit. */
+/* The VMX-preemption timer is the vCPU's tick (vcpu_run arms it on every entry): it bounds
+ * how long a guest can keep its CPU without an exit, whatever its interrupt state (a guest
+ * with IF=0 or CR8=15 still comes back within a tick, so a stop or a request is seen). It
+ * is also the watchdog: guest time is added up over consecutive ticks, and any other exit
+ * starts the count again (vcpu_run). */
 static void exit_timer(struct vcpu *v)
 {
-	if (!v->watchdog_reported) {
+	v->quiet_tsc += rdtsc() - v->entry_tsc;
+	if (cfg.watchdog_ms && !v->watchdog_reported &&
+	    v->quiet_tsc >= cfg.watchdog_ms * tsc_khz) {
 		pr_warn("watchdog: vm %s vcpu%u ran %llu ms without a VM exit (rip=0x%llx); "
 			"it is still running", v->vm->name, v->index,
 			(unsigned long long)cfg.watchdog_ms, (unsigned long long)vmread(GUEST_RIP));

@@ -70,13 +70,15 @@ static struct vcpu *current_vcpu(void)
 	return this_cpu()->vcpu;
 }
 
-static void stop_locked(struct vm *vm, int status, bool failed, const char *why)
+/* The record goes with the reason, under the VM's lock: the first reason wins, and so does
+ * its record (a later fault on another vCPU must not rewrite what stopped the VM). */
+static void keep_record(struct vm *vm, const struct fl_fault *f, u64 rip)
 {
-	vm->state = VM_STOPPED;
-	vm->status = status;
-	vm->failed = failed;
-	vm->stop_tsc = rdtsc();
-	strlcpy(vm->why, why, sizeof(vm->why));
+	if (!f)
+		return;
+	vm->fault = *f;
+	vm->fault_rip = rip;
+	vm->has_fault = true;
 }
 
 static void kick_others(struct vm *vm)
@@ -86,21 +88,20 @@ static void kick_others(struct vm *vm)
 			smp_kick(vm->vcpus[i].cpu);
 }
 
-void vm_stop(struct vm *vm, int status, bool failed, const char *f, ...)
+static void stop_with(struct vm *vm, int status, bool failed, const struct fl_fault *rec,
+		      u64 rip, const char *why)
 {
-	char why[200];
-	va_list ap;
-	u64 flags;
-
-	va_start(ap, f);
-	vfmt(why, sizeof(why), f, ap);
-	va_end(ap);
-	flags = spin_lock_irqsave(&vm->lock);
+	u64 flags = spin_lock_irqsave(&vm->lock);
 	if (vm->state == VM_STOPPED) {
 		spin_unlock_irqrestore(&vm->lock, flags);
 		return;			/* the first reason wins */
 	}
-	stop_locked(vm, status, failed, why);
+	vm->state = VM_STOPPED;
+	vm->status = status;
+	vm->failed = failed;
+	vm->stop_tsc = rdtsc();
+	strlcpy(vm->why, why, sizeof(vm->why));
+	keep_record(vm, rec, rip);
 	spin_unlock_irqrestore(&vm->lock, flags);
 	log_printf(failed ? LOG_ERROR : LOG_INFO, "vm %s: stopped: %s", vm->name, why);
 	struct vcpu *v = current_vcpu();
@@ -109,18 +110,43 @@ void vm_stop(struct vm *vm, int status, bool failed, const char *f, ...)
 	kick_others(vm);
 }
 
-void vm_stop_fault(struct vm *vm, const struct fl_fault *f, u64 rip, const char *what)
+void vm_stop(struct vm *vm, int status, bool failed, const char *f, ...)
+{
+	char why[200];
+	va_list ap;
+
+	va_start(ap, f);
+	vfmt(why, sizeof(why), f, ap);
+	va_end(ap);
+	stop_with(vm, status, failed, 0, 0, why);
+}
+
+/* where: "at rip=0x..." for an access the host saw, or what the host knows of it. */
+static void fault_why(char *why, size_t len, const struct fl_fault *f, const char *what,
+		      const char *where)
 {
 	char rec[160];
 	fault_format(f, rec, sizeof(rec));
-	vm->fault = *f;
-	vm->fault_rip = rip;
-	vm->has_fault = true;
-	vm_stop(vm, -1, true, "%s at rip=0x%llx: fault record: %s", what,
-		(unsigned long long)rip, rec);
+	fmt(why, len, "%s %s: fault record: %s", what, where, rec);
 }
 
-void vm_pause(struct vm *vm, const char *why)
+void vm_stop_fault(struct vm *vm, const struct fl_fault *f, u64 rip, const char *what)
+{
+	char why[200], where[48];
+	fmt(where, sizeof(where), "at rip=0x%lx", rip);
+	fault_why(why, sizeof(why), f, what, where);
+	stop_with(vm, -1, true, f, rip, why);
+}
+
+void vm_stop_fault_at(struct vm *vm, const struct fl_fault *f, u64 rip, const char *what,
+		      const char *where)
+{
+	char why[200];
+	fault_why(why, sizeof(why), f, what, where);
+	stop_with(vm, -1, true, f, rip, why);
+}
+
+void vm_pause_fault(struct vm *vm, const struct fl_fault *f, u64 rip, const char *why)
 {
 	u64 flags = spin_lock_irqsave(&vm->lock);
 	if (vm->state != VM_RUNNING) {
@@ -131,18 +157,26 @@ void vm_pause(struct vm *vm, const char *why)
 	vm->pauses++;
 	vm->pause_tsc = rdtsc();
 	strlcpy(vm->why, why, sizeof(vm->why));
+	keep_record(vm, f, rip);
 	spin_unlock_irqrestore(&vm->lock, flags);
 	pr_err("vm %s: paused: %s%s", vm->name, why,
 	       vm->apf.resume_ms ? " (resume_ms= will resume it)" : " (resume it from the monitor)");
 	kick_others(vm);
 }
 
+void vm_pause(struct vm *vm, const char *why)
+{
+	vm_pause_fault(vm, 0, 0, why);
+}
+
 void vm_resume(struct vm *vm)
 {
 	u64 flags = spin_lock_irqsave(&vm->lock);
 	bool was = vm->state == VM_PAUSED;
-	if (was)
+	if (was) {
 		vm->state = VM_RUNNING;
+		vm->has_fault = false;	/* the pause's record: the VM goes on past it */
+	}
 	spin_unlock_irqrestore(&vm->lock, flags);
 	if (!was)
 		return;
@@ -294,6 +328,9 @@ int vm_summary(void)
 		apf_summary(vm);
 	}
 	workers_print_stats();
+	if (vms_refused)
+		pr_err("summary: %u VM(s) refused at creation (see above): the run fails",
+		       vms_refused);
 	pr_info("summary: %u of %u VM(s) passed", passed, nvms);
-	return passed == nvms ? EXIT_OK : EXIT_VM_FAILED;
+	return passed == nvms && !vms_refused ? EXIT_OK : EXIT_VM_FAILED;
 }

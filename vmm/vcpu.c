@@ -131,17 +131,28 @@ static bool vcpu_awake(struct vcpu *v)
 	return false;
 }
 
+/* The timer value for this entry: a whole tick, or what is left of the watchdog period if
+ * that is shorter, so the watchdog fires on time (watchdog_ms=20 with a 100 ms tick). */
+static u64 tick_now(struct vcpu *v, u64 tick)
+{
+	if (!cfg.watchdog_ms || v->watchdog_reported)
+		return tick;
+	u64 period = cfg.watchdog_ms * tsc_khz;
+	u64 left = v->quiet_tsc < period ? period - v->quiet_tsc : 0;
+	return MAX(MIN(left >> v->ctls.preempt_shift, tick), 1);
+}
+
 void vcpu_run(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
-	u64 watchdog = 0;
+	u64 tick = 0;
 
 	if (vmcs_setup(v)) {
 		vm_stop(vm, -1, true, "vcpu%u: could not set up its VMCS", v->index);
 		return;
 	}
-	if (v->ctls.preempt_timer && cfg.watchdog_ms)
-		watchdog = MIN((cfg.watchdog_ms * tsc_khz) >> v->ctls.preempt_shift, 0xFFFFFFFFULL);
+	if (v->ctls.preempt_timer)
+		tick = MIN((VCPU_TICK_MS * tsc_khz) >> v->ctls.preempt_shift, 0xFFFFFFFFULL);
 	vm_selftest_corrupt(v);
 	if (!vcpu_wait_start(v))
 		return;
@@ -156,8 +167,8 @@ void vcpu_run(struct vcpu *v)
 		}
 		if (!vcpu_awake(v))
 			continue;
-		if (watchdog)
-			vmwrite(PREEMPTION_TIMER, watchdog);
+		if (tick)
+			vmwrite(PREEMPTION_TIMER, tick_now(v, tick));
 		if (v->dbg.flush)
 			debug_flush(v);	/* an INVEPT the monitor asked for */
 		if (!v->dbg.stepping) {		/* a step injects nothing: one instruction */
@@ -175,6 +186,8 @@ void vcpu_run(struct vcpu *v)
 		v->launched = true;
 		u32 reason = (u32)vmread(EXIT_REASON);
 		record(v, reason);
+		if ((reason & 0xFFFF) != EXIT_PREEMPT_TIMER)
+			v->quiet_tsc = 0;	/* the watchdog counts ticks in a row only */
 		if (reason & EXIT_REASON_ENTRY_FAIL) {
 			diag_entry_failed(v, 0, reason);
 			break;

@@ -14,6 +14,9 @@ struct guest_regs {
 };
 
 #define EXIT_RING	32
+/* Longest guest time between two entries of the host loop (the VMX-preemption timer):
+ * bounds how late a vCPU sees a stop, a pause or a request when the guest masks kicks. */
+#define VCPU_TICK_MS	100
 
 struct exit_rec {
 	u32 reason;
@@ -36,6 +39,8 @@ struct vcpu {
 	u64 nexits;
 	u64 entry_tsc, guest_tsc;	/* time spent in the guest */
 	bool watchdog_reported;
+	u64 quiet_tsc;			/* guest time over consecutive ticks (the watchdog) */
+	u8 tpr;				/* the guest's CR8 (vmm/exit.c) */
 	volatile bool running;		/* in vcpu_run's loop */
 	struct apf_vcpu apf;		/* #VE registration, PV state */
 	volatile bool started;		/* vCPU 0 always; the others by FL_HC_VCPU_START */

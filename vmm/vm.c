@@ -19,6 +19,7 @@
 
 struct vm vms[VM_MAX];
 u32 nvms;
+u32 vms_refused;	/* asked for on the command line and never started */
 static struct vmx_ctls ctls;
 static bool cpu_taken[MAX_CPUS];
 
@@ -117,6 +118,8 @@ static void vm_release(struct vm *vm)
 		frame_free((u64)vm->apf.fail_code, n);
 	if (vm->apf.backing.attempts)
 		frame_free((u64)vm->apf.backing.attempts, n);
+	if (vm->apf.jobs)
+		frame_free((u64)vm->apf.jobs, vm->apf.jobs_pages);
 	if (vm->ram_hpa)
 		frame_free(vm->ram_hpa, vm->mem / PAGE_SIZE);
 	if (vm->msr_bitmap_pa)
@@ -175,7 +178,7 @@ static int vm_build(struct vm *vm, const struct mb_module *m, char *err, size_t 
 		vm->apf.fail_code = page_alloc_zeroed(n);
 		if (vm->apf.backing.flaky.n)
 			vm->apf.backing.attempts = page_alloc_zeroed(n);
-		if (!vm->apf.page || !vm->apf.fail_code ||
+		if (!vm->apf.page || !vm->apf.fail_code || apf_jobs_init(vm) ||
 		    (vm->apf.backing.flaky.n && !vm->apf.backing.attempts)) {
 			fmt(err, len, "out of memory for the page states of lazy RAM");
 			return -1;
@@ -248,6 +251,7 @@ static void vm_create(const struct mb_module *m, u32 modno)
 		pr_err("vm %s (module %u): refused: ve=hw but this CPU offers no EPT-violation #VE "
 		       "(use ve=sw or ve=auto)", vm->name, modno);
 		memset(vm, 0, sizeof(*vm));
+		vms_refused++;
 		return;
 	}
 	if (vm_build(vm, m, err, sizeof(err))) {
@@ -256,6 +260,7 @@ static void vm_create(const struct mb_module *m, u32 modno)
 			if (vm->vcpus[i].vm)
 				cpu_taken[vm->vcpus[i].cpu] = false;
 		vm_release(vm);
+		vms_refused++;
 		return;
 	}
 	vm->state = VM_READY;
@@ -278,7 +283,13 @@ u32 vm_create_all(const struct bootinfo *bi)
 	if (absent[0])
 		pr_info("vmx: optional features not offered: %s", absent);
 	vcpu_cpus = ncpus_online - (u32)cfg.workers;
-	for (u32 i = 0; i < bi->nmods && nvms < VM_MAX; i++)
+	for (u32 i = 0; i < bi->nmods; i++) {
+		if (nvms == VM_MAX) {
+			pr_err("vm (module %u): refused: %u VMs at most", i, VM_MAX);
+			vms_refused++;
+			continue;
+		}
 		vm_create(&bi->mods[i], i);
+	}
 	return nvms;
 }

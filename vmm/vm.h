@@ -60,6 +60,7 @@ struct vm {
 
 extern struct vm vms[VM_MAX];
 extern u32 nvms;
+extern u32 vms_refused;	/* a run with a refused VM never reports success */
 
 /* Builds every VM described by the GRUB modules; a bad one is refused with a message and
  * the others go on. Returns how many VMs are ready. */
@@ -67,7 +68,8 @@ struct bootinfo;
 u32 vm_create_all(const struct bootinfo *bi);
 /* Starts every vCPU on its CPU, runs cpu0's share, waits for every VM to stop. */
 void vm_run_all(void);
-/* Prints the summary; returns the hypervisor's exit status (0 only if every VM passed). */
+/* Prints the summary; returns the hypervisor's exit status (0 only if every VM asked for
+ * was started and passed). */
 int vm_summary(void);
 
 /* Stops vm (first caller wins): status is the guest's; failed marks an abnormal stop;
@@ -75,11 +77,19 @@ int vm_summary(void);
 void vm_stop(struct vm *vm, int status, bool failed, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 void vm_stop_fault(struct vm *vm, const struct fl_fault *f, u64 rip, const char *what);
+/* The same, where the faulting access's rip is not the host's to know: where says what is
+ * known ("reported with REPORT from rip=0x..."); rip is kept as the record's. */
+void vm_stop_fault_at(struct vm *vm, const struct fl_fault *f, u64 rip, const char *what,
+		      const char *where);
 /* A fault the guest cannot be told about failed: stop the VM, or pause it (on_fault=pause)
  * with the same record. */
 void vm_fault_fatal(struct vm *vm, const struct fl_fault *f, u64 rip, const char *what);
+/* The REPORT path: the access was reported by the guest, the host saw only the VMCALL. */
+void vm_fault_fatal_reported(struct vm *vm, const struct fl_fault *f, u64 vmcall_rip,
+			     const char *what);
 /* Pause: every vCPU stays out of the guest until vm_resume (the monitor, or resume_ms=). */
 void vm_pause(struct vm *vm, const char *why);
+void vm_pause_fault(struct vm *vm, const struct fl_fault *f, u64 rip, const char *why);
 void vm_resume(struct vm *vm);
 bool vm_wait_paused(struct vcpu *v);	/* false: leave the vCPU loop */
 

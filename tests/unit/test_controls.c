@@ -18,9 +18,9 @@
  *   want = EXT_INTR 0x1 | NMI 0x8 | PREEMPT_TIMER 0x40 = 0x49
  *   (0x49 | 0x16) & 0x7f = 0x5f & 0x7f = 0x5f          (bit 6 kept: timer available)
  * proc, IA32_VMX_TRUE_PROCBASED_CTLS = 0xf7f9fffe_04006172:
- *   want = HLT 0x80 | IO_UNCOND 0x01000000 | MSR_BITMAP 0x10000000 | SECONDARY 0x80000000
- *        = 0x91000080
- *   (0x91000080 | 0x04006172) & 0xf7f9fffe = 0x950061f2 & 0xf7f9fffe = 0x950061f2
+ *   want = HLT 0x80 | CR8_LOAD 0x80000 | CR8_STORE 0x100000 | IO_UNCOND 0x01000000
+ *        | MSR_BITMAP 0x10000000 | SECONDARY 0x80000000 = 0x91180080
+ *   (0x91180080 | 0x04006172) & 0xf7f9fffe = 0x951861f2 & 0xf7f9fffe = 0x951861f2
  *   bits 15 and 16 (CR3 load/store exiting) are 0: 0x61f2 & 0x18000 = 0
  * proc2, IA32_VMX_PROCBASED_CTLS2 (no TRUE version):
  *   want = EPT 0x2 | UNRESTRICTED 0x80 = 0x82 (| EPT_VE 0x40000 when want_ve)
@@ -37,7 +37,7 @@
  * ept_ad = ept_vpid bit 21: skylake 0x06334141 has 0x00200000 set; sandy 0x06114141 not.
  */
 #define PIN	0x5fu
-#define PROC	0x950061f2u
+#define PROC	0x951861f2u
 #define PROC2	0x82u
 #define EXIT	0x73effbu
 #define ENTRY	0x91fbu
@@ -117,7 +117,7 @@ TEST(sandy_bridge)
  * Basic bit 55 clear: the non-TRUE MSRs rule.
  * proc, IA32_VMX_PROCBASED_CTLS = 0xf7f9fffe_0401e172: allowed0 0x0401e172 has bits 15 and
  *   16 (0x18000), so CR3 load/store exiting stay 1:
- *   (0x91000080 | 0x0401e172) & 0xf7f9fffe = 0x9501e1f2
+ *   (0x91180080 | 0x0401e172) & 0xf7f9fffe = 0x9519e1f2
  * exit, IA32_VMX_EXIT_CTLS = 0x007fffff_00036dff: (0x708200 | 0x36dff) & 0x7fffff = 0x73efff
  *   (bit 2, save debug controls, is default1 there)
  * entry, IA32_VMX_ENTRY_CTLS = 0x0000ffff_000011ff: (0x8000 | 0x11ff) & 0xffff = 0x91ff
@@ -134,7 +134,7 @@ TEST(no_true_controls)
 	m.true_pinbased = 0;
 	CHECK_EQ(run(&m, false), 0);
 	CHECK_EQ(c.pin, 0x5f);
-	CHECK_EQ(c.proc, 0x9501e1f2);
+	CHECK_EQ(c.proc, 0x9519e1f2);
 	CHECK_EQ(c.proc & (PROC_CR3_LOAD | PROC_CR3_STORE), PROC_CR3_LOAD | PROC_CR3_STORE);
 	CHECK_EQ(c.exit, 0x73efff);
 	CHECK_EQ(c.entry, 0x91ff);
