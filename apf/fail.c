@@ -115,7 +115,7 @@ bool apf_page_failed_before(struct vm *vm, u64 gpa)
 static void fatal(struct vm *vm, const struct fl_fault *f, u64 rip, const char *what,
 		  const char *where)
 {
-	char rec[160], why[200];
+	char rec[160], why[256];
 	struct apf_vm *a = &vm->apf;
 
 	if (a->on_fault != ON_FAULT_PAUSE) {
@@ -144,7 +144,7 @@ void vm_fault_fatal_reported(struct vm *vm, const struct fl_fault *f, u64 vmcall
 			     const char *what)
 {
 	char where[80];
-	fmt(where, sizeof(where), "(reported with REPORT; the hypercall returns to rip=0x%lx)",
+	fmt(where, sizeof(where), "(reported by REPORT at rip=0x%lx)",
 	    vmcall_rip);
 	fatal(vm, f, vmcall_rip, what, where);
 }

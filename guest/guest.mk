@@ -15,7 +15,7 @@ GUESTS     := hello memtest escape triple cpuid hypercall \
 	ve_basic ve_park ve_suspend ve_nested ve_unregistered ve_badcalls bench devices \
 	apf_many apf_overlap apf_dedupe apf_flood apf_smp demo big \
 	fail_user fail_fixup fail_panic fail_suspend fail_flaky fail_ignore fail_unregistered \
-	spin echo hostile storm apf_hog
+	spin echo hostile storm apf_hog tpr
 GUEST_RT   := entry.S apentry.S isr.S rt.c trap.c smp.c sched.c swtch.S ve.c vetest.c \
 	fail.c fixup.c user.c uart.c
 GUEST_RTO  := $(patsubst %,$(B)/guest-obj/%.o,$(GUEST_RT))

@@ -28,6 +28,28 @@ clean_log() {
 
 fail() { echo "$*" >> "$DIR/failures"; }
 
+# emulator_why: one line on how the emulator ended when the hypervisor's own output did not
+# (no exit line): it died of a signal, panicked, could not start, or ran out of time; with
+# the emulator's last error line. Empty when the emulator ended normally.
+emulator_why() {
+	[ -f "$DIR/serial.raw.emu" ] || { echo "the emulator never ran (no status file)"; return; }
+	read -r emu rc tmo < "$DIR/serial.raw.emu"
+	last=$(grep -avE '^\s*$|^qemu.sh: qemu exited|^bochs.sh: timed out|^Aborted|^Segmentation fault|core dumped|^Killed' \
+		"$DIR/serial.raw.stdout" 2>/dev/null | tail -1)
+	panic=$(grep -aE 'PANIC|FATAL|>>PANIC<<' "$DIR/serial.raw.bochs" 2>/dev/null | head -1)
+	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+		echo "$emu timed out after ${tmo}s (still running: the hypervisor or a guest hung)"
+	elif [ "$rc" -gt 128 ]; then
+		echo "$emu died of signal $((rc - 128)) ($(kill -l $((rc - 128)) 2>/dev/null)): ${last:-no message}"
+	elif [ -n "$panic" ]; then
+		echo "$emu panicked: $panic"
+	elif [ "$emu" = bochs ] && [ "$rc" -ne 1 ]; then
+		echo "$emu exited with status $rc: ${last:-no message}"
+	elif [ ! -s "$DIR/serial.raw" ]; then
+		echo "$emu exited (status $rc) before the hypervisor printed anything: ${last:-no message}"
+	fi
+}
+
 # expect REGEX [WHAT]: some line of the log matches the extended regex.
 expect() { grep -Eq -- "$1" "$LOG" || fail "missing: /$1/${2:+ ($2)}"; }
 # expect_not REGEX: no line matches.
@@ -40,7 +62,12 @@ expect_count() {
 # expect_exit N: the hypervisor's final line says status N (and it is the last one).
 expect_exit() {
 	last=$(grep -E '^faultline: exit status=[0-9]+$' "$LOG" | tail -1)
-	[ "$last" = "faultline: exit status=$1" ] || fail "expected 'faultline: exit status=$1', got '${last:-no exit line}'"
+	if [ -z "$last" ]; then
+		why=$(emulator_why)
+		fail "expected 'faultline: exit status=$1', got no exit line${why:+: $why}"
+	elif [ "$last" != "faultline: exit status=$1" ]; then
+		fail "expected 'faultline: exit status=$1', got '$last'"
+	fi
 }
 # expect_order RE1 RE2: the first match of RE1 comes before the first match of RE2.
 expect_order() {
@@ -56,7 +83,15 @@ run_one() {
 	"t_$1" > "$DIR/test.out" 2>&1
 	secs=$(( $(date +%s) - start ))
 	if [ -s "$DIR/failures" ]; then
-		{ echo "FAIL $1 (${secs}s, log: $DIR/serial.log)"; sed 's/^/    /' "$DIR/failures"; } > "$DIR/result"
+		# The emulator's end first when it is the cause: twenty "missing" lines say less.
+		why=$(grep -Eq '^faultline: exit status=' "$DIR/serial.log" 2>/dev/null || emulator_why)
+		{ echo "FAIL $1 (${secs}s, log: $DIR/serial.log)"
+		  if [ -n "$why" ]; then
+			echo "    EMULATOR: $why"
+			echo "    (and $(wc -l < "$DIR/failures") expectation(s) unmet, in $DIR/failures)"
+		  else
+			sed 's/^/    /' "$DIR/failures"
+		  fi; } > "$DIR/result"
 	else
 		echo "PASS $1 (${secs}s)" > "$DIR/result"
 	fi
@@ -69,9 +104,25 @@ run_one() {
 mon_boot() {
 	cpus=$1; cmdline=$2; script=$3; shift 3
 	sh tools/mkiso.sh "$DIR/fl.iso" 2 "$cmdline" "$@" || { fail "mkiso failed"; return 1; }
-	port=$((20000 + RANDOM % 30000))
-	SERIAL=socket:$port sh tools/bochs.sh "$DIR/fl.iso" "$DIR/unused.log" "$cpus" 240 &
+	port=$(free_port)
+	SERIAL=socket:$port sh tools/bochs.sh "$DIR/fl.iso" "$DIR/bochs.log" "$cpus" 900 &
 	bash tests/montalk.sh "$port" "$DIR/serial.raw" "$script"
 	wait
+	cp "$DIR/bochs.log.emu" "$DIR/serial.raw.emu" 2>/dev/null
+	cp "$DIR/bochs.log.stdout" "$DIR/serial.raw.stdout" 2>/dev/null
+	cp "$DIR/bochs.log.bochs" "$DIR/serial.raw.bochs" 2>/dev/null
 	clean_log
+}
+
+# free_port: a loopback TCP port nobody listens on now (from /proc/net/tcp*, no tools
+# needed). Bochs's COM1 socket takes it a moment later; a port taken in between makes Bochs
+# fail to start, which the test then reports as an emulator failure, not a silent hang.
+free_port() {
+	used=$(awk 'NR > 1 && $4 == "0A" { split($2, a, ":"); print a[2] }' \
+		/proc/net/tcp /proc/net/tcp6 2>/dev/null)
+	for i in $(seq 1 50); do
+		p=$((20000 + RANDOM % 30000))
+		echo "$used" | grep -qix "$(printf '%04X' $p)" || { echo $p; return; }
+	done
+	echo $p
 }

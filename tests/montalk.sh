@@ -1,15 +1,16 @@
 #!/bin/bash
 # tests/montalk.sh PORT LOG SCRIPT: talks to the hypervisor's COM1 through Bochs's loopback
 # socket (com1: mode=socket-server). Everything received is appended to LOG. SCRIPT lines:
-#   wait TEXT     until TEXT appears in LOG after the last wait's match (60 s at most)
+#   wait TEXT     until TEXT appears in LOG after the last wait's match, or the emulator
+#                 closes the connection (300 s at most: generous for a loaded machine)
 #   send TEXT     types TEXT and Enter
 #   raw BYTES     types BYTES (printf escapes) without Enter
 #   sleep SECS
-# Ends when the script ends and the connection closes (or after 240 s).
+# Ends when the script ends and the connection closes (or after 900 s).
 set -u
 port=$1; log=$2; script=$3
 : > "$log"
-for i in $(seq 1 750); do	# up to 150 s: Bochs starts slowly on a loaded machine
+for i in $(seq 1 3000); do	# up to 600 s: Bochs starts slowly on a loaded machine
 	exec 3<>/dev/tcp/127.0.0.1/$port 2>/dev/null && break
 	sleep 0.2
 done
@@ -22,9 +23,10 @@ while IFS= read -r l; do
 	case $op in
 	wait)
 		n=
-		for i in $(seq 1 600); do
+		for i in $(seq 1 3000); do
 			n=$(tail -c +$((seen + 1)) "$log" | grep -a -F -b -o -- "$arg" | head -1 | cut -d: -f1)
 			if [ -n "$n" ]; then seen=$((seen + n + ${#arg})); break; fi
+			kill -0 $reader 2>/dev/null || break	# the emulator is gone: nothing will come
 			sleep 0.1
 		done
 		[ -n "$n" ] || echo "montalk: timed out waiting for '$arg'" >&2 ;;
@@ -33,5 +35,5 @@ while IFS= read -r l; do
 	sleep) sleep "$arg" ;;
 	esac
 done < "$script"
-timeout 240 tail --pid=$reader -f /dev/null
+timeout 900 tail --pid=$reader -f /dev/null
 exec 3>&-

@@ -121,7 +121,7 @@ fail_ignore() {
 	expect '\[fail_ignore\] guest: fail-ignore: attempt 1$'
 	expect '\[fail_ignore\] guest: fail-ignore: attempt 2$'
 	expect_not 'guest: fail-ignore: attempt 3'
-	expect 'vm fail_ignore: stopped: access to a failed page failed again on its synchronous retry \(reported with REPORT; the hypercall returns to rip=0x[0-9a-f]+\): fault record: gpa=0x800000 size=4096 access=read gla=0x800000 code=poisoned flags=gla-valid'
+	expect 'vm fail_ignore: stopped: access to a failed page failed again on its synchronous retry \(reported by REPORT at rip=0x[0-9a-f]+\): fault record: gpa=0x800000 size=4096 access=read gla=0x800000 code=poisoned flags=gla-valid'
 	expect 'summary:   apf: failures=2 sync-retries=1'
 	expect 'summary: vm fail_ignore +FAILED'
 	expect_exit 1
@@ -139,3 +139,15 @@ fail_unreg() {
 }
 t_fail_unreg_hw() { fail_unreg hw; }
 t_fail_unreg_sw() { fail_unreg sw; }
+
+# on_fault=pause with resume_ms on a page that always fails: every resume retries the
+# access and fails again. fail_limit bounds it: from the limit on the VM stops instead of
+# pausing (it paused and resumed 8469 times without end, issue 11 defect 5).
+t_fail_pause_bounded() {
+	TIMEOUT=120 boot_bochs 2 2 "workers=1" "$G/memtest.elf vm=loop mem=16M lazy=on backing.poison=8M on_fault=pause resume_ms=20 fail_limit=5"
+	expect_count 4 'vm loop: paused: synchronous fault failed .*code=poisoned'
+	expect 'vm loop: stopped: synchronous fault failed \(the guest cannot be told\) \(on_fault=pause, but fail_limit=5 failures reached: stopping\) at rip=0x[0-9a-f]+: fault record: gpa=0x800000 .*code=poisoned'
+	expect 'summary: vm loop +FAILED'
+	expect 'summary:   apf: failures=5 '
+	expect_exit 1
+}

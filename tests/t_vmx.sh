@@ -144,3 +144,36 @@ t_vm_selftest_ctl() {
 	expect 'summary: vm bad +FAILED'
 	expect_exit 1
 }
+
+# A vCPU that masks the host's kicks still stops with its VM (issue 11, defect 7): CR8 is
+# the guest's own (CR8-load/store exiting), and the VMX-preemption timer tick gets even an
+# IF=0 spin (which Bochs 2.7 never leaves for an IPI) back to the host within 100 ms. The
+# watchdog is set to an hour so it cannot be what ends the run; TIMEOUT is the proof.
+vm_tpr() {
+	TIMEOUT=90 boot_bochs 2 2 "watchdog_ms=3600000" "$G/tpr.elf vm=tpr mem=16M vcpus=2 -- mode=$1"
+	expect '\[tpr\] guest: PASS CR8=15 reads back 15'
+	expect '\[tpr\] guest: PASS CR8 with a reserved bit set -> #GP'
+	expect "\[tpr\] guest: tpr: vcpu1 spins \($2\); vcpu0 exits now"
+	expect 'vm tpr: stopped: debug exit: the guest wrote status 0 to port 0xf4'
+	expect 'summary: vm tpr +passed'
+	expect_not 'watchdog:'
+	expect_exit 0
+}
+t_vm_tpr_cr8() { vm_tpr cr8 'CR8=15, IF=1'; }
+t_vm_tpr_cli() { vm_tpr cli 'IF=0'; }
+
+# watchdog_ms=0 is off, not "fire at once": a VM runs normally and nothing is reported
+# (it froze every VM after one line). A watchdog longer than the tick adds up ticks: an
+# IF=0 spin for 250 ms is reported once, and the run still ends.
+t_vm_watchdog_off() {
+	boot_bochs 1 2 "watchdog_ms=0" "$G/memtest.elf vm=memtest mem=16M"
+	expect 'summary: vm memtest +passed'
+	expect_not 'watchdog:'
+	expect_exit 0
+}
+t_vm_watchdog_ticks() {
+	TIMEOUT=90 boot_bochs 2 2 "watchdog_ms=250" "$G/spin.elf vm=spin mem=16M -- ms=1000"
+	expect_count 1 'watchdog: vm spin vcpu0 ran 250 ms without a VM exit \(rip=0x[0-9a-f]+\); it is still running'
+	expect 'summary: vm spin +passed'
+	expect_exit 0
+}

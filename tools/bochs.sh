@@ -13,6 +13,9 @@ iso=$1; log=$2; cpus=${3:-2}; tmo=${4:-120}; model=${5:-corei7_skylake_x}
 megs=${BOCHS_MEGS:-512}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
+# Bochs's own output goes beside the log (LOG.stdout, LOG.bochs, LOG.emu); with no log file
+# (make run's interactive mode passes /dev/null) it goes to the temporary folder.
+case $log in /dev/*) side=$dir/bochs ;; *) side=$log ;; esac
 case "${SERIAL:-file}" in
 socket:*) com1="com1: enabled=1, mode=socket-server, dev=localhost:${SERIAL#socket:}" ;;
 *)        com1="com1: enabled=1, mode=file, dev=$log" ;;
@@ -32,7 +35,7 @@ display_library: rfb, options="timeout=0"
 # sound card, Bochs 2.7's mixer thread aborts before the BIOS (shared/notes/platform.md).
 sound: waveoutdrv=dummy, waveindrv=dummy, midioutdrv=dummy
 mouse: enabled=0
-log: $log.bochs
+log: $side.bochs
 panic: action=fatal
 error: action=report
 info: action=${BOCHS_INFO:-ignore}
@@ -45,7 +48,10 @@ if [ -n "${BOCHS_DEBUG:-}" ]; then
 	bochs -q -f "$dir/bochsrc"
 	exit 0
 fi
-timeout -k 5 "$tmo" bochs -q -f "$dir/bochsrc" -rc "$dir/dbgrc" </dev/null >"$log.stdout" 2>&1
+timeout -k 5 "$tmo" bochs -q -f "$dir/bochsrc" -rc "$dir/dbgrc" </dev/null >"$side.stdout" 2>&1
 rc=$?
-[ $rc -eq 124 ] && echo "bochs.sh: timed out after ${tmo}s" >> "$log.stdout"
+[ $rc -eq 124 ] && echo "bochs.sh: timed out after ${tmo}s" >> "$side.stdout"
+# How the emulator ended, for tests/lib.sh's emulator_why: 1 is Bochs's normal exit (the
+# hypervisor's shutdown), 124 the timeout, 128+N a signal.
+echo "bochs $rc $tmo" > "$side.emu"
 exit 0

@@ -19,5 +19,7 @@ kvm-iso)    timeout -k 5 "$tmo" qemu-system-x86_64 -enable-kvm -cpu host $common
 *) echo "qemu.sh: unknown mode $mode" >&2; exit 2 ;;
 esac
 # 0: a reset under -no-reboot (or a plain quit); (N << 1) | 1: isa-debug-exit; 124: timeout.
-echo "qemu.sh: qemu exited with status $?" >> "$log.stdout"
+rc=$?
+echo "qemu.sh: qemu exited with status $rc" >> "$log.stdout"
+echo "qemu $rc $tmo" > "$log.emu"
 exit 0

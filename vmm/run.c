@@ -112,7 +112,7 @@ static void stop_with(struct vm *vm, int status, bool failed, const struct fl_fa
 
 void vm_stop(struct vm *vm, int status, bool failed, const char *f, ...)
 {
-	char why[200];
+	char why[256];
 	va_list ap;
 
 	va_start(ap, f);
@@ -132,7 +132,7 @@ static void fault_why(char *why, size_t len, const struct fl_fault *f, const cha
 
 void vm_stop_fault(struct vm *vm, const struct fl_fault *f, u64 rip, const char *what)
 {
-	char why[200], where[48];
+	char why[256], where[48];
 	fmt(where, sizeof(where), "at rip=0x%lx", rip);
 	fault_why(why, sizeof(why), f, what, where);
 	stop_with(vm, -1, true, f, rip, why);
@@ -141,7 +141,7 @@ void vm_stop_fault(struct vm *vm, const struct fl_fault *f, u64 rip, const char 
 void vm_stop_fault_at(struct vm *vm, const struct fl_fault *f, u64 rip, const char *what,
 		      const char *where)
 {
-	char why[200];
+	char why[256];
 	fault_why(why, sizeof(why), f, what, where);
 	stop_with(vm, -1, true, f, rip, why);
 }

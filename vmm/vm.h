@@ -33,7 +33,7 @@ struct vm {
 	struct spinlock lock;
 	int status;			/* debug-exit status; meaningful when stopped */
 	bool failed;			/* stopped for a reason other than status 0 */
-	char why[200];			/* how it stopped, one line */
+	char why[256];			/* how it stopped, one line */
 	bool has_fault;
 	struct fl_fault fault;		/* the record that stopped it, if any */
 	u64 fault_rip;
