@@ -4,6 +4,7 @@
 #   make test     host unit tests, then the integration tests in Bochs and QEMU TCG
 #   make deps     install the Debian packages the above need (or print the apt-get line)
 #   make unit     host unit tests only;  make clean
+#   make fuzz     libFuzzer harnesses, 1,000,000 executions each (make test runs a smoke pass)
 
 CC      := gcc
 LD      := ld
@@ -36,6 +37,7 @@ UNIT     := $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/test_*.c
 all: $(B)/faultline.elf $(B)/faultline32.elf guests $(B)/faultline.iso
 
 include guest/guest.mk
+include tests/fuzz/fuzz.mk
 
 $(B)/obj/%.c.o: %.c Makefile
 	@mkdir -p $(dir $@)
@@ -105,10 +107,11 @@ unit: $(UNIT)
 integration: all
 	@sh tests/integration.sh
 
-# The README's test command. Unit tests first: they are fast and say the most.
+# The README's test command. Unit tests first: they are fast and say the most; then a short
+# pass of every fuzz harness; then the emulators.
 test: deps
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory $(UNIT)
+	@$(MAKE) --no-print-directory $(UNIT) $(FUZZ_BINS)
 	@sh tests/all.sh $(UNIT)
 
 # Figures, not a test: round-trip and fault costs in guest TSC ticks (tools/bench.sh).

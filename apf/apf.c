@@ -266,14 +266,17 @@ static void set_hw_ve(struct vcpu *v, bool on)
 	v->apf.ve_on = on;
 }
 
-/* The registered areas must be present: the CPU writes the VE information by physical
- * address, and a later fetch would overwrite what the guest put there. */
-static int make_present(struct vcpu *v, u64 gpa, u64 len)
+/* Guest memory the host is about to read or write for the guest must be present: the CPU
+ * writes the VE information by physical address, a later fetch would overwrite what the
+ * guest put in its PV page, and a PUTS buffer the guest never touched holds the backing
+ * store's content, not the zeroed frame. [gpa, gpa + len) is inside RAM (the callers
+ * checked); every page it touches is produced, synchronously, on this vCPU. */
+int apf_make_present(struct vcpu *v, u64 gpa, u64 len)
 {
 	struct fl_fault rec;
-	if (!v->vm->apf.lazy)
+	if (!v->vm->apf.lazy || !len)
 		return 0;
-	for (u64 a = gpa; a < gpa + len; a += PAGE_SIZE)
+	for (u64 a = gpa & ~(PAGE_SIZE - 1); a < gpa + len; a += PAGE_SIZE)
 		if (apf_fetch_sync(v, a, &rec))
 			return -1;
 	return 0;
@@ -289,7 +292,7 @@ s64 apf_hc_register(struct vcpu *v, u64 ve_gpa, u64 pv_gpa, u64 vector, u64 flag
 	spin_unlock_irqrestore(&v->apf.lock, f);
 	if (r)
 		return r;
-	if (make_present(v, ve_gpa, PAGE_SIZE) || make_present(v, pv_gpa, FL_PV_SIZE)) {
+	if (apf_make_present(v, ve_gpa, PAGE_SIZE) || apf_make_present(v, pv_gpa, FL_PV_SIZE)) {
 		pv_unregister(&v->apf.pv);
 		return FL_EFAULT;
 	}

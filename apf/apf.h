@@ -97,6 +97,9 @@ void apf_ept_violation(struct vcpu *v, u64 gpa, u64 qual);
 /* Before each VM entry: inject a pending completion when the guest can take it. */
 void apf_before_entry(struct vcpu *v);
 bool apf_event_pending(struct vcpu *v);
+/* [gpa, gpa+len), inside RAM, made present for a host access on the guest's behalf (a
+ * hypercall's buffer): 0, or -1 when a page cannot be produced. */
+int apf_make_present(struct vcpu *v, u64 gpa, u64 len);
 /* Hypercalls. */
 s64 apf_hc_register(struct vcpu *v, u64 ve_gpa, u64 pv_gpa, u64 vector, u64 flags);
 s64 apf_hc_unregister(struct vcpu *v);

@@ -16,6 +16,24 @@ have grub-mkrescue || need="$need grub-common"
 [ -d /usr/lib/grub/i386-pc ] || need="$need grub-pc-bin"
 have xorriso || need="$need xorriso"
 have mformat || need="$need mtools"
+have clang || need="$need clang"
+# libFuzzer and the sanitizer runtimes (make fuzz, make test's smoke pass): Debian 12 ships
+# them apart from clang, in libclang-rt-N-dev (a Recommends, which --no-install-recommends
+# skips); older releases have them inside libclang-common-N-dev.
+fuzz_rt() {
+	have clang || return 1
+	v=$(clang -dumpversion 2>/dev/null | cut -d. -f1)
+	t=$(mktemp -d)
+	printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n)\n{ (void)d; (void)n; return 0; }\n' > "$t/f.c"
+	clang -fsanitize=fuzzer,address,undefined "$t/f.c" -o "$t/f" >/dev/null 2>&1
+	r=$?
+	rm -rf "$t"
+	return $r
+}
+if [ -z "$need" ] && ! fuzz_rt; then
+	v=$(clang -dumpversion 2>/dev/null | cut -d. -f1)
+	need="libclang-rt-$v-dev"
+fi
 [ -z "$need" ] && exit 0
 need=$(echo $need | tr ' ' '\n' | sort -u | tr '\n' ' ')
 line="apt-get install -y --no-install-recommends $need"
@@ -28,3 +46,11 @@ echo "deps: installing $need"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq && apt-get install -y -qq --no-install-recommends $need >/dev/null || {
 	echo "deps: apt-get failed; run: apt-get update && $line"; exit 1; }
+# clang was just installed: its fuzzer runtime may be a package of its own (see fuzz_rt).
+if ! fuzz_rt; then
+	v=$(clang -dumpversion 2>/dev/null | cut -d. -f1)
+	echo "deps: installing libclang-rt-$v-dev (libFuzzer)"
+	apt-get install -y -qq --no-install-recommends "libclang-rt-$v-dev" >/dev/null && fuzz_rt || {
+		echo "deps: clang cannot link a libFuzzer harness; install clang's runtime (libclang-rt-$v-dev)"
+		exit 1; }
+fi

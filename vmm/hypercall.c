@@ -23,7 +23,7 @@ static s64 hc_puts(struct vcpu *v, u64 gpa, u64 len, u64 c, u64 d)
 	if (len == 0 || len > FL_PUTS_MAX)
 		return FL_EINVAL;
 	const char *s = vm_gpa(v->vm, gpa, len);
-	if (!s)
+	if (!s || apf_make_present(v, gpa, len))
 		return FL_EFAULT;
 	for (u64 i = 0; i < len; i++)
 		vuart_putc(v->vm, s[i]);
