@@ -8,6 +8,8 @@
 # fail.c, fixup.c: the FAIL path and the exception table; user.c: ring-3 tasks; uart.c:
 # COM1 input and the 8259 pair) +
 # the hypervisor's freestanding lib/fmt.c and lib/string.c, compiled with the same flags.
+# A guest too long for one file adds guest/PART.c for each PART in GUEST_PARTS_NAME, linked
+# last (a part is no guest of its own).
 
 OBJCOPY ?= objcopy
 
@@ -15,7 +17,8 @@ GUESTS     := hello memtest escape triple cpuid hypercall \
 	ve_basic ve_park ve_suspend ve_nested ve_unregistered ve_badcalls bench devices \
 	apf_many apf_overlap apf_dedupe apf_flood apf_smp demo big \
 	fail_user fail_fixup fail_panic fail_suspend fail_flaky fail_ignore fail_unregistered \
-	spin echo hostile storm apf_hog tpr
+	spin echo hostile storm apf_hog tpr deliver
+GUEST_PARTS_hostile := hostile_calls hostile_scribble
 GUEST_RT   := entry.S apentry.S isr.S rt.c trap.c smp.c sched.c swtch.S ve.c vetest.c \
 	fail.c fixup.c user.c uart.c
 GUEST_RTO  := $(patsubst %,$(B)/guest-obj/%.o,$(GUEST_RT))
@@ -43,7 +46,12 @@ $(B)/guest-obj/%.S.o: guest/%.S guest/guest.mk
 $(GUEST_ELFS): $(B)/guests/%.elf: $(B)/guest-obj/%.c.o $(GUEST_RTO) $(GUEST_LIBO) guest/linker.ld
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	@$(LD) $(GUEST_LDFLAGS) -o $@ $(GUEST_RTO) $< $(GUEST_LIBO)
+	@$(LD) $(GUEST_LDFLAGS) -o $@ $(GUEST_RTO) $< $(GUEST_LIBO) $(call guest_parts,$*)
+
+# A guest's parts: prerequisites of its ELF only, linked after everything else (above).
+guest_parts = $(patsubst %,$(B)/guest-obj/%.c.o,$(GUEST_PARTS_$(1)))
+$(foreach g,$(GUESTS),$(if $(GUEST_PARTS_$(g)),\
+	$(eval $(B)/guests/$(g).elf: $(call guest_parts,$(g)))))
 
 # QEMU's -kernel loads only 32-bit ELF multiboot images; the code is the same.
 $(patsubst %,$(B)/guests/%.elf32,$(GUESTS)): $(B)/guests/%.elf32: $(B)/guests/%.elf
