@@ -132,11 +132,13 @@ static bool vcpu_awake(struct vcpu *v)
 }
 
 /* The timer value for this entry: a whole tick, or what is left of the watchdog period if
- * that is shorter, so the watchdog fires on time (watchdog_ms=20 with a 100 ms tick). */
-static u64 tick_now(struct vcpu *v, u64 tick)
+ * that is shorter, so the watchdog fires on time (watchdog_ms=20 with a 100 ms tick).
+ * first is that value for an entry after any exit but a tick: the common case costs a
+ * compare (every exit's round trip pays for this line). */
+static u64 tick_now(struct vcpu *v, u64 tick, u64 first)
 {
-	if (!cfg.watchdog_ms || v->watchdog_reported)
-		return tick;
+	if (!v->quiet_tsc || !cfg.watchdog_ms || v->watchdog_reported)
+		return v->watchdog_reported ? tick : first;
 	u64 period = cfg.watchdog_ms * tsc_khz;
 	u64 left = v->quiet_tsc < period ? period - v->quiet_tsc : 0;
 	return MAX(MIN(left >> v->ctls.preempt_shift, tick), 1);
@@ -145,14 +147,17 @@ static u64 tick_now(struct vcpu *v, u64 tick)
 void vcpu_run(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
-	u64 tick = 0;
+	u64 tick = 0, first = 0;
 
 	if (vmcs_setup(v)) {
 		vm_stop(vm, -1, true, "vcpu%u: could not set up its VMCS", v->index);
 		return;
 	}
-	if (v->ctls.preempt_timer)
+	if (v->ctls.preempt_timer) {
 		tick = MIN((VCPU_TICK_MS * tsc_khz) >> v->ctls.preempt_shift, 0xFFFFFFFFULL);
+		first = cfg.watchdog_ms ? MAX(MIN((cfg.watchdog_ms * tsc_khz) >>
+						  v->ctls.preempt_shift, tick), 1) : tick;
+	}
 	vm_selftest_corrupt(v);
 	if (!vcpu_wait_start(v))
 		return;
@@ -168,7 +173,7 @@ void vcpu_run(struct vcpu *v)
 		if (!vcpu_awake(v))
 			continue;
 		if (tick)
-			vmwrite(PREEMPTION_TIMER, tick_now(v, tick));
+			vmwrite(PREEMPTION_TIMER, tick_now(v, tick, first));
 		if (v->dbg.flush)
 			debug_flush(v);	/* an INVEPT the monitor asked for */
 		if (!v->dbg.stepping) {		/* a step injects nothing: one instruction */
@@ -186,7 +191,7 @@ void vcpu_run(struct vcpu *v)
 		v->launched = true;
 		u32 reason = (u32)vmread(EXIT_REASON);
 		record(v, reason);
-		if ((reason & 0xFFFF) != EXIT_PREEMPT_TIMER)
+		if (v->quiet_tsc && (reason & 0xFFFF) != EXIT_PREEMPT_TIMER)
 			v->quiet_tsc = 0;	/* the watchdog counts ticks in a row only */
 		if (reason & EXIT_REASON_ENTRY_FAIL) {
 			diag_entry_failed(v, 0, reason);
