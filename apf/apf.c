@@ -208,10 +208,12 @@ static void complete(struct vcpu *v, u32 index, const struct fl_fault *fail, boo
 
 void apf_complete_waiter(struct pv_waiter w, const struct fl_fault *fail)
 {
-	if (w.index >= 0)
+	if (w.index >= 0) {
 		complete(w.v, (u32)w.index, fail, false);
-	else
-		smp_kick(w.v->cpu);	/* a vCPU waiting synchronously re-reads the page state */
+	} else {
+		apf_sync_done(w.v, fail);	/* a vCPU waiting synchronously: its result */
+		smp_kick(w.v->cpu);
+	}
 }
 
 bool apf_event_pending(struct vcpu *v)
@@ -273,12 +275,20 @@ static void set_hw_ve(struct vcpu *v, bool on)
  * checked); every page it touches is produced, synchronously, on this vCPU. */
 int apf_make_present(struct vcpu *v, u64 gpa, u64 len)
 {
+	struct vm *vm = v->vm;
 	struct fl_fault rec;
-	if (!v->vm->apf.lazy || !len)
+	if (!vm->apf.lazy || !len)
 		return 0;
-	for (u64 a = gpa & ~(PAGE_SIZE - 1); a < gpa + len; a += PAGE_SIZE)
-		if (apf_fetch_sync(v, a, &rec))
+	for (u64 a = gpa & ~(PAGE_SIZE - 1); a < gpa + len; a += PAGE_SIZE) {
+		/* A page that failed (or a VM past fail_limit) is not produced again for a
+		 * hypercall: only a fault's one synchronous retry may try it again, so a guest
+		 * cannot make the pool retry a bad page for ever through PUTS or REGISTER. */
+		u64 f = spin_lock_irqsave(&vm->apf.lock);
+		bool failed = apf_page_failed_before(vm, a);
+		spin_unlock_irqrestore(&vm->apf.lock, f);
+		if (failed || apf_fetch_sync(v, a, &rec))
 			return -1;
+	}
 	return 0;
 }
 
@@ -350,7 +360,8 @@ static void report_failed_page(struct vcpu *v, u32 index, u64 gpa)
 	if (!report_sync(v, index, gpa, &rec))
 		return;
 	record_from_entry(v, index, &rec);
-	vm_fault_fatal_reported(v->vm, &rec, vmread(GUEST_RIP),
+	/* exit_vmcall has skipped the VMCALL already: its own address is the one to name. */
+	vm_fault_fatal_reported(v->vm, &rec, vmread(GUEST_RIP) - vmread(EXIT_INSTR_LEN),
 				"access to a failed page failed again on its synchronous retry");
 }
 

@@ -85,6 +85,9 @@ struct apf_vcpu {
 	struct spinlock lock;		/* pv: workers complete entries concurrently */
 	bool ve_on;			/* hardware #VE enabled in the VMCS */
 	u64 report_tsc[FL_PV_ENTRIES];	/* when each held entry was reported */
+	volatile bool sync_done;	/* the job this vCPU waits for synchronously ended */
+	bool sync_failed;
+	struct fl_fault sync_rec;	/* ... and its record when it failed */
 };
 
 /* The VM was loaded: make its RAM lazy (only [keep] ranges present) if configured. */
@@ -131,6 +134,7 @@ int apf_fetch_async(struct vm *vm, u64 gpa, struct pv_waiter w);
 int apf_fetch_sync(struct vcpu *v, u64 gpa, struct fl_fault *rec);
 void workers_print_stats(void);
 void apf_complete_waiter(struct pv_waiter w, const struct fl_fault *fail);
+void apf_sync_done(struct vcpu *v, const struct fl_fault *fail);	/* index -1's end */
 /* The loader wrote [gpa, gpa+len): those pages of lazily backed RAM start present. */
 void apf_keep(struct vm *vm, u64 gpa, u64 len);
 /* apf/fail.c: the failure policy. Called with the VM's apf lock held: */

@@ -28,9 +28,11 @@ static void recent_done(struct vm *vm, u64 gpa, unsigned state, u32 code);
 void apf_page_failed(struct vm *vm, u64 gpa, u32 code)
 {
 	struct apf_vm *a = &vm->apf;
-	a->page[gpa / PAGE_SIZE] = PAGE_FAILED;
-	recent_done(vm, gpa, RECENT_FAILED, code);
+	/* The code first, then the state with release order: a waiter that reads FAILED
+	 * without the lock (apf/worker.c: spin_page) reads this code, not the last one. */
 	a->fail_code[gpa / PAGE_SIZE] = (u8)code;
+	__atomic_store_n(&a->page[gpa / PAGE_SIZE], PAGE_FAILED, __ATOMIC_RELEASE);
+	recent_done(vm, gpa, RECENT_FAILED, code);
 	__atomic_add_fetch(&a->st.failures, 1, __ATOMIC_RELAXED);
 	if (failset_add(&a->failed, gpa))
 		pr_warn("vm %s: failed-page set full: evicted the oldest page (%lu evictions)",

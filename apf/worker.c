@@ -128,8 +128,12 @@ static struct job *queue_take(struct vm *vm)
 }
 
 /* Produces the page: latency, content, mapping. Called with nothing locked. Returns 0, or
- * -1 with *rec filled. */
-static int produce(struct vm *vm, u64 gpa, struct fl_fault *rec)
+ * -1 with *rec filled. With a job, the same critical section that publishes the page's new
+ * state takes the job out of the in-flight list, frees it and copies its waiters into w
+ * (*nw of them): nobody can see the page done and find its job still there (a joiner would
+ * get the old result; a waiter back in the guest could need a second slot). */
+static int produce(struct vm *vm, u64 gpa, struct fl_fault *rec, struct job *j,
+		   struct pv_waiter *w, u32 *nw)
 {
 	u32 code;
 	int r;
@@ -137,9 +141,10 @@ static int produce(struct vm *vm, u64 gpa, struct fl_fault *rec)
 	udelay(vm->apf.backing.latency_us);
 	r = backing_fill(&vm->apf.backing, gpa, (void *)(vm->ram_hpa + gpa), &code);
 	u64 f = spin_lock_irqsave(&vm->apf.lock);
-	/* The monitor may have poisoned the page while it was being filled: its poison is
-	 * set before it looks at the page state, and we look again here under the lock, so
-	 * either it sees the page present (and unmaps it) or we see the poison. */
+	/* The monitor may have poisoned the page while it was being filled: it stores the
+	 * poison, then takes this lock to unmap a present page (apf_unmap), and we look again
+	 * here under the lock: either it sees the page present and unmaps it, or we see the
+	 * poison. */
 	if (!r && backing_live_poisoned(&vm->apf.backing, gpa)) {
 		r = -1;
 		code = FL_FAULT_POISONED;
@@ -152,11 +157,17 @@ static int produce(struct vm *vm, u64 gpa, struct fl_fault *rec)
 		/* Not present -> present needs no INVEPT: not-present entries are not cached. */
 		if (vm->apf.page[gpa / PAGE_SIZE] == PAGE_PRESENT)
 			vm->apf.st.produced_present++;	/* never: the state was FETCHING */
-		vm->apf.page[gpa / PAGE_SIZE] = PAGE_PRESENT;
+		__atomic_store_n(&vm->apf.page[gpa / PAGE_SIZE], PAGE_PRESENT, __ATOMIC_RELEASE);
 		vm->apf.st.fetched++;
 		apf_page_produced(vm, gpa);
 	} else {
 		apf_page_failed(vm, gpa, code);
+	}
+	if (j) {
+		inflight_remove(vm, j);
+		*nw = j->nw;
+		memcpy(w, j->w, sizeof(j->w));
+		job_free(vm, j);
 	}
 	spin_unlock_irqrestore(&vm->apf.lock, f);
 	if (r) {
@@ -173,22 +184,15 @@ static void run_job(struct job *j)
 	struct vm *vm = j->vm;
 	struct fl_fault rec;
 	struct pv_waiter w[JOB_WAITERS];
-	u32 nw;
+	u32 nw = 0;
 	u64 t0 = rdtsc();
 	struct worker_stat *ws = &wstat[cpu_index()];
 
 	ws->cur_gpa = j->gpa;
 	ws->cur_tsc = t0;
 	ws->cur_vm = vm;
-	int r = produce(vm, j->gpa, &rec);
+	int r = produce(vm, j->gpa, &rec, j, w, &nw);
 	ws->cur_vm = 0;
-
-	u64 f = spin_lock_irqsave(&vm->apf.lock);
-	inflight_remove(vm, j);
-	nw = j->nw;
-	memcpy(w, j->w, sizeof(w));
-	job_free(vm, j);	/* before the waiters are told: see apf_jobs_needed */
-	spin_unlock_irqrestore(&vm->apf.lock, f);
 	for (u32 i = 0; i < nw; i++)
 		apf_complete_waiter(w[i], r ? &rec : 0);
 	ws->jobs++;
@@ -302,46 +306,69 @@ int apf_fetch_async(struct vm *vm, u64 gpa, struct pv_waiter w)
 	return 0;
 }
 
-/* Waits with HLT: whoever finishes the page kicks the waiters' CPUs. */
-static int wait_page(struct vcpu *v, u64 gpa, bool kicked, struct fl_fault *rec)
+/* A vCPU waiting synchronously is a waiter of its own (index -1): the job's end tells it
+ * the result (apf_sync_done) and kicks it. It waits for that, not for the page state: the
+ * page may be FETCHING again by then for somebody else's retry, and nobody would kick us
+ * for that one. */
+static int wait_job(struct vcpu *v, struct fl_fault *rec)
 {
-	volatile u8 *st = &v->vm->apf.page[gpa / PAGE_SIZE];
-	while (*st == PAGE_FETCHING && v->vm->state != VM_STOPPED) {
-		if (kicked)
-			__asm__ volatile("sti; hlt; cli" ::: "memory");
-		else
-			cpu_relax();	/* no waiter slot: nobody will kick us */
+	while (!__atomic_load_n(&v->apf.sync_done, __ATOMIC_ACQUIRE) &&
+	       v->vm->state != VM_STOPPED)
+		__asm__ volatile("sti; hlt; cli" ::: "memory");	/* IF=0: a kick stays pending */
+	if (!__atomic_load_n(&v->apf.sync_done, __ATOMIC_ACQUIRE)) {
+		memset(rec, 0, sizeof(*rec));
+		rec->code = FL_FAULT_NONE;	/* the VM stopped meanwhile */
+		return -1;
 	}
-	if (*st == PAGE_PRESENT)
+	if (!v->apf.sync_failed)
 		return 0;
-	memset(rec, 0, sizeof(*rec));
-	rec->gpa = gpa;
-	rec->size = PAGE_SIZE;
-	rec->code = *st == PAGE_FAILED ? v->vm->apf.fail_code[gpa / PAGE_SIZE] : FL_FAULT_NONE;
+	*rec = v->apf.sync_rec;
 	return -1;
 }
 
-int apf_fetch_sync(struct vcpu *v, u64 gpa, struct fl_fault *rec)
+void apf_sync_done(struct vcpu *v, const struct fl_fault *fail)
+{
+	v->apf.sync_failed = fail != 0;
+	if (fail)
+		v->apf.sync_rec = *fail;
+	__atomic_store_n(&v->apf.sync_done, true, __ATOMIC_RELEASE);
+}
+
+/* Somebody without a job (no waiter slot left on it, or no pool) produces the page: spin
+ * until its state moves on (there is nobody to kick us). 1: it went back to ABSENT (the
+ * monitor's poison unmapped it), ask again. */
+static int spin_page(struct vcpu *v, u64 gpa, struct fl_fault *rec)
+{
+	u8 *st = &v->vm->apf.page[gpa / PAGE_SIZE];
+	u8 s;
+	while ((s = __atomic_load_n(st, __ATOMIC_ACQUIRE)) == PAGE_FETCHING &&
+	       v->vm->state != VM_STOPPED)
+		cpu_relax();
+	if (s == PAGE_PRESENT)
+		return 0;
+	if (s == PAGE_ABSENT)
+		return 1;
+	memset(rec, 0, sizeof(*rec));
+	rec->gpa = gpa;
+	rec->size = PAGE_SIZE;
+	/* fail_code is written before the state is published with release order. */
+	rec->code = s == PAGE_FAILED ? v->vm->apf.fail_code[gpa / PAGE_SIZE] : FL_FAULT_NONE;
+	return -1;
+}
+
+/* One attempt of apf_fetch_sync: 0 / -1 as it, 1 to try again. */
+static int fetch_once(struct vcpu *v, u64 gpa, struct fl_fault *rec)
 {
 	struct vm *vm = v->vm;
 	struct pv_waiter w = { v, -1 };
 
-	gpa &= ~(PAGE_SIZE - 1);
-	if (!vm->apf.lazy)
-		return 0;	/* RAM that is not lazily backed is all present */
-	if (gpa >= vm->mem) {
-		memset(rec, 0, sizeof(*rec));
-		rec->gpa = gpa;
-		rec->size = PAGE_SIZE;
-		rec->code = FL_FAULT_OUTSIDE_RAM;
-		return -1;
-	}
 	if (nworkers) {
+		v->apf.sync_done = false;	/* before the job can exist */
 		int r = apf_fetch_async(vm, gpa, w);
 		if (r == 1)
 			return 0;
 		if (r == 0)
-			return wait_page(v, gpa, true, rec);
+			return wait_job(v, rec);
 	}
 	/* No pool, or no waiter slot left on the page's job: produce it on this CPU, unless
 	 * somebody already is (then wait for them without a slot). */
@@ -353,11 +380,37 @@ int apf_fetch_sync(struct vcpu *v, u64 gpa, struct fl_fault *rec)
 	}
 	if (*st == PAGE_FETCHING) {
 		spin_unlock_irqrestore(&vm->apf.lock, f);
-		return wait_page(v, gpa, false, rec);
+		return spin_page(v, gpa, rec);
 	}
 	*st = PAGE_FETCHING;
 	spin_unlock_irqrestore(&vm->apf.lock, f);
-	return produce(vm, gpa, rec);
+	return produce(vm, gpa, rec, 0, 0, 0);
+}
+
+int apf_fetch_sync(struct vcpu *v, u64 gpa, struct fl_fault *rec)
+{
+	struct vm *vm = v->vm;
+	int r = 1;
+
+	gpa &= ~(PAGE_SIZE - 1);
+	if (!vm->apf.lazy)
+		return 0;	/* RAM that is not lazily backed is all present */
+	memset(rec, 0, sizeof(*rec));
+	rec->gpa = gpa;
+	rec->size = PAGE_SIZE;
+	if (gpa >= vm->mem) {
+		rec->code = FL_FAULT_OUTSIDE_RAM;
+		return -1;
+	}
+	/* Again only when the page went back to absent under us (the monitor's poison of a
+	 * page just produced): bounded, each time is a monitor command. */
+	for (int i = 0; i < 4 && r == 1; i++)
+		r = fetch_once(v, gpa, rec);
+	if (r == 1) {
+		rec->code = FL_FAULT_POISONED;
+		return -1;
+	}
+	return r;
 }
 
 void workers_start(u32 first, u32 n)

@@ -312,12 +312,17 @@ static void c_poison(int argc, char **argv)
 		return;
 	}
 	/* A page the guest already has is taken away, so its next access asks the backing
-	 * store again, as a memory failure would: what the guest wrote there is gone. */
-	if (poison && vm->apf.page[gpa / PAGE_SIZE] == PAGE_PRESENT) {
+	 * store again, as a memory failure would: what the guest wrote there is gone. Always
+	 * through apf_unmap, which looks at the state under the VM's apf lock: that lock
+	 * orders our poison store before the look, and a worker about to map the page looks
+	 * at the poison under the same lock, so a page poisoned mid-fetch is never left
+	 * mapped (a look without the lock could miss both ways). */
+	if (poison) {
 		int u = apf_unmap(vm, gpa);
 		note = u < 0 ? " (present, and could not be unmapped: applies at its next fetch)" :
+		       u == 1 ? "" :
 		       !flush_vm(vm) ? " (unmapped, but a vCPU did not flush: it may still reach it)" :
-		       u == 0 ? " (it was present: unmapped and flushed, its contents are gone)" : "";
+		       " (it was present: unmapped and flushed, its contents are gone)";
 	}
 	out("  %s: page 0x%lx %s%s", vm->name, (u64)(gpa & ~(PAGE_SIZE - 1)),
 	    poison ? "poisoned" : "unpoisoned", note);

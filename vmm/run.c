@@ -74,6 +74,7 @@ static struct vcpu *current_vcpu(void)
  * its record (a later fault on another vCPU must not rewrite what stopped the VM). */
 static void keep_record(struct vm *vm, const struct fl_fault *f, u64 rip)
 {
+	vm->has_fault = false;	/* a stop without a record: no earlier pause's record either */
 	if (!f)
 		return;
 	vm->fault = *f;

@@ -81,7 +81,8 @@ static void record(struct vcpu *v, u32 reason)
 	r->rip = vmread(GUEST_RIP);
 	r->tsc = rdtsc();
 	v->nexits++;
-	v->vm->exits[MIN(reason & 0xFFFF, EXIT_REASON_MAX)]++;
+	/* every vCPU of the VM counts here at once */
+	__atomic_add_fetch(&v->vm->exits[MIN(reason & 0xFFFF, EXIT_REASON_MAX)], 1, __ATOMIC_RELAXED);
 }
 
 void vcpu_print_ring(struct vcpu *v)
