@@ -94,13 +94,25 @@ static void sw_ve_deliver(struct vcpu *v, struct fl_ve_info *ve, u64 gpa, u64 qu
 	APF_STAT(v->vm, sw_ve, 1);
 }
 
-/* Would the CPU deliver this violation as a #VE? The SDM's conditions, checked by hand. */
+static void set_hw_ve(struct vcpu *v, bool on);
+
+/* Would the CPU deliver this violation as a #VE? The SDM's conditions, checked by hand.
+ * A hardware-#VE vCPU whose VMCS still has #VE off (the monitor's `apf on` came while it
+ * was in the guest; apf_before_entry applies it at the next entry) gets it switched on now
+ * and this one violation delivered in software, as the CPU would have delivered it. */
 static struct fl_ve_info *sw_ve_target(struct vcpu *v)
 {
 	struct pv_mem m = vm_mem(v->vm);
 	struct fl_ve_info *ve;
+	bool sw = v->vm->apf.ve == VE_SW;
 
-	if (v->vm->apf.ve != VE_SW || !v->apf.pv.registered || v->vm->apf.off)
+	if (!v->apf.pv.registered || v->vm->apf.off)
+		return 0;
+	if (!sw && !v->apf.ve_on) {
+		set_hw_ve(v, true);
+		sw = true;
+	}
+	if (!sw)
 		return 0;
 	if (!(vmread(GUEST_CR0) & CR0_PE) || (vmread(IDT_VECTORING_INFO) & INTR_VALID))
 		return 0;
@@ -223,7 +235,6 @@ bool apf_event_pending(struct vcpu *v)
 
 /* Inject a pending completion only when the guest can take it (RFLAGS.IF=1, no STI/MOV-SS
  * shadow, nothing else being injected); otherwise ask for an interrupt-window exit. */
-static void set_hw_ve(struct vcpu *v, bool on);
 
 void apf_before_entry(struct vcpu *v)
 {

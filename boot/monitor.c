@@ -5,6 +5,7 @@
 #include "boot/monitor.h"
 #include "boot/config.h"
 #include "boot/log.h"
+#include "boot/smp.h"
 #include "boot/serial.h"
 #include "boot/tsc.h"
 #include "apf/apf.h"
@@ -339,8 +340,13 @@ static void c_apf(int argc, char **argv)
 		return;
 	}
 	/* Faults in flight complete as they are; from the next entry on, each vCPU follows the
-	 * switch (apf_before_entry): no fault is lost either way. */
+	 * switch (apf_before_entry), and the kick makes that entry come now (a tick at the
+	 * latest): no fault is lost either way. A violation before it is classified by the
+	 * switch, not by the VMCS it ran with (apf/apf.c: sw_ve_target). */
 	vm->apf.off = !strcmp(argv[2], "off");
+	for (u32 i = 0; i < vm->nvcpus; i++)
+		if (vm->vcpus[i].running)
+			smp_kick(vm->vcpus[i].cpu);
 	out("  %s: asynchronous faults %s", vm->name, vm->apf.off ? "off" : "on");
 }
 

@@ -4,15 +4,28 @@
  * monitor pauses and resumes the VM, poisons pages and switches asynchronous faults off and
  * on (tests/t_storm.sh). At the end every page is verified word by word.
  *
- * Command line (numbers decimal or 0x hex, with an optional K, M or G suffix):
+ * Command line (numbers decimal or 0x hex):
  *   seed=S        the VM's backing.seed (pattern content)
- *   rng=R         the PRNG seed of the touch order and of each touch's kind (default 1)
- *   base=A        first page of the storm region (default 8M; at least ve_test_base())
- *   pages=N       pages in the region (default 6000, at most 16384)
+ *   rng=R         seeds the touch order, each touch's kind, and the special pages (below)
+ *                 (default 1)
+ *   base=A        first page of the storm region (default 0x800000; >= ve_test_base())
+ *   pages=N       pages in the region (default 8000, at most 16384)
  *   tasks=T       tasks per vCPU (default 6, at most 7)
- *   poison=RANGES pages the VM's backing.poison makes unproducible (A, A-B, A+L, by commas)
- *   flaky=RANGES[:1] pages whose first production fails (the VM's backing.flaky=RANGES:1)
- *   mp=RANGES     pages the monitor may poison (`poison VM GPA`) at any time
+ *   npoison=N nflaky=N nmp=N   how many special pages specials() draws (default 5, 5, 6)
+ *
+ * Special pages, drawn from rng= (specials(): the test repeats the draw to write the VM's
+ * line, and checks the three lines the guest prints against it):
+ *  - poison: 1-3 page ranges on the VM's backing.poison: each must FAIL with code=poisoned
+ *    at its first touch, and is never touched again (a second fault on a failed page is
+ *    retried once, synchronously, and would stop the VM: docs/pv-protocol.md, "Failures");
+ *  - flaky: ranges on the VM's backing.flaky=...:1: each must FAIL with code=io-error at
+ *    its first touch; its task touches it again some touches later (the hypervisor's
+ *    synchronous retry, which must produce it);
+ *  - mp: single pages the monitor poisons (`poison VM GPA`) while the storm runs: each may
+ *    FAIL with code=poisoned once, at any touch after that (what it held is gone then);
+ *    the test checks that every one did, since all were poisoned before the verification;
+ *  - any other FAIL, a FAIL whose record names another page, and any word that is not what
+ *    the pattern backing store (or the guest's own marker write) put there is an error.
  *
  * The region's pages are shuffled and dealt to the tasks; a page belongs to one task, which
  * touches it first (a read then a write of its marker word, or the write first), in one of
@@ -20,39 +33,36 @@
  * SUSPEND_ME). Now and then a task also reads a word of a random clean page of the region,
  * owned by any task of either vCPU (a fault there may join a fetch in flight). Every access
  * goes through a load or store with an exception-table entry (guest/fixup.h), so a FAIL
- * completion resumes behind it with -EFAULT and the record in fixup_last():
- *
- *  - a poison= page must FAIL with code=poisoned at its first touch, and is never touched
- *    again (a second fault on a failed page is retried once, synchronously, and would stop
- *    the VM: docs/pv-protocol.md, "Failures");
- *  - a flaky= page must FAIL with code=io-error at its first touch; its task touches it
- *    again some touches later (the hypervisor's synchronous retry, which succeeds);
- *  - an mp= page may FAIL with code=poisoned once, at any touch after the monitor poisoned
- *    it (its content is gone then), or never (poisoned after its last touch);
- *  - any other FAIL, a FAIL whose record names another page, and any word that is not what
- *    the pattern backing store (or the guest's own marker write) put there is an error.
+ * completion resumes behind it with -EFAULT and the record in fixup_last(). When its tasks
+ * are done, each vCPU's main context reads every word of their pages.
  *
  * Clean windows. With asynchronous faults off (the monitor's `apf VM off`) a fault is a
  * synchronous exit that the guest cannot be told about, so a failure there stops the VM:
  * the guest must not touch poison, flaky or mp pages then. The test types 'w' to the VM's
- * COM1 (IRQ4, taken on vCPU 0) to open a clean window; once both vCPUs have adopted it
- * (each checks before every touch) the guest prints "storm: clean window open", and only
- * then does the test switch asynchronous faults off; it switches them on again, then types
- * 'g', and the guest prints "storm: clean window closed". Inside a window tasks touch only
- * clean pages and put special ones off.
+ * COM1 (vCPU 0 polls it) to open a clean window; once both vCPUs have adopted it (each
+ * checks before every touch) the guest prints "storm: clean window open", and only then
+ * does the test switch asynchronous faults off. Once WIN_SYNC first touches took no #VE
+ * (synchronous exits) the guest prints "storm: window N: ..." (or sooner, if no clean page
+ * is left); the test switches them on again, then types 'g', and the guest prints "storm:
+ * clean window closed". Inside a window tasks touch only clean pages and put special ones
+ * off.
  *
- * Output: "storm: N%" progress lines (pages first-touched, every 10%), then per vCPU and
- * for the VM the counters, and
+ * The test types 'f' when it has typed its last command. Until then the VM's last eighth
+ * of first touches waits (hold(); a window lets it go on), so that on a fast host the
+ * commands still meet faults in flight, and so does the verification (run()), so that
+ * every page the monitor poisons is poisoned before it.
+ *
+ * Output: "storm: N%" progress lines (pages first-touched, every 5%), "storm: vcpuN
+ * verifying" when a vCPU's tasks are done, then per vCPU and for the VM the counters, and
  *   "guest: storm: vcpu0 N faults vcpu1 M faults, verified P pages, expected FAILs F, bad 0"
- * and exit status 0 only when every check passed. */
+ * (N, M: #VEs taken, each one REPORT) and exit status 0 only when every check passed. */
 #include "guest/fixup.h"
 #include "guest/rt.h"
 #include "guest/sched.h"
 #include "guest/smp.h"
-#include "guest/trap.h"
 #include "guest/uart.h"
 #include "guest/ve.h"
-#include "lib/string.h"
+#include "lib/fmt.h"
 
 #define AP		1
 #define NCPU		2
@@ -63,8 +73,10 @@
 #define RETRY_DELAY	8		/* own touches between a flaky FAIL and its retry */
 #define SHARED_ONE_IN	8		/* a shared read after about one touch in 8 */
 #define MAX_REPORTS	16
+#define POLL_EVERY	16		/* window() calls per COM1 poll on vCPU 0 */
+#define HOLD_AT_LAST	8		/* the last 1/8 of the pages waits for the test's 'f' */
+#define WIN_SYNC	200		/* faults without #VE in a window before it is said */
 #define WAIT_US		(600ULL * 1000 * 1000)	/* guest TSC time; only a failure waits */
-#define COM1_VECTOR	(PIC_MASTER_BASE + COM1_IRQ)
 #define EFAULT_RET	(-EFAULT)
 
 /* What a page is (kind, fixed after the command line) and what became of it (state, written
@@ -78,24 +90,27 @@ static u8 written[MAXPAGES];		/* the marker word holds marker() */
 static u32 order[MAXPAGES];
 static u8 owner_cpu[MAXPAGES];
 
-static u64 base = 8ULL << 20, npages = 6000, ntasks = 6, rng_seed = 1, seed;
+static u64 base = 8ULL << 20, npages = 8000, ntasks = 6, rng_seed = 1, seed;
 static u64 nkind[8];			/* pages of each kind */
 
-/* One task's work and results; the per-vCPU and VM totals are sums of these. */
+/* A task's results; the per-vCPU and VM totals are sums of these (all u64: sum()). */
+struct counts {
+	u64 first, shared, deferred, nosleep, if0, writes_first;
+	u64 fail_poison, fail_flaky, fail_mp, flaky_ok;
+	u64 bad, done;
+};
+
+/* One task's work. */
 struct task_ctx {
 	unsigned cpu, k;		/* vCPU, global task index */
 	u64 rng;
-	u32 *mine;			/* its pages, in touch order (a slice of a local copy) */
+	u32 *mine;			/* its pages, in touch order (a slice of mine_all) */
 	u32 n;
 	u32 retry[RETRY_MAX];		/* flaky pages to touch again */
 	u64 retry_due[RETRY_MAX];
 	u32 nretry;
 	u64 steps;
-	/* counters */
-	u64 first, shared, deferred, nosleep, if0, writes_first;
-	u64 fail_poison, fail_flaky, fail_mp, flaky_ok;
-	u64 bad;
-	bool done;
+	struct counts c;
 };
 
 static struct task_ctx ctxs[NTASKS_MAX];
@@ -103,7 +118,7 @@ static u32 mine_all[MAXPAGES];		/* order[], regrouped by task */
 
 /* Main contexts' verification results, per vCPU. */
 struct verify {
-	u64 pages, words_bad, fail_mp, flaky_ok, bad, late_first;
+	u64 pages, words_bad, fail_mp, bad, late_first;
 	s64 reg, unreg;
 	int index;
 	u64 active_left;
@@ -112,7 +127,7 @@ struct verify {
 static struct verify ver[NCPU];
 
 static volatile u64 progress_pages;	/* first touches done, every task */
-static volatile u32 progress_said;	/* tenths announced */
+static volatile u32 progress_said;	/* twentieths announced */
 static volatile u32 ap_ready, go;
 
 /* ---- PRNG: splitmix64 ---- */
@@ -209,21 +224,36 @@ static volatile u32 win_req;		/* the test's last request: 1 open, 0 closed */
 static volatile u32 win_ack[NCPU];	/* what each vCPU has adopted */
 static volatile u32 quiet[NCPU];	/* this vCPU touches nothing any more */
 static volatile u32 win_said;		/* what was last announced */
-static volatile u32 win_opens;
+static volatile u32 win_opens;		/* windows opened: the current one's number */
+static volatile u32 win_sync;		/* first touches without a #VE in the current one */
+static volatile u32 win_sync_said;	/* the window whose faults were said */
+static volatile u32 monitor_done;	/* 'f': the test has done all it does to this VM */
+static volatile u32 held;		/* some task waited for 'f' */
 static spinlock_t win_lock;
 
-static void on_com1(struct trapframe *tf)
+/* vCPU 0 reads what the test typed to COM1, one poll in POLL_EVERY calls (an I/O exit).
+ * Polled, not by IRQ4: the main contexts (the verification, the wait for vCPU 1) run with
+ * IF=0, and a window must be answered there too. Only vCPU 0 reads the UART, so LSR.DR
+ * and the RBR read that follows belong together. */
+static void poll_com1(void)
 {
-	(void)tf;
-	for (unsigned i = 0; i < 64 && com1_rx_ready(); i++) {
+	static unsigned polls;
+
+	if (cpu_id() != 0 || polls++ % POLL_EVERY)
+		return;
+	for (unsigned i = 0; i < COM1_FIFO && com1_rx_ready(); i++) {
 		u8 c = com1_rx();
 
 		if (c == 'w')
 			__atomic_store_n(&win_req, 1, __ATOMIC_RELEASE);
 		else if (c == 'g')
 			__atomic_store_n(&win_req, 0, __ATOMIC_RELEASE);
+		else if (c == 'f' && !monitor_done) {
+			__atomic_store_n(&monitor_done, 1, __ATOMIC_RELEASE);
+			rt_printf("guest: storm: the monitor is done (%lu pages first-touched)\n",
+				  (u64)progress_pages);
+		}
 	}
-	pic_eoi(COM1_IRQ);
 }
 
 /* Announces the request once every vCPU that still touches pages has adopted it. */
@@ -240,8 +270,10 @@ static void announce(void)
 			all = false;
 	if (all && win_said != r) {
 		win_said = r;
-		if (r)
+		if (r) {
+			__atomic_store_n(&win_sync, 0, __ATOMIC_RELAXED);
 			win_opens++;
+		}
 		rt_printf("guest: storm: clean window %s (%lu pages first-touched)\n",
 			  r ? "open" : "closed", (u64)progress_pages);
 	}
@@ -253,13 +285,36 @@ static void announce(void)
 static bool window(void)
 {
 	unsigned c = cpu_id();
-	u32 r = __atomic_load_n(&win_req, __ATOMIC_ACQUIRE);
+	u32 r;
 
+	poll_com1();
+	r = __atomic_load_n(&win_req, __ATOMIC_ACQUIRE);
 	if (win_ack[c] != r) {
+		/* faultline applies `apf VM on` to a vCPU at its next entry (apf_before_entry):
+		 * until then its faults are still synchronous exits, where a failure stops the
+		 * VM. A hypercall is an exit and an entry, before any special page is touched. */
+		if (!r)
+			rt_hypercall(FL_HC_VERSION, 0, 0, 0, 0);
 		__atomic_store_n(&win_ack[c], r, __ATOMIC_RELEASE);
 		announce();
 	}
 	return win_ack[c];
+}
+
+/* A first touch inside a window took no #VE (asynchronous faults are off: it was a
+ * synchronous exit), or no clean page is left to touch there (out): once WIN_SYNC such
+ * touches were made, or when out, the guest says so once per window, and the test, which
+ * waits for that line, switches asynchronous faults on again. */
+static void window_sync(bool out)
+{
+	u32 n = out ? win_sync : __atomic_add_fetch(&win_sync, 1, __ATOMIC_RELAXED);
+	u32 w = win_opens, said = win_sync_said;
+
+	if ((out || n == WIN_SYNC) && said != w &&
+	    __atomic_compare_exchange_n(&win_sync_said, &said, w, false, __ATOMIC_RELAXED,
+					__ATOMIC_RELAXED))
+		rt_printf("guest: storm: window %u: %u first touches without #VE%s\n", w, n,
+			  out ? " (no clean page left)" : "");
 }
 
 static void set_quiet(void)
@@ -268,8 +323,9 @@ static void set_quiet(void)
 	announce();
 }
 
-/* Waits until no window is open: a task yields, a main context polls with interrupts open
- * for an instant (vCPU 0 takes IRQ4 there). Bounded: the test always closes a window. */
+/* Waits until no window is open: a task yields, a main context spins, opening interrupts
+ * for an instant each time round (under Bochs 2.7 a kick cannot reach a vCPU that computes
+ * with IF=0). Bounded: the test always closes a window. */
 static void wait_window_closed(bool in_task)
 {
 	u64 t0 = rt_tsc(), f = in_task ? 0 : irq_save();
@@ -342,14 +398,14 @@ static int touch(struct task_ctx *t, u32 p)
 	u64 f = 0;
 
 	if (ctx < 8) {
-		t->if0++;
+		t->c.if0++;
 		f = irq_save();
 	} else if (ctx < 20) {
-		t->nosleep++;
+		t->c.nosleep++;
 		sched_nosleep_begin();
 	}
 	if (wfirst) {
-		t->writes_first++;
+		t->c.writes_first++;
 		fail = gstore(maddr, marker(maddr)) != 0;
 		fail = fail || gload(raddr, &v) != 0;
 	} else {
@@ -362,20 +418,20 @@ static int touch(struct task_ctx *t, u32 p)
 		sched_nosleep_end();
 
 	if (fail) {
-		on_fail(p, &t->bad, &t->fail_poison, &t->fail_flaky, &t->fail_mp);
+		on_fail(p, &t->c.bad, &t->c.fail_poison, &t->c.fail_flaky, &t->c.fail_mp);
 		return -1;
 	}
 	if (state[p] == S_RETRY)
-		t->flaky_ok++;
+		t->c.flaky_ok++;
 	else if (kind[p] & (K_POISON | K_FLAKY)) {
-		t->bad++;
+		t->c.bad++;
 		if (report_ok())
 			rt_printf("guest: storm: BAD page 0x%lx (kind %u) was produced\n", gpa, kind[p]);
 	}
 	state[p] = S_OK;
 	written[p] = 1;
 	if (v != pattern(raddr))
-		bad_word(raddr, v, pattern(raddr), &t->bad);
+		bad_word(raddr, v, pattern(raddr), &t->c.bad);
 	return 0;
 }
 
@@ -386,29 +442,29 @@ static void shared_read(struct task_ctx *t)
 	u32 p = (u32)(r % npages);
 	u64 addr, v;
 
-	if (kind[p])
-		return;
+	if (kind[p] || state[p] == S_FAILED)
+		return;		/* only clean pages; a failed one was counted as an error */
 	addr = page_gpa(p) + read_off(p, r >> 40);
-	t->shared++;
+	t->c.shared++;
 	if (gload(addr, &v)) {
 		u64 fp = 0, ff = 0, fm = 0;
 
-		on_fail(p, &t->bad, &fp, &ff, &fm);	/* a clean page: always an error */
+		on_fail(p, &t->c.bad, &fp, &ff, &fm);	/* a clean page: always an error */
 		return;
 	}
 	if (v != pattern(addr))
-		bad_word(addr, v, pattern(addr), &t->bad);
+		bad_word(addr, v, pattern(addr), &t->c.bad);
 }
 
 static void progress(void)
 {
 	u64 done = __atomic_add_fetch(&progress_pages, 1, __ATOMIC_RELAXED);
-	u32 tenth = (u32)(done * 10 / npages), said = progress_said;
+	u32 step = (u32)(done * 20 / npages), said = progress_said;
 
-	if (tenth > said && tenth < 10 &&
-	    __atomic_compare_exchange_n(&progress_said, &said, tenth, false, __ATOMIC_RELAXED,
+	if (step > said && step < 20 &&
+	    __atomic_compare_exchange_n(&progress_said, &said, step, false, __ATOMIC_RELAXED,
 					__ATOMIC_RELAXED))
-		rt_printf("guest: storm: %u0%% (%lu pages first-touched, %lu #VE)\n", tenth, done,
+		rt_printf("guest: storm: %u%% (%lu pages first-touched, %lu #VE)\n", step * 5, done,
 			  (u64)ve_stats.ve);
 }
 
@@ -428,15 +484,46 @@ static void retries(struct task_ctx *t, bool force)
 	}
 }
 
+/* The VM's last pages (1/HOLD_AT_LAST of them) wait for the test's 'f' (all its monitor
+ * commands typed): on a fast host the storm could otherwise end before the test is
+ * through, and the commands would no longer meet faults in flight. Normally 'f' comes
+ * well before. */
+static void hold(void)
+{
+	u64 t0 = rt_tsc();
+	u32 was = 0;
+
+	if (__atomic_compare_exchange_n(&held, &was, 1, false, __ATOMIC_RELAXED,
+					__ATOMIC_RELAXED))
+		rt_printf("guest: storm: holding at %lu pages first-touched until the monitor is "
+			  "done\n", (u64)progress_pages);
+	/* window() keeps vCPU 0 reading COM1; inside a clean window the storm goes on (the
+	 * test waits for progress there), and holds again after it. */
+	while (!__atomic_load_n(&monitor_done, __ATOMIC_ACQUIRE) && !window()) {
+		if (rt_tsc_us(rt_tsc() - t0) > WAIT_US) {
+			rt_printf("guest: storm: FAIL the monitor never said it was done\n");
+			rt_exit(1);
+		}
+		yield();
+	}
+}
+
 static void storm_task(void *arg)
 {
 	struct task_ctx *t = arg;
 
 	for (u32 i = 0; i < t->n; i++) {
-		u32 p = t->mine[i];
+		u32 p, ve0;
+		bool win;
+		int r;
+
+		if (!monitor_done && progress_pages >= npages - npages / HOLD_AT_LAST)
+			hold();
+		win = window();		/* before every touch: adopt the latest request */
+		p = t->mine[i];
 
 		/* Special pages wait for the window to close: put off behind a clean one. */
-		if (kind[p] && window()) {
+		if (kind[p] && win) {
 			u32 j = i + 1;
 
 			while (j < t->n && kind[t->mine[j]])
@@ -445,14 +532,19 @@ static void storm_task(void *arg)
 				t->mine[i] = t->mine[j];
 				t->mine[j] = p;
 				p = t->mine[i];
-				t->deferred++;
+				t->c.deferred++;
 			} else {
+				window_sync(true);
 				wait_window_closed(true);
 			}
 		}
 		t->steps++;
-		t->first++;
-		if (touch(t, p) && state[p] == S_RETRY) {
+		t->c.first++;
+		ve0 = ve_ctx_stats(sched_id())->ve;
+		r = touch(t, p);
+		if (win && ve_ctx_stats(sched_id())->ve == ve0)
+			window_sync(false);
+		if (r && state[p] == S_RETRY) {
 			if (t->nretry < RETRY_MAX) {
 				t->retry[t->nretry] = p;
 				t->retry_due[t->nretry++] = t->steps + RETRY_DELAY;
@@ -472,7 +564,7 @@ static void storm_task(void *arg)
 		wait_window_closed(true);
 		retries(t, true);
 	}
-	t->done = true;
+	t->c.done = 1;
 }
 
 /* ---- the end: every page of this vCPU's tasks, every word ---- */
@@ -531,117 +623,57 @@ static void verify_cpu(unsigned cpu)
 	vr->active_left = ve_pv_page()->active[0];
 	vr->unreg = ve_unregister();
 	set_quiet();
-	vr->done = true;
+	__atomic_store_n(&vr->done, true, __ATOMIC_RELEASE);
 }
 
-/* ---- command line ---- */
+/* The special pages, drawn from rng= by a generator simple enough to repeat in the test
+ * (tests/t_storm.sh: storm_specials), which puts the same pages on the VM's line (a module
+ * line holds 255 characters: too few to list them twice). x <- (x * 1103515245 + 12345)
+ * mod 2^31, starting at rng mod 2^31; a draw below n is (x >> 8) mod n. npoison ranges,
+ * then nflaky ranges, each of 1-3 pages at 1 + draw(pages - 4) with length draw(3) + 1,
+ * then nmp single pages at 1 + draw(pages - 4); a candidate whose pages or neighbours are
+ * taken is drawn again. The ranges are printed in lib/ranges.h's syntax with K units. */
+static u32 lcg;
 
-static bool parse_num(const char **sp, u64 *val)
+static u32 draw(u32 n)
 {
-	const char *s = *sp;
-	unsigned b = 10;
-	u64 v = 0;
-	int digits = 0;
-
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		b = 16;
-		s += 2;
-	}
-	for (;; s++, digits++) {
-		unsigned d;
-
-		if (*s >= '0' && *s <= '9')
-			d = *s - '0';
-		else if (b == 16 && (*s | 0x20) >= 'a' && (*s | 0x20) <= 'f')
-			d = (*s | 0x20) - 'a' + 10;
-		else
-			break;
-		v = v * b + d;
-	}
-	if (!digits)
-		return false;
-	if (*s == 'K' || *s == 'k')
-		v <<= 10, s++;
-	else if (*s == 'M' || *s == 'm')
-		v <<= 20, s++;
-	else if (*s == 'G' || *s == 'g')
-		v <<= 30, s++;
-	*val = v;
-	*sp = s;
-	return true;
+	lcg = (u32)(((u64)lcg * 1103515245u + 12345u) & 0x7FFFFFFF);
+	return (lcg >> 8) % n;
 }
 
-/* The value of key= (up to a blank), or NULL. */
-static const char *arg_str(const char *cmdline, const char *key)
+static u64 nspecial[3] = { 5, 5, 6 };		/* npoison, nflaky, nmp */
+static char special_txt[3][160];
+
+static void specials(void)
 {
-	size_t klen = strlen(key);
+	static const u8 kinds[3] = { K_POISON, K_FLAKY, K_MP };
 
-	for (const char *p = cmdline; *p; p++)
-		if ((p == cmdline || p[-1] == ' ' || p[-1] == '\t') && !strncmp(p, key, klen) &&
-		    p[klen] == '=')
-			return p + klen + 1;
-	return NULL;
-}
+	lcg = (u32)(rng_seed & 0x7FFFFFFF);
+	for (unsigned w = 0; w < 3; w++) {
+		char *txt = special_txt[w];
+		size_t at = 0;
 
-static bool arg_num(const char *cmdline, const char *key, u64 *val)
-{
-	const char *s = arg_str(cmdline, key);
+		for (u64 c = 0; c < nspecial[w];) {
+			u32 p = 1 + draw((u32)npages - 4), len = w < 2 ? draw(3) + 1 : 1;
+			bool free = true;
 
-	return !s || (parse_num(&s, val) && (!*s || *s == ' ' || *s == '\t'));
-}
-
-/* RANGES (lib/ranges.h's syntax) marks kind bit k on every page it covers; an optional
- * ":N" suffix must be 1 when allowed. False on a syntax error or a page outside the
- * region (the same pages must be on the VM's line, so the test is wrong then). */
-static bool parse_ranges(const char *cmdline, const char *key, u8 k, bool count_ok)
-{
-	const char *s = arg_str(cmdline, key);
-
-	if (!s)
-		return true;
-	for (;;) {
-		u64 a, b, l;
-
-		if (!parse_num(&s, &a))
-			return false;
-		b = a + 1;
-		if (*s == '-') {
-			s++;
-			if (!parse_num(&s, &b) || b <= a)
-				return false;
-		} else if (*s == '+') {
-			s++;
-			if (!parse_num(&s, &l) || !l)
-				return false;
-			b = a + l;
+			for (u32 i = p - 1; i <= p + len && i < npages; i++)
+				free = free && !kind[i];
+			if (!free)
+				continue;
+			for (u32 i = p; i < p + len; i++)
+				kind[i] = kinds[w];
+			if (w < 2)
+				at += fmt(txt + at, sizeof(special_txt[w]) - at, "%s%luK", at ? "," : "",
+					  (u64)((base >> 10) + p * 4ULL));
+			else
+				at += fmt(txt + at, sizeof(special_txt[w]) - at, "%s0x%lx", at ? "," : "",
+					  page_gpa(p));
+			if (len > 1)
+				at += fmt(txt + at, sizeof(special_txt[w]) - at, "+%uK", len * 4);
+			at = MIN(at, sizeof(special_txt[w]) - 1);
+			c++;
 		}
-		a = ALIGN_DOWN(a, PAGE_SIZE);
-		b = ALIGN_UP(b, PAGE_SIZE);
-		if (a < base || b > base + npages * PAGE_SIZE) {
-			rt_printf("guest: storm: %s: [0x%lx, 0x%lx) is outside the region\n", key, a, b);
-			return false;
-		}
-		for (u64 x = a; x < b; x += PAGE_SIZE) {
-			u32 p = (u32)((x - base) / PAGE_SIZE);
-
-			if (kind[p] && kind[p] != k) {
-				rt_printf("guest: storm: %s: page 0x%lx has two kinds\n", key, x);
-				return false;
-			}
-			kind[p] = k;
-		}
-		if (*s == ',') {
-			s++;
-			continue;
-		}
-		if (*s == ':' && count_ok) {
-			u64 n;
-
-			s++;
-			if (!parse_num(&s, &n) || n != 1)
-				return false;
-		}
-		return !*s || *s == ' ' || *s == '\t';
 	}
 }
 
@@ -687,9 +719,21 @@ static void prepare(unsigned cpu)
 		task_create(storm_task, &ctxs[k], names[cpu]);
 }
 
+/* A vCPU whose tasks are done verifies only once the test has typed its last command (its
+ * last poison among them), so that every page the monitor poisoned is poisoned by then. */
 static void run(unsigned cpu)
 {
+	u64 t0;
+
 	sched_run();
+	for (t0 = rt_tsc(); !__atomic_load_n(&monitor_done, __ATOMIC_ACQUIRE);) {
+		if (rt_tsc_us(rt_tsc() - t0) > WAIT_US) {
+			rt_printf("guest: storm: FAIL the monitor never said it was done\n");
+			rt_exit(1);
+		}
+		window();		/* vCPU 0 reads COM1 here */
+		cpu_relax();
+	}
 	verify_cpu(cpu);
 }
 
@@ -705,32 +749,12 @@ static void ap_main(unsigned index)
 
 /* ---- the report ---- */
 
-struct sum {
-	u64 first, shared, deferred, nosleep, if0, writes_first;
-	u64 fail_poison, fail_flaky, fail_mp, flaky_ok, bad;
-	u64 done;
-};
-
-static void sum_cpu(int cpu, struct sum *s)
+static void sum(int cpu, struct counts *s)
 {
-	for (u32 k = 0; k < NCPU * ntasks; k++) {
-		const struct task_ctx *t = &ctxs[k];
-
-		if (cpu >= 0 && t->cpu != (unsigned)cpu)
-			continue;
-		s->first += t->first;
-		s->shared += t->shared;
-		s->deferred += t->deferred;
-		s->nosleep += t->nosleep;
-		s->if0 += t->if0;
-		s->writes_first += t->writes_first;
-		s->fail_poison += t->fail_poison;
-		s->fail_flaky += t->fail_flaky;
-		s->fail_mp += t->fail_mp;
-		s->flaky_ok += t->flaky_ok;
-		s->bad += t->bad;
-		s->done += t->done;
-	}
+	for (u32 k = 0; k < NCPU * ntasks; k++)
+		if (cpu < 0 || ctxs[k].cpu == (unsigned)cpu)
+			for (u32 i = 0; i < sizeof(*s) / sizeof(u64); i++)
+				((u64 *)s)[i] += ((const u64 *)&ctxs[k].c)[i];
 }
 
 int main(const char *cmdline)
@@ -738,16 +762,18 @@ int main(const char *cmdline)
 	int self;
 	unsigned n = smp_vcpus(&self);
 	u64 nfailed = 0, t0;
-	struct sum s = { 0 };
+	struct counts s = { 0 };
 	const struct ve_stats *vs = &ve_stats;
 	u64 verified, vbad, fmp, expected;
 
 	seed = ve_seed();
-	if (!rt_check(arg_num(cmdline, "rng", &rng_seed), "rng= is a number") ||
-	    !rt_check(arg_num(cmdline, "base", &base), "base= is a number") ||
-	    !rt_check(arg_num(cmdline, "pages", &npages), "pages= is a number") ||
-	    !rt_check(arg_num(cmdline, "tasks", &ntasks), "tasks= is a number"))
-		return rt_report();
+	rt_arg_u64(cmdline, "rng", &rng_seed);
+	rt_arg_u64(cmdline, "base", &base);
+	rt_arg_u64(cmdline, "pages", &npages);
+	rt_arg_u64(cmdline, "tasks", &ntasks);
+	rt_arg_u64(cmdline, "npoison", &nspecial[0]);
+	rt_arg_u64(cmdline, "nflaky", &nspecial[1]);
+	rt_arg_u64(cmdline, "nmp", &nspecial[2]);
 	base = ALIGN_DOWN(base, PAGE_SIZE);
 	rt_printf("guest: storm: %u vCPUs, %lu tasks each, %lu pages at 0x%lx, rng=%lu seed=%lu\n",
 		  n, ntasks, npages, base, rng_seed, seed);
@@ -757,25 +783,22 @@ int main(const char *cmdline)
 	    !rt_check(base >= ve_test_base() &&
 		      base + npages * PAGE_SIZE <= MIN(rt_mem_upper(), RT_MAP_END),
 		      "the region is lazily backed RAM of this VM") ||
-	    !rt_check(parse_ranges(cmdline, "poison", K_POISON, false), "poison= parses") ||
-	    !rt_check(parse_ranges(cmdline, "flaky", K_FLAKY, true), "flaky= parses (:1)") ||
-	    !rt_check(parse_ranges(cmdline, "mp", K_MP, false), "mp= parses"))
+	    !rt_check(npages >= 64 || nspecial[0] + nspecial[1] + nspecial[2] == 0,
+		      "room for the special pages") ||
+	    !rt_check(nspecial[0] + nspecial[1] + nspecial[2] <= npages / 16 &&
+		      nspecial[1] * 3 <= RETRY_MAX, "npoison=, nflaky=, nmp= not too many"))
 		return rt_report();
+	specials();
+	rt_printf("guest: storm: poison=%s\n", special_txt[0]);
+	rt_printf("guest: storm: flaky=%s\n", special_txt[1]);
+	rt_printf("guest: storm: mp=%s\n", special_txt[2]);
 	for (u32 p = 0; p < npages; p++)
 		nkind[kind[p]]++;
 	rt_printf("guest: storm: %lu poisoned, %lu flaky, %lu the monitor may poison\n",
 		  nkind[K_POISON], nkind[K_FLAKY], nkind[K_MP]);
-	rt_check(nkind[K_FLAKY] <= RETRY_MAX, "flaky pages fit a task's retry list");
 	deal();
 
-	/* COM1 input (the test's clean-window requests) by IRQ4, on this vCPU. */
-	t0 = irq_save();
-	pic_init();
-	pic_mask((u16) ~(1u << COM1_IRQ));
-	trap_register(COM1_VECTOR, on_com1);
-	com1_fifo_reset();
-	com1_irq(true);
-	irq_restore(t0);
+	com1_fifo_reset();	/* the test's clean-window requests come in here (poll_com1) */
 
 	prepare(0);
 	if (!rt_check_eq(smp_start(AP, ap_main), 0, "FL_HC_VCPU_START(1) -> 0"))
@@ -790,13 +813,19 @@ int main(const char *cmdline)
 	rt_printf("guest: storm: started\n");
 	__atomic_store_n(&go, 1, __ATOMIC_RELEASE);
 	run(0);
-	if (!rt_check(smp_wait(AP, WAIT_US), "vcpu1 finished"))
-		return rt_report();
-	sum_cpu(-1, &s);
-	rt_printf("guest: storm: touches done: %lu first touches, %lu shared reads, %lu put off by "
+	/* vCPU 1 may still be touching pages: keep reading COM1 for it meanwhile. */
+	for (t0 = rt_tsc(); !__atomic_load_n(&ver[AP].done, __ATOMIC_ACQUIRE);) {
+		if (rt_tsc_us(rt_tsc() - t0) > WAIT_US) {
+			rt_check(false, "vcpu1 finished");
+			return rt_report();
+		}
+		window();
+		cpu_relax();
+	}
+	sum(-1, &s);
+	rt_printf("guest: storm: totals: %lu first touches, %lu shared reads, %lu put off by "
 		  "a window, %lu nosleep, %lu IF=0, %lu write-first\n", s.first, s.shared, s.deferred,
 		  s.nosleep, s.if0, s.writes_first);
-	com1_irq(false);
 
 	for (u32 p = 0; p < npages; p++)
 		nfailed += state[p] == S_FAILED;
@@ -805,11 +834,11 @@ int main(const char *cmdline)
 	fmp = s.fail_mp + ver[0].fail_mp + ver[AP].fail_mp;
 	expected = s.fail_poison + s.fail_flaky + fmp;
 	for (unsigned c = 0; c < NCPU; c++) {
-		struct sum sc = { 0 };
+		struct counts sc = { 0 };
 		char who[16] = "storm vcpu0";
 
 		who[10] = (char)('0' + c);
-		sum_cpu((int)c, &sc);
+		sum((int)c, &sc);
 		ve_print_stats_cpu(who, c);
 		rt_printf("guest: storm vcpu%u: first=%lu shared=%lu FAILs poison=%lu flaky=%lu "
 			  "mp=%lu (+%lu at the end), flaky retried ok=%lu, verified=%lu\n", c, sc.first,

@@ -5,8 +5,11 @@
 # verified by the guests, and the host's counters must reconcile with each other and with
 # what the guests counted.
 #
-# Reproduce a failure: STORM_SEED=N picks the pages and the guests' PRNG seeds (default 11);
-# STORM_PAGES=N the pages per VM (default 6000).
+# Reproduce a failure: STORM_SEED=N picks the special pages and the guests' PRNG seeds
+# (default 11); STORM_PAGES=N the pages per VM (default 8000: at least 5000 keeps the
+# 10,000 faults, one per page); STORM_LATENCY=US the backing store's latency (default 20).
+# The module lines, the special pages and the monitor script are left in the test's
+# directory (modules, specials, script; serial.raw.talk says when each command was typed).
 
 # storm_talk PORT LOG SCRIPT: tests/montalk.sh's protocol on Bochs's COM1 socket, for a
 # script that follows two guests at once. Its lines:
@@ -20,7 +23,7 @@
 # A wait gives up after STORM_WAIT seconds (default 300) with a line in LOG.talk; the
 # verdict comes from the serial log.
 storm_talk() {
-	local port=$1 log=$2 script=$3 mark=0 marked=0 op arg l n i reader tmo=${STORM_WAIT:-300}
+	local port=$1 log=$2 script=$3 mark=0 marked=0 op arg l n i from reader tmo=${STORM_WAIT:-300}
 	: > "$log"
 	for i in $(seq 1 750); do
 		exec 3<>/dev/tcp/127.0.0.1/$port 2>/dev/null && break
@@ -40,6 +43,9 @@ storm_talk() {
 				n=$(tail -c +$((from + 1)) "$log" | grep -a -c -F -- "$arg")
 				[ "$n" -gt 0 ] && break
 				kill -0 $reader 2>/dev/null || break
+				# Once every VM has stopped, no guest line will come any more.
+				case $arg in "faultline: exit"*|"monitor: every VM has stopped"*) ;;
+				*) grep -aqF "monitor: every VM has stopped" "$log" && break ;; esac
 				sleep 0.1
 			done
 			[ "${n:-0}" -gt 0 ] || echo "storm_talk: gave up on: $l" >> "$log.talk"
@@ -55,33 +61,32 @@ storm_talk() {
 	exec 3>&-
 }
 
-# storm_pick N: N page indices in [0, STORM_N) not yet in storm_used (and adds them
-# there), into STORM_OUT, drawn with bash's RANDOM (seeded by the caller; no subshells, so
-# that every draw advances the one sequence).
-storm_pick() {
-	local k=0 p
-	STORM_OUT=
-	while [ $k -lt "$1" ]; do
-		p=$(( (RANDOM << 15 | RANDOM) % STORM_N ))
-		[ -n "${storm_used[$p]:-}" ] && continue
-		storm_used[$p]=1; STORM_OUT="$STORM_OUT $p"; k=$((k + 1))
-	done
-}
-
-# storm_ranges COUNT: COUNT ranges of 1-3 pages at random places, apart from each other and
-# from the pages in storm_used, in lib/ranges.h's syntax with K units ("8196K+8K"),
-# comma-separated, into STORM_OUT.
-storm_ranges() {
-	local k=0 p len i ok
-	STORM_OUT=
-	while [ $k -lt "$1" ]; do
-		p=$(( (RANDOM << 15 | RANDOM) % (STORM_N - 3) )); len=$((RANDOM % 3 + 1)); ok=1
-		for ((i = p - 1; i <= p + len; i++)); do [ -n "${storm_used[$i]:-}" ] && ok=0; done
-		[ $ok = 1 ] || continue
-		for ((i = p; i < p + len; i++)); do storm_used[$i]=1; done
-		STORM_OUT="$STORM_OUT${STORM_OUT:+,}$((8192 + p * 4))K"
-		[ $len -gt 1 ] && STORM_OUT="$STORM_OUT+$((len * 4))K"
-		k=$((k + 1))
+# storm_specials RNG PAGES: the special pages guest/storm.c draws from rng=RNG (see its
+# specials()): STORM_POISON and STORM_FLAKY in lib/ranges.h's syntax (K units, region at
+# 8M), STORM_MP the pages the monitor poisons (hex). 5 poison ranges, 5 flaky, 6 single.
+storm_specials() {
+	local x=$(( $1 & 0x7fffffff )) n=$2 w c p len i free txt
+	local -a taken=()
+	STORM_MP=()
+	for w in 0 1 2; do
+		txt=; c=0
+		while [ $c -lt $([ $w = 2 ] && echo 6 || echo 5) ]; do
+			x=$(( (x * 1103515245 + 12345) & 0x7fffffff )); p=$(( 1 + (x >> 8) % (n - 4) ))
+			len=1
+			if [ $w -lt 2 ]; then x=$(( (x * 1103515245 + 12345) & 0x7fffffff )); len=$(( (x >> 8) % 3 + 1 )); fi
+			free=1
+			for ((i = p - 1; i <= p + len && i < n; i++)); do [ -n "${taken[$i]:-}" ] && free=0; done
+			[ $free = 1 ] || continue
+			for ((i = p; i < p + len; i++)); do taken[$i]=1; done
+			if [ $w -lt 2 ]; then
+				txt="$txt${txt:+,}$((8192 + p * 4))K"
+				[ $len -gt 1 ] && txt="$txt+$((len * 4))K"
+			else
+				STORM_MP+=("$(printf '0x%x' $((0x800000 + p * 4096)))")
+			fi
+			c=$((c + 1))
+		done
+		case $w in 0) STORM_POISON=$txt ;; 1) STORM_FLAKY=$txt ;; esac
 	done
 }
 
@@ -98,7 +103,7 @@ storm_script_vm() {
 	pause)
 		echo "send pause $vm"
 		echo "wait vm $vm: paused: paused by the monitor"
-		echo "sleep 0.5"
+		echo "sleep 0.3"
 		echo "send resume $vm"
 		echo "wait vm $vm: resumed after" ;;
 	poison)
@@ -111,7 +116,7 @@ storm_script_vm() {
 		echo "wait [$vm] guest: storm: clean window open"
 		echo "send apf $vm off"
 		echo "wait $vm: asynchronous faults off"
-		echo "sleep 1"
+		echo "seen [$vm] guest: storm: window 1: "	# its faults were synchronous a while
 		echo "send apf $vm on"
 		echo "wait $vm: asynchronous faults on"
 		echo "raw \\001${idx}g\\001m"
@@ -119,22 +124,19 @@ storm_script_vm() {
 	esac
 }
 
-storm() { # MODE
-	local mode=$1 seed=${STORM_SEED:-11} pages=${STORM_PAGES:-6000} vm idx line
-	local -a mods=() mp_a=() mp_b=() storm_used=()
-	STORM_N=$pages
-	RANDOM=$seed
+storm() { # MODE LATENCY-US
+	local mode=$1 latency=$2 seed=${STORM_SEED:-11} pages=${STORM_PAGES:-8000} vm line rng bseed
+	local -a mods=() mp_a=() mp_b=()
 	for vm in a b; do
-		local poison flaky mp=() p gl
-		storm_used=()
-		storm_ranges 6; poison=$STORM_OUT
-		storm_ranges 6; flaky=$STORM_OUT
-		storm_pick 6
-		for p in $STORM_OUT; do mp+=("$(printf '0x%x' $((0x800000 + p * 4096)))"); done
-		gl="seed=$([ $vm = a ] && echo 1 || echo 2) rng=$((seed * 2 + ${#mods[@]})) pages=$pages poison=$poison flaky=$flaky:1 mp=$(IFS=,; echo "${mp[*]}")"
-		[ ${#gl} -lt 256 ] || { fail "guest command line too long (${#gl}): $gl"; return; }
-		mods+=("$G/storm.elf vm=$vm mem=64M vcpus=2 lazy=on ve=$mode backing.latency_us=${STORM_LATENCY:-0} backing.seed=$([ $vm = a ] && echo 1 || echo 2) backing.poison=$poison backing.flaky=$flaky:1 -- $gl")
-		if [ $vm = a ]; then mp_a=("${mp[@]}"); else mp_b=("${mp[@]}"); fi
+		bseed=$([ $vm = a ] && echo 1 || echo 2)
+		rng=$((seed * 2 + bseed - 1))
+		storm_specials $rng $pages
+		echo "$vm: rng=$rng poison=$STORM_POISON flaky=$STORM_FLAKY mp=${STORM_MP[*]}" >> "$DIR/specials"
+		mods+=("$G/storm.elf vm=$vm mem=64M vcpus=2 lazy=on ve=$mode backing.latency_us=$latency backing.seed=$bseed backing.poison=$STORM_POISON backing.flaky=$STORM_FLAKY:1 -- seed=$bseed rng=$rng pages=$pages")
+		if [ $vm = a ]; then mp_a=("${STORM_MP[@]}"); else mp_b=("${STORM_MP[@]}"); fi
+		# The module line (path included) must fit faultline's 255 characters.
+		line="/guests/${mods[-1]#$G/}"
+		[ ${#line} -lt 256 ] || { fail "module line too long (${#line}): $line"; return; }
 	done
 	printf '%s\n' "${mods[@]}" > "$DIR/modules"
 
@@ -143,36 +145,39 @@ storm() { # MODE
 		echo "seen [b] guest: storm: started"
 		echo "seen [a] guest: storm: 10%"; storm_script_vm a 0 pause
 		echo "seen [b] guest: storm: 10%"; storm_script_vm b 1 pause
-		echo "seen [a] guest: storm: 20%"; storm_script_vm a 0 poison "${mp_a[*]:0:3}"
-		echo "seen [b] guest: storm: 20%"; storm_script_vm b 1 poison "${mp_b[*]:0:3}"
-		echo "seen [a] guest: storm: 30%"; storm_script_vm a 0 window
-		echo "seen [b] guest: storm: 30%"; storm_script_vm b 1 window
-		# both VMs at once: pause, then a window on both, then the rest of the poisons
+		echo "seen [a] guest: storm: 15%"; storm_script_vm a 0 poison "${mp_a[*]:0:3}"
+		echo "seen [b] guest: storm: 15%"; storm_script_vm b 1 poison "${mp_b[*]:0:3}"
+		echo "seen [a] guest: storm: 20%"; storm_script_vm a 0 window
+		echo "seen [b] guest: storm: 20%"; storm_script_vm b 1 window
+		# Both VMs at once: a pause, then a window on both with a pause of a inside it.
 		echo "seen [a] guest: storm: 40%"
 		echo "seen [b] guest: storm: 40%"
 		echo "send pause a"; echo "send pause b"
 		echo "wait vm a: paused: paused by the monitor"; echo "wait vm b: paused: paused by the monitor"
-		echo "sleep 0.5"
+		echo "sleep 0.3"
 		echo "send resume b"; echo "send resume a"
 		echo "wait vm a: resumed after"; echo "wait vm b: resumed after"
 		echo "raw \\0010w\\001m"; echo "raw \\0011w\\001m"
 		echo "wait [a] guest: storm: clean window open"; echo "wait [b] guest: storm: clean window open"
 		echo "send apf a off"; echo "send apf b off"
 		echo "wait a: asynchronous faults off"; echo "wait b: asynchronous faults off"
-		echo "sleep 0.5"
 		echo "send pause a"
 		echo "wait vm a: paused: paused by the monitor"
 		echo "sleep 0.3"
 		echo "send resume a"
 		echo "wait vm a: resumed after"
+		echo "seen [a] guest: storm: window 2: "; echo "seen [b] guest: storm: window 2: "
 		echo "send apf b on"; echo "send apf a on"
 		echo "wait a: asynchronous faults on"; echo "wait b: asynchronous faults on"
 		echo "raw \\0011g\\001m"; echo "raw \\0010g\\001m"
 		echo "wait [a] guest: storm: clean window closed"; echo "wait [b] guest: storm: clean window closed"
-		echo "seen [a] guest: storm: 50%"; storm_script_vm a 0 poison "${mp_a[*]:3:3}"
-		echo "seen [b] guest: storm: 50%"; storm_script_vm b 1 poison "${mp_b[*]:3:3}"
-		echo "seen [a] guest: storm: 60%"; storm_script_vm a 0 pause
-		echo "seen [b] guest: storm: 60%"; storm_script_vm b 1 pause
+		echo "seen [a] guest: storm: 55%"; storm_script_vm a 0 poison "${mp_a[*]:3:3}"
+		echo "seen [b] guest: storm: 55%"; storm_script_vm b 1 poison "${mp_b[*]:3:3}"
+		echo "seen [a] guest: storm: 65%"; storm_script_vm a 0 pause
+		echo "seen [b] guest: storm: 65%"; storm_script_vm b 1 pause
+		# Done: the guests may finish (their last eighth of pages and their verification wait).
+		echo "raw \\0010f\\001m"; echo "raw \\0011f\\001m"
+		echo "wait [a] guest: storm: the monitor is done"; echo "wait [b] guest: storm: the monitor is done"
 		echo "seen monitor: every VM has stopped"
 		echo "send quit"
 		echo "wait faultline: exit status"
@@ -189,15 +194,27 @@ storm() { # MODE
 	clean_log
 	[ -s "$DIR/serial.raw.talk" ] && grep -q 'gave up\|could not' "$DIR/serial.raw.talk" &&
 		fail "monitor script: $(grep -m1 'gave up\|could not' "$DIR/serial.raw.talk")"
+	storm_judge
+}
+
+# storm_judge: the verdict on $LOG (and $DIR/specials) of a storm run.
+storm_judge() {
+	local vm poison flaky mp np line g0 g1 gver gfail gbad f r pr k n ves rep comp res hfail total faults
+	# The guests drew the same special pages as the module lines say.
+	while read -r vm _ poison flaky mp; do
+		vm=${vm%:}
+		expect "\[$vm\] guest: storm: ${poison//+/\\+}$"
+		expect "\[$vm\] guest: storm: ${flaky//+/\\+}$"
+		expect "\[$vm\] guest: storm: mp=$(echo "${mp#mp=}" | tr ' ' ',')$"
+	done < "$DIR/specials"
 
 	# The run ended, by itself, with both VMs passed.
 	expect_exit 0
 	expect 'summary: vm a +passed'
 	expect 'summary: vm b +passed'
-	expect_not 'EXCEPTION|PANIC|guest: storm: BAD|storm: FAIL'
+	expect_not 'EXCEPTION|PANIC|guest: storm: (BAD|FAIL )'
 	total=0
 	for vm in a b; do
-		if [ $vm = a ]; then idx=0; mp=("${mp_a[@]}"); else idx=1; mp=("${mp_b[@]}"); fi
 		expect "\[$vm\] guest: [1-9][0-9]* passed, 0 failed"
 		# What the monitor did, and that it did it while the guest was still faulting.
 		np=$([ $vm = a ] && echo 4 || echo 3)	# a is paused once more inside a window
@@ -208,7 +225,10 @@ storm() { # MODE
 		expect_count 6 "^  $vm: page 0x[0-9a-f]+ poisoned"
 		expect_not "^  $vm: page .*did not flush|^  $vm: page .*could not be unmapped"
 		expect_count 2 "\[$vm\] guest: storm: clean window open"
+		expect_count 2 "\[$vm\] guest: storm: window [12]: [0-9]+ first touches without #VE"
+		expect "\[$vm\] guest: storm: the monitor is done"
 		last_before "vm $vm: resumed after|^  $vm: (asynchronous|page)" "\[$vm\] guest: storm: vcpu[01] verifying"
+		grep -q "\[$vm\] guest: storm: holding" "$LOG" && echo "$vm held for the monitor" >> "$DIR/wall"
 		# The guest's own account.
 		line=$(grep -E "\[$vm\] guest: storm: vcpu0 [0-9]+ faults vcpu1 [0-9]+ faults, verified [0-9]+ pages, expected FAILs [0-9]+, bad [0-9]+$" "$LOG" | tail -1)
 		[ -n "$line" ] || { fail "$vm: no final storm line"; continue; }
@@ -219,15 +239,25 @@ storm() { # MODE
 		# Every monitor-poisoned page was poisoned before the guest verified it: each FAILed.
 		expect "\[$vm\] guest: storm: FAILs: poisoned ([0-9]+) of \1, flaky ([0-9]+) of \2 \(retried ok \2\), monitor-poisoned 6 of 6; 2 clean windows"
 		# The host's counters.
-		sumline() { grep -E "summary: vm $vm " -A40 "$LOG" | grep -Em1 -- "$1"; }
+		# This VM's summary: from its "summary: vm NAME" line to the next VM's or worker's.
+		awk -v v="summary: vm $vm " 'index($0, v) { on = 1; next }
+			/summary: vm |summary: worker|summary: [0-9]+ of / { on = 0 } on' "$LOG" > "$DIR/summary.$vm"
+		sumline() { grep -Em1 -- "$1" "$DIR/summary.$vm"; }
 		f=$(sumline 'summary:   apf: faults hw-#VE=')
 		r=$(sumline 'summary:   apf: reports=')
 		pr=$(sumline 'summary:   apf: productions ok=')
 		[ -n "$f" ] || { fail "$vm: no apf faults summary"; continue; }
 		faults=$(echo "$f" | grep -Eo '(hw-#VE|sw-#VE|busy-word-exit|unregistered-exit|apf-off-exit|in-delivery-exit|real-mode-exit)=[0-9]+' | cut -d= -f2 | paste -sd+)
 		faults=$((faults))
-		offx=$(echo "$f" | grep -Eo 'apf-off-exit=[0-9]+' | cut -d= -f2)
-		[ "${offx:-0}" -gt 0 ] || fail "$vm: no fault was taken while asynchronous faults were off"
+		cnt() { echo "$f" | grep -Eo "$1=[0-9]+" | cut -d= -f2; }
+		[ "$(cnt apf-off-exit)" -gt 0 ] || fail "$vm: no fault was taken while asynchronous faults were off"
+		# The guest never faults inside its #VE handler, during an event's delivery, before
+		# it registers or in real mode: every other fault is a #VE or an apf-off exit.
+		for k in busy-word-exit unregistered-exit in-delivery-exit real-mode-exit; do
+			n=$(cnt $k)
+			[ "${n:-0}" -eq 0 ] || fail "$vm: $k=$n (the guest took no such fault)"
+		done
+		ves=$(( $(cnt hw-#VE) + $(cnt sw-#VE) ))
 		total=$((total + faults))
 		if [ -z "$r" ] || [ -z "$pr" ]; then
 			fail "$vm: no 'apf: reports=' or 'apf: productions' summary line (the host cannot be reconciled)"
@@ -238,6 +268,7 @@ storm() { # MODE
 		[ "$rep" -eq "$comp" ] || fail "$vm: reports=$rep but completed=$comp"
 		[ "$comp" -eq $((res + hfail)) ] || fail "$vm: completed=$comp but resolved+failed=$((res + hfail))"
 		[ "$rep" -eq $((g0 + g1)) ] || fail "$vm: the host accepted $rep reports, the guest took $((g0 + g1)) #VEs"
+		[ "$rep" -eq "$ves" ] || fail "$vm: the host counted $ves #VEs and $rep reports"
 		[ "$hfail" -eq "$gfail" ] || fail "$vm: the host completed $hfail reports as FAIL, the guest expected $gfail"
 		set -- $(echo "$pr" | sed -E 's/.*productions ok=([0-9]+) failed=([0-9]+), of a page already present=([0-9]+).*/\1 \2 \3/')
 		[ "$3" -eq 0 ] || fail "$vm: $3 productions of a page already present"
@@ -248,4 +279,5 @@ storm() { # MODE
 	echo "faults $total" >> "$DIR/wall"
 }
 
-t_storm() { storm hw; }
+t_storm() { storm hw ${STORM_LATENCY:-20}; }
+t_storm_sw() { storm sw ${STORM_LATENCY:-20}; }
