@@ -178,8 +178,13 @@ static const parse_fn parsers[] = {
 	[OPT_STR] = parse_str,
 };
 
+/* One line on the console, whatever the command line held: a control byte quoted from it
+ * (a newline, an escape sequence) would forge or garble console lines, so it shows as '?'. */
 static void report_line(cmdline_report_fn report, void *ctx, struct line *l)
 {
+	for (char *c = l->buf; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 	if (report)
 		report(ctx, l->buf);
 }

@@ -158,7 +158,21 @@ static int items(struct span list, struct range_list *l, char *err, size_t errle
 	}
 }
 
+static int parse(const char *s, size_t len, bool want_count, struct range_list *out,
+		 char *err, size_t errlen);
+
+/* The error is one line of text whatever the input held (lib/cmdline.c says why). */
 int ranges_parse(const char *s, size_t len, bool want_count, struct range_list *out,
+		 char *err, size_t errlen)
+{
+	int r = parse(s, len, want_count, out, err, errlen);
+	for (size_t i = 0; r && err && i < errlen && err[i]; i++)
+		if ((unsigned char)err[i] < 0x20 || err[i] == 0x7f)
+			err[i] = '?';
+	return r;
+}
+
+static int parse(const char *s, size_t len, bool want_count, struct range_list *out,
 		 char *err, size_t errlen)
 {
 	struct span all = { s, s ? len : 0 };

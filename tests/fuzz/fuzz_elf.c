@@ -16,6 +16,7 @@
  *   paddr + memsz; the entry point lies inside a segment; the multiboot header is 4-byte
  *   aligned, inside the first 8 KiB and the image, with the magic and a zero checksum, and
  *   it is the first such header;
+ * - a NULL image is an empty one (EBOUNDS, *out cleared), whatever the size says;
  * - parsing is deterministic and does not write the image. */
 #include "tests/fuzz/fuzz.h"
 #include "lib/elf.h"
@@ -114,6 +115,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FZ_CHECK(err[0] == '\0');
 		check_ok(img, n, &im);
 	}
+
+	/* No image at all is an empty one. */
+	FZ_CHECK(elf_parse(NULL, n, &im2, NULL, 0) == ELF_EBOUNDS);
+	FZ_CHECK(memcmp(&im2, &zero, sizeof(im2)) == 0);
 
 	memset(&im2, 0x5a, sizeof(im2));
 	rc2 = elf_parse(img, n, &im2, NULL, 0);

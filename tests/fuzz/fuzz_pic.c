@@ -16,6 +16,8 @@
  *   only above (in priority) every bit already in service; EOIs only clear bits;
  * - pic_pending is true exactly when the master has a ready, unmasked request of higher
  *   priority than everything in service;
+ * - every write has exactly the datasheet's effect (a reference model of ICW1-4, IMR,
+ *   OCW3 and the non-specific and specific EOIs, compared field by field);
  * - pic_ack returns the vector the datasheet gives (base | input, the slave's for the
  *   cascade input, base | 7 for a spurious one) and moves exactly that request from IRR to
  *   ISR; reads return IRR/ISR (per OCW3) or IMR, 0xFF for other ports, and change nothing;
@@ -73,6 +75,49 @@ static void check(const struct pic *b, const struct pic *p, bool acked)
 	}
 	FZ_CHECK(!!(p->chip[0].lines & 4) == (ref_best(&p->chip[1]) >= 0));
 	FZ_CHECK(pic_pending(p) == (ref_best(&p->chip[0]) >= 0));
+}
+
+/* What a write does, from the datasheet's rules as vmm/pic.h and vmm/pic.c state them:
+ * ICW1 (command, bit 4) restarts initialization, ICW2-4 follow on the data port as ICW1
+ * asked, then the data port is IMR; on the command port OCW3 (bit 3) picks what reads
+ * return, OCW2 ends interrupts: non-specific EOI (001, 101) the highest in service,
+ * specific EOI (011, 111) input v & 7; the rest is ignored. */
+static void ref_write(struct pic *p, u16 port, u8 v)
+{
+	struct i8259 *c = (port & ~1) == PIC_MASTER ? &p->chip[0] :
+			  (port & ~1) == PIC_SLAVE ? &p->chip[1] : NULL;
+
+	if (!c)
+		return;
+	if (!(port & 1) && (v & 0x10)) {
+		c->irr = c->isr = c->imr = 0;
+		c->read_isr = c->aeoi = c->ready = false;
+		c->need_icw4 = v & 1;
+		c->single = v & 2;
+		c->next_icw = 2;
+	} else if ((port & 1) && c->next_icw) {
+		if (c->next_icw == 2) {
+			c->base = v & 0xF8;
+			c->next_icw = !c->single ? 3 : c->need_icw4 ? 4 : 0;
+		} else if (c->next_icw == 3) {
+			c->icw3 = v;
+			c->next_icw = c->need_icw4 ? 4 : 0;
+		} else {
+			c->aeoi = v & 2;
+			c->next_icw = 0;
+		}
+		c->ready = !c->next_icw;
+	} else if (port & 1) {
+		c->imr = v;
+	} else if (v & 0x08) {
+		if (v & 2)
+			c->read_isr = v & 1;
+	} else if ((v >> 5) == 1 || (v >> 5) == 5) {
+		c->isr &= (u8)(c->isr - 1);	/* the lowest set bit: the highest priority */
+	} else if ((v >> 5) == 3 || (v >> 5) == 7) {
+		c->isr &= ~(1u << (v & 7));
+	}
+	ref_line(&p->chip[0], PIC_CASCADE, ref_best(&p->chip[1]) >= 0);
 }
 
 static u16 gen_port(struct fz *f)
@@ -149,7 +194,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			u16 port = gen_port(&f);
 			u8 v = fz_u8(&f);
 
+			struct pic want = p;
+
+			ref_write(&want, port, v);
 			pic_write(&p, port, v);
+			FZ_CHECK(memcmp(&want, &p, sizeof(p)) == 0);
 			if ((port & ~1) != PIC_MASTER && (port & ~1) != PIC_SLAVE)
 				FZ_CHECK(memcmp(&before, &p, sizeof(p)) == 0);
 			else if (!(port & 1) && (v & 0x10)) {

@@ -8,7 +8,7 @@
  * Invariants asserted, against a reference parser written here from lib/ranges.h's
  * contract (items split at ',', the list ending at the first ':', each item A, A-B or A+L
  * with cmdline.c's number syntax, outward page rounding, no end at or past 2^64, at most
- * RANGES_MAX items, ":N" with N >= 1 exactly when asked for):
+ * RANGES_MAX items, ":N" with 1 <= N <= RANGES_COUNT_MAX exactly when asked for):
  * - the result (0 or -1), the number of ranges, each range and the count equal the
  *   reference's; every range is page-aligned with start < end;
  * - on failure *out is untouched and err holds one non-empty line (when there is room;
@@ -74,7 +74,8 @@ static int ref_parse(const char *s, size_t len, bool want, struct range_list *ou
 	}
 	if (want != (colon != NULL))
 		return -1;
-	if (want && (!num(colon + 1, len - ln - 1, &l.count) || !l.count))
+	if (want && (!num(colon + 1, len - ln - 1, &l.count) || !l.count ||
+		     l.count > RANGES_COUNT_MAX))
 		return -1;
 	*out = l;
 	return 0;
@@ -108,16 +109,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	FZ_CHECK(rc == 0 || rc == -1);
 	FZ_CHECK(rc == rr);
-	/* One line, unless the text had a newline of its own: the bad item is quoted as it is. */
-	if (err)
-		FZ_CHECK(memchr(err, '\0', errlen) && (memchr(s, '\n', n) || fz_one_line(err, errlen)));
 	if (rc) {
 		FZ_CHECK(memcmp(&out, &sentinel, sizeof(out)) == 0);
+		/* One line, unless the text had a newline of its own: the bad item is quoted
+		 * as it is. (On success err is not written.) */
+		if (err)
+			FZ_CHECK(memchr(err, '\0', errlen) &&
+				 (memchr(s, '\n', n) || fz_one_line(err, errlen)));
 		if (errlen >= 2)
 			FZ_CHECK(err[0] != '\0');
 	} else {
 		FZ_CHECK(out.n == ref.n && out.n >= 1 && out.n <= RANGES_MAX);
-		FZ_CHECK(out.count == ref.count && (want ? out.count >= 1 : out.count == 0));
+		FZ_CHECK(out.count == ref.count &&
+			 (want ? out.count >= 1 && out.count <= RANGES_COUNT_MAX : out.count == 0));
 		for (unsigned i = 0; i < out.n; i++) {
 			const struct range *r = &out.r[i];
 

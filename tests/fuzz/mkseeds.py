@@ -42,7 +42,7 @@ def mb1():
     return bytes([0, 120]) + u16(info) + bytes(mem)
 
 
-def mb2():
+def mb2(big=False):
     tags = b""
     def tag(t, payload):
         nonlocal tags
@@ -55,6 +55,10 @@ def mb2():
     tag(6, u32(24) + u32(0) + u64(0) + u64(0x9fc00) + u32(1) + u32(0) +
         u64(0x100000) + u64(0x7f00000) + u32(1) + u32(0))
     tag(3, u32(0x200000) + u32(0x280000) + b"demo.elf vm=demo\0")
+    if big:    # past MB_MAX_MMAP and MB_MAX_MODS: both are truncated
+        tag(6, u32(24) + u32(0) + b"".join(u64(i << 20) + u64(1 << 20) + u32(1 + i % 6) + u32(0) for i in range(66)))
+        for i in range(17):
+            tag(3, u32(i << 20) + u32((i + 1) << 20) + b"m\0")
     tag(14, b"RSD PTR " + bytes(12))
     tag(15, b"RSD PTR " + bytes(28))
     tag(21, b"\1\2\3\4\5")
@@ -77,13 +81,17 @@ def elf32():
     return bytes([100]) + bytes(img)
 
 
-def elf64():
+def elf64(nsegs=2, adjacent=False):
     def ph(off, paddr, filesz, memsz, fl):
         return u32(1) + u32(fl) + u64(off) + u64(paddr) + u64(paddr) + u64(filesz) + u64(memsz) + u64(0x1000)
     eh = b"\x7fELF" + bytes([2, 1, 1]) + bytes(9) + u16(2) + u16(62) + u32(1) + u64(0x100010) + \
-        u64(64) + u64(0) + u32(0) + u16(64) + u16(56) + u16(2) + u16(0) + u16(0) + u16(0)
-    img = bytearray(eh + ph(0x100, 0x100000, 0x40, 0x40, 5) + ph(0, 0x200000, 0, 0x3000, 6))
-    img += bytes(0x100 - len(img))
+        u64(64) + u64(0) + u32(0) + u16(64) + u16(56) + u16(nsegs) + u16(0) + u16(0) + u16(0)
+    step, base = (0x3000, 0x100040) if adjacent else (0x10000, 0x200000)
+    phs = ph(0x100, 0x100000, 0x40, 0x40, 5) + b"".join(
+        ph(0, base + (nsegs - 2 - i) * step, 0, 0x3000, 6) for i in range(nsegs - 1))   # descending
+    hdr = 0x100 if nsegs <= 2 else 0x400
+    img = bytearray(eh + phs)
+    img += bytes(hdr - len(img))
     img += MB_HDR + bytes(0x40 - 12)
     return bytes([60]) + bytes(img)
 
@@ -132,15 +140,21 @@ def pic():
 
 
 def main():
-    write("mb", [("v1", mb1()), ("v2", mb2())])
-    write("elf", [("elf32", elf32()), ("elf64", elf64())])
+    write("mb", [("v1", mb1()), ("v2", mb2()), ("v2-many", mb2(True))])
+    write("elf", [("elf32", elf32()), ("elf64", elf64()), ("elf64-17segs", elf64(17)),
+                  ("elf64-adjacent", elf64(4, True))])
     write("cmdline", [
         ("keys", b"\x10n=16 b mode=on l=a,b many=k3,k63 s=hi -- guest args"),
-        ("bad", b"\x85help big=0x10M hi=4K b=off none=x n=0 =7 bad=1 k=v=1 n2=5 s=toolongforit l=z"),
+        ("numbers", b"\x01big=18446744073709551615 big=18446744073709551616 big=0xffffffffffffffff "
+                    b"big=0x10000000000000000 big=17179869183G big=16777215m hi=0x1000 n=4096 n=4097"),
+        ("bad", b"\x85help big=0x10M hi=4K b=off none=x n=0 =7 bad=1 k=v=1 n2=5 s=toolongforit l=z many=k1,k65"),
     ])
     write("ranges", [
         ("count", b"\x01" + b"0x1000,2M-3M,4K+1:3"),
         ("plain", b"\x40" + b"0-0x1000,5,0xfffffffffffff000+0xfff"),
+        ("top", b"\x40" + b"0xfffffffffffff000-0xfffffffffffff001"),
+        ("top-ok", b"\x41" + b"0xffffffffffffe000+0xfff,0xffffffffffffd000:254"),
+        ("17items", b"\x40" + b",".join(b"%dK" % (4 * i) for i in range(17))),
     ])
     write("pv", pv())
     write("uart", uart())

@@ -230,7 +230,8 @@ TEST(not_numbers)
 	CHECK(bad("1T", false, "item 1 '1T': not a number"));
 	CHECK(bad("K", false, "item 1 'K': not a number"));
 	CHECK(bad("1MM", false, "item 1 '1MM': not a number"));
-	CHECK(bad("1M\t", false, "item 1 '1M\t': not a number"));
+	CHECK(bad("1M\t", false, "item 1 '1M?': not a number"));	/* control bytes show as '?' */
+	CHECK(bad("1M,\nx", false, "item 2 '?x': not a number"));
 }
 
 TEST(order)
