@@ -91,7 +91,10 @@ static void sw_ve_deliver(struct vcpu *v, struct fl_ve_info *ve, u64 gpa, u64 qu
 	ve->eptp_index = 0;
 	__atomic_store_n(&ve->busy, FL_VE_BUSY, __ATOMIC_RELEASE);
 	vmwrite(ENTRY_INTR_INFO, INTR_VALID | INTR_TYPE_HW_EXC | FL_VE_VECTOR);
-	APF_STAT(v->vm, sw_ve, 1);
+	/* A hardware-#VE VM counts its #VEs at REPORT (they never exit); one delivered here
+	 * for it (the switch-on gap, sw_ve_target) is counted there too, not twice. */
+	if (v->vm->apf.ve == VE_SW)
+		APF_STAT(v->vm, sw_ve, 1);
 }
 
 static void set_hw_ve(struct vcpu *v, bool on);

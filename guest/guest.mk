@@ -19,6 +19,7 @@ GUESTS     := hello memtest escape triple cpuid hypercall \
 	fail_user fail_fixup fail_panic fail_suspend fail_flaky fail_ignore fail_unregistered \
 	spin echo hostile storm apf_hog tpr deliver
 GUEST_PARTS_hostile := hostile_calls hostile_scribble
+GUEST_PARTS_storm := storm_touch
 GUEST_RT   := entry.S apentry.S isr.S rt.c trap.c smp.c sched.c swtch.S ve.c vetest.c \
 	fail.c fixup.c user.c uart.c
 GUEST_RTO  := $(patsubst %,$(B)/guest-obj/%.o,$(GUEST_RT))
