@@ -248,7 +248,6 @@ send vmcs spin
 wait guest tr
 send step spin 12
 wait pausing it to step
-sleep 3
 send step spin:3
 wait has 1 vCPU
 send step spin 0
@@ -301,9 +300,9 @@ S
 	BOCHS_INFO=report mon_boot 2 "monitor=on" "$DIR/script" "$G/hello.elf vm=hello mem=16M"
 	expect '^  rebooting: every VM stops, the summary follows, then the machine resets'
 	expect_order 'summary: 1 of 1 VM\(s\) passed' 'faultline: rebooting'
-	grep -q 'bx_pc_system_c::Reset(HARDWARE) called' "$DIR/unused.log.bochs" ||
+	grep -q 'bx_pc_system_c::Reset(HARDWARE) called' "$DIR/bochs.log.bochs" ||
 		fail "Bochs saw no hardware reset after the reboot"
-	p=$(grep PANIC "$DIR/unused.log.bochs" | grep -v 'Shutdown port: shutdown requested' | head -1)
+	p=$(grep PANIC "$DIR/bochs.log.bochs" | grep -v 'Shutdown port: shutdown requested' | head -1)
 	[ -z "$p" ] || fail "Bochs panicked: $p"
 	expect_count 2 'monitor: on COM1'
 	expect_count 2 'summary: 1 of 1 VM\(s\) passed'

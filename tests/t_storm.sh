@@ -124,8 +124,8 @@ storm_script_vm() {
 	esac
 }
 
-storm() { # MODE LATENCY-US
-	local mode=$1 latency=$2 seed=${STORM_SEED:-11} pages=${STORM_PAGES:-8000} vm line rng bseed
+storm() { # MODE LATENCY-US [PAGES]
+	local mode=$1 latency=$2 seed=${STORM_SEED:-11} pages=${STORM_PAGES:-${3:-8000}} vm line rng bseed
 	local -a mods=() mp_a=() mp_b=()
 	for vm in a b; do
 		bseed=$([ $vm = a ] && echo 1 || echo 2)
@@ -185,12 +185,13 @@ storm() { # MODE LATENCY-US
 
 	# CPUs: the monitor's, 4 vCPUs, 2 workers.
 	sh tools/mkiso.sh "$DIR/fl.iso" 2 "monitor=on workers=2" "${mods[@]}" || { fail "mkiso failed"; return; }
-	port=$((20000 + RANDOM % 30000))
+	port=$(free_port)
 	start=$(date +%s)
-	SERIAL=socket:$port sh tools/bochs.sh "$DIR/fl.iso" "$DIR/unused.log" 7 "${TIMEOUT:-480}" &
+	SERIAL=socket:$port sh tools/bochs.sh "$DIR/fl.iso" "$DIR/bochs.log" 7 "${TIMEOUT:-480}" &
 	storm_talk "$port" "$DIR/serial.raw" "$DIR/script"
 	wait
 	echo "wall $(( $(date +%s) - start )) s" > "$DIR/wall"
+	for x in emu stdout bochs; do cp "$DIR/bochs.log.$x" "$DIR/serial.raw.$x" 2>/dev/null; done
 	clean_log
 	[ -s "$DIR/serial.raw.talk" ] && grep -q 'gave up\|could not' "$DIR/serial.raw.talk" &&
 		fail "monitor script: $(grep -m1 'gave up\|could not' "$DIR/serial.raw.talk")"
@@ -275,9 +276,12 @@ storm_judge() {
 		[ "$2" -eq "$gfail" ] || fail "$vm: $2 failed productions, the guest saw $gfail FAILs"
 		[ "$1" -ge "$gver" ] || fail "$vm: $1 pages produced, fewer than the $gver the guest verified"
 	done
-	[ "$total" -ge 10000 ] || fail "only $total faults in all (at least 10000 wanted)"
+	floor=$(( STORM_FLOOR < 10000 ? STORM_FLOOR : 10000 ))
+	[ "$total" -ge "$floor" ] || fail "only $total faults in all (at least $floor wanted)"
 	echo "faults $total" >> "$DIR/wall"
 }
 
-t_storm() { storm hw ${STORM_LATENCY:-20}; }
-t_storm_sw() { storm sw ${STORM_LATENCY:-20}; }
+# The 10,000-fault storm once (hw); in software #VE a smaller one (3000 pages a VM, at
+# least 6000 faults) for make test's 2-core budget. STORM_PAGES=N sets both.
+t_storm() { STORM_FLOOR=10000 storm hw ${STORM_LATENCY:-20}; }
+t_storm_sw() { STORM_FLOOR=6000 storm sw ${STORM_LATENCY:-20} 3000; }
