@@ -117,7 +117,7 @@ bool apf_page_failed_before(struct vm *vm, u64 gpa)
 static void fatal(struct vm *vm, const struct fl_fault *f, u64 rip, const char *what,
 		  const char *where)
 {
-	char rec[160], why[256];
+	char why[200];
 	struct apf_vm *a = &vm->apf;
 
 	if (a->on_fault != ON_FAULT_PAUSE) {
@@ -130,9 +130,7 @@ static void fatal(struct vm *vm, const struct fl_fault *f, u64 rip, const char *
 		vm_stop_fault_at(vm, f, rip, why, where);
 		return;
 	}
-	fault_format(f, rec, sizeof(rec));
-	fmt(why, sizeof(why), "%s %s: fault record: %s", what, where, rec);
-	vm_pause_fault(vm, f, rip, why);
+	vm_pause_fault_at(vm, f, rip, what, where);
 }
 
 void vm_fault_fatal(struct vm *vm, const struct fl_fault *f, u64 rip, const char *what)

@@ -131,14 +131,6 @@ static void fault_why(char *why, size_t len, const struct fl_fault *f, const cha
 	fmt(why, len, "%s %s: fault record: %s", what, where, rec);
 }
 
-void vm_stop_fault(struct vm *vm, const struct fl_fault *f, u64 rip, const char *what)
-{
-	char why[256], where[48];
-	fmt(where, sizeof(where), "at rip=0x%lx", rip);
-	fault_why(why, sizeof(why), f, what, where);
-	stop_with(vm, -1, true, f, rip, why);
-}
-
 void vm_stop_fault_at(struct vm *vm, const struct fl_fault *f, u64 rip, const char *what,
 		      const char *where)
 {
@@ -147,7 +139,14 @@ void vm_stop_fault_at(struct vm *vm, const struct fl_fault *f, u64 rip, const ch
 	stop_with(vm, -1, true, f, rip, why);
 }
 
-void vm_pause_fault(struct vm *vm, const struct fl_fault *f, u64 rip, const char *why)
+void vm_stop_fault(struct vm *vm, const struct fl_fault *f, u64 rip, const char *what)
+{
+	char where[48];
+	fmt(where, sizeof(where), "at rip=0x%lx", rip);
+	vm_stop_fault_at(vm, f, rip, what, where);
+}
+
+static void pause_with(struct vm *vm, const struct fl_fault *f, u64 rip, const char *why)
 {
 	u64 flags = spin_lock_irqsave(&vm->lock);
 	if (vm->state != VM_RUNNING) {
@@ -165,9 +164,17 @@ void vm_pause_fault(struct vm *vm, const struct fl_fault *f, u64 rip, const char
 	kick_others(vm);
 }
 
+void vm_pause_fault_at(struct vm *vm, const struct fl_fault *f, u64 rip, const char *what,
+		       const char *where)
+{
+	char why[256];
+	fault_why(why, sizeof(why), f, what, where);
+	pause_with(vm, f, rip, why);
+}
+
 void vm_pause(struct vm *vm, const char *why)
 {
-	vm_pause_fault(vm, 0, 0, why);
+	pause_with(vm, 0, 0, why);
 }
 
 void vm_resume(struct vm *vm)

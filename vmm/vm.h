@@ -89,7 +89,9 @@ void vm_fault_fatal_reported(struct vm *vm, const struct fl_fault *f, u64 vmcall
 			     const char *what);
 /* Pause: every vCPU stays out of the guest until vm_resume (the monitor, or resume_ms=). */
 void vm_pause(struct vm *vm, const char *why);
-void vm_pause_fault(struct vm *vm, const struct fl_fault *f, u64 rip, const char *why);
+/* Pause with a record, the line worded as vm_stop_fault_at's. */
+void vm_pause_fault_at(struct vm *vm, const struct fl_fault *f, u64 rip, const char *what,
+		       const char *where);
 void vm_resume(struct vm *vm);
 bool vm_wait_paused(struct vcpu *v);	/* false: leave the vCPU loop */
 
