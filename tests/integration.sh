@@ -46,7 +46,12 @@ for t in $tests; do
 	case $(head -c4 "$T/$t/result" 2>/dev/null) in
 	PASS) pass=$((pass + 1)) ;;
 	*) failn=$((failn + 1)); [ $failn -eq 1 ] && echo "integration: failed:"
-	   cat "$T/$t/result" 2>/dev/null || echo "FAIL $t (no result)" ;;
+	   cat "$T/$t/result" 2>/dev/null || echo "FAIL $t (no result)"
+	   # What CI shows is all there is of a run elsewhere: the log's last lines.
+	   for f in serial.raw.talk serial.log; do
+		[ -s "$T/$t/$f" ] || continue
+		echo "    last lines of $f:"; tail -n 8 "$T/$t/$f" | cut -c1-160 | sed 's/^/    | /'
+	   done ;;
 	esac
 done
 echo "integration: $pass passed, $failn failed"

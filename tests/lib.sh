@@ -88,8 +88,12 @@ run_one() {
 	DIR=$T/$1
 	rm -rf "$DIR"; mkdir -p "$DIR"
 	start=$(date +%s)
-	"t_$1" > "$DIR/test.out" 2>&1
+	# In a subshell: a test script that dies (a signal, a write to a closed socket) still
+	# gets its verdict written here, with how it died.
+	( "t_$1" ) > "$DIR/test.out" 2>&1
+	rc=$?
 	secs=$(( $(date +%s) - start ))
+	[ $rc -gt 128 ] && fail "the test script died of signal $((rc - 128)) ($(kill -l $((rc - 128)) 2>/dev/null))"
 	if [ -s "$DIR/failures" ]; then
 		# The emulator's end first when it is the cause: twenty "missing" lines say less.
 		why=$(grep -Eq '^faultline: exit status=' "$DIR/serial.log" 2>/dev/null || emulator_why)

@@ -8,6 +8,7 @@
 #   sleep SECS
 # Ends when the script ends and the connection closes (or after 900 s).
 set -u
+trap '' PIPE	# a write to a closed console fails (said below) instead of killing the script
 port=$1; log=$2; script=$3
 : > "$log"
 for i in $(seq 1 3000); do	# up to 600 s: Bochs starts slowly on a loaded machine
@@ -30,8 +31,9 @@ while IFS= read -r l; do
 			sleep 0.1
 		done
 		[ -n "$n" ] || echo "montalk: timed out waiting for '$arg'" >&2 ;;
-	send) printf '%s\r' "$arg" >&3 ;;
-	raw) printf "$arg" >&3 ;;
+	send|raw)
+		if [ "$op" = send ]; then printf '%s\r' "$arg" >&3; else printf "$arg" >&3; fi 2>/dev/null ||
+			{ echo "montalk: could not type '$l': the emulator closed the console" >&2; break; } ;;
 	sleep) sleep "$arg" ;;
 	esac
 done < "$script"
