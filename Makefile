@@ -25,12 +25,15 @@ KLDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segment
 HOSTCFLAGS := -std=gnu11 -Wall -Wextra -Werror -g -O1 -I. \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-HV_SRCS  := $(wildcard boot/*.c boot/*.S vmm/*.c vmm/*.S ept/*.c apf/*.c lib/*.c)
+# Bottom to top (docs/architecture.md): lib, host + drivers, ept + dev, vmm, apf, monitor,
+# boot (main ties them together).
+HV_DIRS  := lib host drivers ept dev vmm vmm/debug apf monitor boot
+HV_SRCS  := $(foreach d,$(HV_DIRS),$(wildcard $(d)/*.c $(d)/*.S))
 HV_OBJS  := $(patsubst %,$(B)/obj/%.o,$(HV_SRCS))
 # The pure code: everything in lib/ (but string.c: the host's libc has its own), the EPT
 # tables, and the VMX decoders, control choice and guest-state checker.
 LIB_HOST := $(filter-out lib/string.c,$(wildcard lib/*.c)) ept/ept.c vmm/decode.c \
-	vmm/controls.c vmm/vmcheck.c vmm/uart.c vmm/pic.c apf/pv.c apf/backing.c
+	vmm/controls.c vmm/debug/vmcheck.c dev/uart.c dev/pic.c apf/pv.c apf/backing.c
 UNIT     := $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all run test unit integration deps clean iso bench FORCE
@@ -96,7 +99,7 @@ run: deps all
 deps:
 	@sh tools/deps.sh
 
-$(B)/unit/test_%: tests/unit/test_%.c $(LIB_HOST) $(wildcard lib/*.h vmm/*.h ept/*.h) tests/unit/check.h
+$(B)/unit/test_%: tests/unit/test_%.c $(LIB_HOST) $(wildcard lib/*.h vmm/*.h vmm/debug/*.h dev/*.h ept/*.h apf/*.h) tests/unit/check.h
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
 	@$(CC) $(HOSTCFLAGS) $< $(LIB_HOST) -o $@

@@ -5,12 +5,12 @@
 #include "vmm/vm.h"
 #include "vmm/vmcs.h"
 #include "vmm/vmx.h"
-#include "boot/config.h"
-#include "boot/cpu.h"
-#include "boot/log.h"
-#include "boot/mem.h"
-#include "boot/smp.h"
-#include "boot/tsc.h"
+#include "host/config.h"
+#include "host/cpu.h"
+#include "host/log.h"
+#include "host/mem.h"
+#include "host/smp.h"
+#include "host/tsc.h"
 #include "lib/string.h"
 
 #define CR0_PE		1ULL

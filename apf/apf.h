@@ -6,7 +6,7 @@
 #include "lib/types.h"
 #include "apf/backing.h"
 #include "apf/pv.h"
-#include "boot/spinlock.h"
+#include "host/spinlock.h"
 #include "lib/failset.h"
 
 struct vm;

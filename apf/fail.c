@@ -16,9 +16,9 @@
  * in and what became of its page. */
 #include "apf/apf.h"
 #include "vmm/vm.h"
-#include "boot/cpu.h"
-#include "boot/log.h"
-#include "boot/tsc.h"
+#include "host/cpu.h"
+#include "host/log.h"
+#include "host/tsc.h"
 #include "lib/fmt.h"
 
 const char *const on_fault_names[] = { "stop", "pause", 0 };

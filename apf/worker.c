@@ -7,12 +7,12 @@
  * workers, the faulting vCPU does the same work itself, synchronously. */
 #include "apf/apf.h"
 #include "vmm/vm.h"
-#include "boot/cpu.h"
-#include "boot/log.h"
-#include "boot/mem.h"
-#include "boot/percpu.h"
-#include "boot/smp.h"
-#include "boot/tsc.h"
+#include "host/cpu.h"
+#include "host/log.h"
+#include "host/mem.h"
+#include "host/percpu.h"
+#include "host/smp.h"
+#include "host/tsc.h"
 #include "lib/string.h"
 
 #define JOB_WAITERS	8

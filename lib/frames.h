@@ -1,5 +1,5 @@
 /* lib/frames.h: the physical frame allocator's logic (no locking: the hypervisor wraps it in
- * a spinlock in boot/mem.c; host tests drive it directly).
+ * a spinlock in host/mem.c; host tests drive it directly).
  *
  * One bit per 4 KiB frame from physical address 0 up to the highest usable address; a set
  * bit is a free frame. Everything starts used; only memory the map calls available and no

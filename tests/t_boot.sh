@@ -128,7 +128,7 @@ t_qemu_tcg_kernel_mb1() {
 	expect_exit 3
 }
 
-# selftest=reboot runs the monitor's reboot path (boot/exit.c: fl_reboot) at boot: its reset
+# selftest=reboot runs the monitor's reboot path (host/exit.c: fl_reboot) at boot: its reset
 # reaches the machine, and QEMU (-no-reboot) exits with status 0 instead of booting again.
 t_qemu_tcg_reboot() {
 	boot_qemu tcg-kernel 2 "selftest=reboot"

@@ -225,7 +225,7 @@ step_check() {
 
 # regs, vmcs, step (checked against objdump), trace, poison of a page already present,
 # reboot. spin computes without exits with RFLAGS.IF=0 (under Bochs 2.7 only an NMI gets
-# such a vCPU out of the guest: vmm/debug.c); park faults, 300 ms a page, for 7 s.
+# such a vCPU out of the guest: vmm/debug/debug.c); park faults, 300 ms a page, for 7 s.
 t_monitor_debug() {
 	cat > "$DIR/script" <<'S'
 wait registered for #VE
@@ -284,7 +284,7 @@ S
 
 # reboot: the summary, then a hardware reset (Bochs logs it) that comes back through the
 # BIOS and GRUB to a second faultline, whose monitor quits once hello has passed again. An
-# AP makes the reset (boot/exit.c: when the BSP does, Bochs 2.7's debugger loop runs the
+# AP makes the reset (host/exit.c: when the BSP does, Bochs 2.7's debugger loop runs the
 # BIOS with time stopped, and it panics "Keyboard error:21"); no Bochs panic but the final
 # shutdown port's. t_qemu_tcg_reboot shows the same reset making QEMU leave.
 t_monitor_reboot() {

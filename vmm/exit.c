@@ -5,13 +5,13 @@
 #include "vmm/vm.h"
 #include "vmm/vmcs.h"
 #include "vmm/vmx.h"
-#include "boot/config.h"
-#include "boot/cpu.h"
-#include "boot/log.h"
-#include "boot/percpu.h"
-#include "boot/smp.h"
-#include "boot/trap.h"
-#include "boot/tsc.h"
+#include "host/config.h"
+#include "host/cpu.h"
+#include "host/log.h"
+#include "host/percpu.h"
+#include "host/smp.h"
+#include "host/trap.h"
+#include "host/tsc.h"
 #include "lib/string.h"
 
 typedef void (*exit_fn)(struct vcpu *v);
@@ -90,7 +90,7 @@ static void exit_extint(struct vcpu *v)
 }
 
 /* Exception-or-NMI exits: a host NMI, or a #DB the monitor's step left intercepted (the
- * exception bitmap is otherwise 0; during a step vmm/debug.c takes the exits itself). */
+ * exception bitmap is otherwise 0; during a step vmm/debug/debug.c takes the exits itself). */
 static void exit_nmi(struct vcpu *v)
 {
 	u32 info = (u32)vmread(EXIT_INTR_INFO);

@@ -5,9 +5,9 @@
  * checked against the VM's RAM before it is touched. */
 #include "vmm/vm.h"
 #include "vmm/vmcs.h"
-#include "boot/log.h"
-#include "boot/smp.h"
-#include "boot/tsc.h"
+#include "host/log.h"
+#include "host/smp.h"
+#include "host/tsc.h"
 
 typedef s64 (*hcall_fn)(struct vcpu *v, u64 a, u64 b, u64 c, u64 d);
 

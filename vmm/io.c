@@ -1,15 +1,15 @@
 /* vmm/io.c: port I/O exits (every port exits: PROC_IO_UNCOND). COM1 is a 16550 (register
- * model in vmm/uart.c) whose output becomes hypervisor console lines prefixed with the VM's
+ * model in dev/uart.c) whose output becomes hypervisor console lines prefixed with the VM's
  * name and whose input is what the monitor's console switch types to the VM (vuart_input),
- * its interrupt on IRQ4 of the 8259 pair at 0x20/0xA0 (model in vmm/pic.c, injection in
+ * its interrupt on IRQ4 of the 8259 pair at 0x20/0xA0 (model in dev/pic.c, injection in
  * vmm/irq.c); port 0xf4 is the debug-exit device that stops the VM with the written status;
  * any other port reads as all ones and swallows writes, and is reported once per VM.
  * Table-driven by port range. The device models are touched by the vCPUs and by cpu0's
  * monitor: always under vm->lock. */
 #include "vmm/vm.h"
 #include "vmm/vmcs.h"
-#include "boot/log.h"
-#include "boot/smp.h"
+#include "host/log.h"
+#include "host/smp.h"
 #include "lib/string.h"
 
 #define COM1		0x3F8

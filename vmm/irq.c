@@ -1,10 +1,10 @@
-/* vmm/irq.c: device interrupts into the guest. The VM's 8259 pair (vmm/pic.c, programmed
+/* vmm/irq.c: device interrupts into the guest. The VM's 8259 pair (dev/pic.c, programmed
  * through vmm/io.c) is wired to vCPU 0, as the PIC's INT line is to the boot CPU of a PC:
  * before each entry of vCPU 0 the PIC's highest request is injected as an external
  * interrupt when the guest can take it, else an interrupt-window exit is asked for. */
 #include "vmm/vm.h"
 #include "vmm/vmcs.h"
-#include "boot/cpu.h"
+#include "host/cpu.h"
 
 void irq_before_entry(struct vcpu *v)
 {

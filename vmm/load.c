@@ -3,7 +3,7 @@
  * rest of each segment zeroed, and a multiboot information structure (memory map of the
  * VM's RAM, command line, loader name) in the page at MBI_GPA. */
 #include "vmm/vm.h"
-#include "boot/log.h"
+#include "host/log.h"
 #include "lib/elf.h"
 #include "lib/fmt.h"
 #include "lib/string.h"

@@ -4,9 +4,9 @@
  * allow-list below; an MSR not on it gets #GP, as on a CPU without that MSR. */
 #include "vmm/vm.h"
 #include "vmm/vmcs.h"
-#include "boot/cpu.h"
-#include "boot/log.h"
-#include "boot/mem.h"
+#include "host/cpu.h"
+#include "host/log.h"
+#include "host/mem.h"
 #include "lib/string.h"
 
 struct msr_emul {

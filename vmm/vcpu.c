@@ -1,14 +1,14 @@
 /* vmm/vcpu.c: a vCPU's life on its physical CPU: enter the guest, take the exit, record it
  * in the ring, hand it to its handler (vmm/exit.c), and again, until the VM stops. A
- * failed entry ends here with the diagnostics of vmm/diag.c. */
+ * failed entry ends here with the diagnostics of vmm/debug/diag.c. */
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
 #include "vmm/vmcs.h"
 #include "vmm/vmx.h"
-#include "boot/config.h"
-#include "boot/cpu.h"
-#include "boot/log.h"
-#include "boot/tsc.h"
+#include "host/config.h"
+#include "host/cpu.h"
+#include "host/log.h"
+#include "host/tsc.h"
 
 int vmx_enter(struct guest_regs *regs, int launched);
 int vmcs_setup(struct vcpu *v);

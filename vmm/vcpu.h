@@ -5,7 +5,7 @@
 #include "lib/types.h"
 #include "vmm/controls.h"
 #include "apf/apf.h"
-#include "vmm/debug.h"
+#include "vmm/debug/debug.h"
 
 /* Saved and restored by vmm/vmentry.S; the order is the asm's. RSP and RIP live in the VMCS. */
 struct guest_regs {
@@ -46,7 +46,7 @@ struct vcpu {
 	volatile bool started;		/* vCPU 0 always; the others by FL_HC_VCPU_START */
 	u64 start_entry, start_arg;
 	bool halted;			/* executed HLT; waits out of the guest for an event */
-	struct vcpu_debug dbg;		/* the monitor's requests (vmm/debug.c) */
+	struct vcpu_debug dbg;		/* the monitor's requests (vmm/debug/debug.c) */
 };
 
 /* The physical CPU runs v until its VM stops. Called on v->cpu. */

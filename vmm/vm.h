@@ -3,12 +3,12 @@
 #ifndef VMM_VM_H
 #define VMM_VM_H
 #include "lib/types.h"
-#include "boot/spinlock.h"
+#include "host/spinlock.h"
 #include "ept/ept.h"
 #include "include/faultline.h"
 #include "vmm/decode.h"
-#include "vmm/pic.h"
-#include "vmm/uart.h"
+#include "dev/pic.h"
+#include "dev/uart.h"
 #include "vmm/vcpu.h"
 
 #define VM_MAX		16
@@ -19,7 +19,7 @@
 
 enum vm_state { VM_EMPTY, VM_READY, VM_RUNNING, VM_PAUSED, VM_STOPPED };
 
-/* COM1: the 16550 registers (vmm/uart.c) and the output line not yet printed (vmm/io.c). */
+/* COM1: the 16550 registers (dev/uart.c) and the output line not yet printed (vmm/io.c). */
 struct vuart {
 	struct uart regs;
 	char line[VUART_LINE];

@@ -5,10 +5,10 @@
 #include "vmm/vmcs.h"
 #include "vmm/vm.h"
 #include "vmm/vmx.h"
-#include "boot/cpu.h"
-#include "boot/log.h"
-#include "boot/percpu.h"
-#include "boot/trap.h"
+#include "host/cpu.h"
+#include "host/log.h"
+#include "host/percpu.h"
+#include "host/trap.h"
 #include "lib/string.h"
 
 #define CR0_PE	(1ULL << 0)

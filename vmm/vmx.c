@@ -3,10 +3,10 @@
  * exists: QEMU TCG answers 0 for unknown MSRs instead of #GP, Bochs models without EPT #GP on
  * 0x48C. */
 #include "vmm/vmx.h"
-#include "boot/cpu.h"
-#include "boot/log.h"
-#include "boot/mem.h"
-#include "boot/percpu.h"
+#include "host/cpu.h"
+#include "host/log.h"
+#include "host/mem.h"
+#include "host/percpu.h"
 #include "vmm/controls.h"
 #include "lib/fmt.h"
 

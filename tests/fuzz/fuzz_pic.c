@@ -1,4 +1,4 @@
-/* tests/fuzz/fuzz_pic.c: libFuzzer harness for vmm/pic.c, the master/slave 8259A pair
+/* tests/fuzz/fuzz_pic.c: libFuzzer harness for dev/pic.c, the master/slave 8259A pair
  * behind a VM's ports 0x20/0x21 and 0xA0/0xA1.
  *
  * Drives: an operation stream decoded from the input: guest writes (any value to the four
@@ -23,7 +23,7 @@
  *   ISR; reads return IRR/ISR (per OCW3) or IMR, 0xFF for other ports, and change nothing;
  *   accesses to other ports and ignored IRQ numbers change nothing. */
 #include "tests/fuzz/fuzz.h"
-#include "vmm/pic.h"
+#include "dev/pic.h"
 
 #define MAX_OPS 4000
 
@@ -77,7 +77,7 @@ static void check(const struct pic *b, const struct pic *p, bool acked)
 	FZ_CHECK(pic_pending(p) == (ref_best(&p->chip[0]) >= 0));
 }
 
-/* What a write does, from the datasheet's rules as vmm/pic.h and vmm/pic.c state them:
+/* What a write does, from the datasheet's rules as dev/pic.h and dev/pic.c state them:
  * ICW1 (command, bit 4) restarts initialization, ICW2-4 follow on the data port as ICW1
  * asked, then the data port is IMR; on the command port OCW3 (bit 3) picks what reads
  * return, OCW2 ends interrupts: non-specific EOI (001, 101) the highest in service,

@@ -1,4 +1,4 @@
-/* tests/fuzz/fuzz_uart.c: libFuzzer harness for vmm/uart.c, the 16550A model behind a VM's
+/* tests/fuzz/fuzz_uart.c: libFuzzer harness for dev/uart.c, the 16550A model behind a VM's
  * COM1 (the guest drives its eight ports; the console feeds it input bytes).
  *
  * Drives: an operation stream decoded from the input: guest reads and writes of any
@@ -6,7 +6,7 @@
  * line (in bursts, to overflow the FIFO), and looks at the interrupt output.
  *
  * Invariants asserted after every operation, against a shadow model written here from the
- * PC16550D rules that vmm/uart.h states (FIFO of 16 or a single holding register, overrun,
+ * PC16550D rules that dev/uart.h states (FIFO of 16 or a single holding register, overrun,
  * IIR priorities line status > received data > THR empty, reading IIR clears THRE, reading
  * LSR clears OE, enabling ETBEI arms THRE, FCR bit 0 changes clear the FIFO, loopback turns
  * THR into input and MCR into MSR and gates the interrupt off, OUT2 gates it onto the PIC):
@@ -17,7 +17,7 @@
  * - IER keeps only its low 4 bits and MCR its low 5; LSR.DR is set exactly when a byte is
  *   waiting; IIR bit 0 is clear exactly when an enabled source is pending. */
 #include "tests/fuzz/fuzz.h"
-#include "vmm/uart.h"
+#include "dev/uart.h"
 
 #define MAX_OPS 4000
 

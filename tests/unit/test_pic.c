@@ -1,4 +1,4 @@
-/* tests/unit/test_pic.c: host tests of vmm/pic.c, the 8259A pair behind a VM's ports 0x20
+/* tests/unit/test_pic.c: host tests of dev/pic.c, the 8259A pair behind a VM's ports 0x20
  * and 0xA0.
  *
  * Nothing is delivered before the ICW sequence; the sequence itself (vector bases, ICW3 and
@@ -7,7 +7,7 @@
  * reads; the slave's vector through the cascade and nesting across it; spurious IRQ7; and
  * junk writes that must be ignored. */
 #include "tests/unit/check.h"
-#include "vmm/pic.h"
+#include "dev/pic.h"
 
 #define M_CMD	0x20
 #define M_DATA	0x21

@@ -1,11 +1,11 @@
-/* tests/unit/test_uart.c: host tests of vmm/uart.c, the 16550A model behind a VM's COM1.
+/* tests/unit/test_uart.c: host tests of dev/uart.c, the 16550A model behind a VM's COM1.
  *
  * The receive FIFO (order, capacity 16, one byte without FIFOs, FCR clearing), overrun
  * (OE set, the right byte lost, OE cleared by reading LSR), the interrupt identification
  * (priorities, what clears each source), the OUT2 gate on the interrupt output, the divisor
  * latch, loopback, and the transmit path. */
 #include "tests/unit/check.h"
-#include "vmm/uart.h"
+#include "dev/uart.h"
 
 static void fifo_on(struct uart *u)
 {

@@ -1,9 +1,9 @@
-/* tests/unit/test_vmcheck.c: host tests of vmm/vmcheck.c. A known-good guest state (the
+/* tests/unit/test_vmcheck.c: host tests of vmm/debug/vmcheck.c. A known-good guest state (the
  * 32-bit protected-mode multiboot entry state faultline gives its guests, with the controls
  * vmx_controls() picks on Bochs' corei7_skylake_x) must pass every rule; then each test
  * breaks one thing and checks that exactly the matching rule is the first one reported.
- * Build: gcc ... -I. tests/unit/test_vmcheck.c vmm/vmcheck.c vmm/controls.c lib/fmt.c */
-#include "vmm/vmcheck.h"
+ * Build: gcc ... -I. tests/unit/test_vmcheck.c vmm/debug/vmcheck.c vmm/controls.c lib/fmt.c */
+#include "vmm/debug/vmcheck.h"
 #include "vmm/vmcs.h"
 #include "vmm/vmx.h"
 #include "tests/unit/check.h"

@@ -1,0 +1,32 @@
+/* host/config.h: the hypervisor's command line, parsed once at boot into `cfg`.
+ * `help` on the command line lists every key; the table in host/config.c is the truth. */
+#ifndef HOST_CONFIG_H
+#define HOST_CONFIG_H
+#include "lib/types.h"
+
+enum selftest {
+	SELFTEST_BP,	/* int3: reported, execution continues */
+	SELFTEST_UD,	/* ud2 */
+	SELFTEST_PF,	/* read of an unmapped address */
+	SELFTEST_GP,	/* read of a non-canonical address */
+	SELFTEST_DE,	/* divide by zero */
+	SELFTEST_PANIC,	/* panic() */
+	SELFTEST_REBOOT,	/* fl_reboot(): the machine resets */
+};
+
+struct config {
+	u64 cpus;		/* 0: all */
+	unsigned loglevel;
+	u64 selftest;		/* bit mask of enum selftest */
+	u64 watchdog_ms;	/* report a vCPU that runs this long without an exit; 0: off */
+	u64 workers;		/* CPUs that fetch pages for every VM (the last ones) */
+	u64 apf_limit;		/* outstanding CAN_CONTINUE faults per vCPU before sync */
+	bool monitor;		/* the COM1 monitor on cpu0 (which then runs no vCPU) */
+};
+
+extern struct config cfg;
+
+void config_parse(const char *cmdline);
+void selftest_run(u64 mask);
+
+#endif
