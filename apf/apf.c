@@ -2,6 +2,7 @@
  * docs/pv-protocol.md): lazily backed RAM, software #VE, the synchronous path, the PV
  * hypercalls, and the injection of completions. */
 #include "apf/apf.h"
+#include "apf/page.h"
 #include "vmm/vm.h"
 #include "vmm/vmcs.h"
 #include "vmm/vmx.h"
@@ -28,55 +29,68 @@ static struct pv_mem vm_mem(struct vm *vm)
 	return (struct pv_mem){ vm->mem, mem_ptr, vm };
 }
 
-void apf_keep(struct vm *vm, u64 gpa, u64 len)
-{
-	if (!vm->apf.lazy || !len)
-		return;
-	for (u64 pg = gpa / PAGE_SIZE; pg <= (gpa + len - 1) / PAGE_SIZE; pg++)
-		vm->apf.page[pg] = PAGE_PRESENT;
-}
-
-/* Lazily backed RAM: every page absent (convertible for hardware #VE) except those the
- * loader wrote (the image and the multiboot information), which apf_keep marked present. */
-int apf_vm_setup(struct vm *vm, char *err, size_t len)
+/* The VM's lazily backed RAM: page states (apf/page.c), the backing store's attempt
+ * counts for flaky pages, and the job slots (apf/worker.c). Nothing for other RAM. */
+int apf_vm_alloc(struct vm *vm, char *err, size_t len)
 {
 	struct apf_vm *a = &vm->apf;
-	bool hw = a->ve == VE_HW;
+	u64 n = ALIGN_UP(vm->mem / PAGE_SIZE, PAGE_SIZE) / PAGE_SIZE;
 
+	failset_init(&a->failed);
 	if (!a->lazy)
-		return ept_map(&vm->ept, 0, vm->ram_hpa, vm->mem, EPT_RWX) ? -1 : 0;
-	if (ept_absent(&vm->ept, 0, vm->mem, hw)) {
-		strlcpy(err, "out of memory for the EPT of lazily backed RAM", len);
+		return 0;
+	if (a->backing.flaky.n)
+		a->backing.attempts = page_alloc_zeroed(n);
+	if (page_states_alloc(vm) || apf_jobs_init(vm) ||
+	    (a->backing.flaky.n && !a->backing.attempts)) {
+		strlcpy(err, "out of memory for the page states of lazy RAM", len);
 		return -1;
 	}
-	for (u64 pg = 0; pg < vm->mem / PAGE_SIZE; pg++)
-		if (a->page[pg] == PAGE_PRESENT &&
-		    ept_map(&vm->ept, pg * PAGE_SIZE, vm->ram_hpa + pg * PAGE_SIZE, PAGE_SIZE, EPT_RWX)) {
-			strlcpy(err, "out of memory for the EPT", len);
-			return -1;
-		}
 	return 0;
 }
 
-/* The monitor's poison of a page the guest already has: make it absent again, in the shape
- * lazily backed RAM starts with. The caller must INVEPT on every CPU running the VM (a
- * present -> absent change leaves stale translations behind, SDM Vol. 3C 29.4.3). */
-int apf_unmap(struct vm *vm, u64 gpa)
+void apf_vm_release(struct vm *vm)
 {
 	struct apf_vm *a = &vm->apf;
-	u64 pg = gpa & ~(PAGE_SIZE - 1);
-	int r = 1;
+	u64 n = ALIGN_UP(vm->mem / PAGE_SIZE, PAGE_SIZE) / PAGE_SIZE;
 
-	if (!a->lazy || gpa >= vm->mem)
+	page_states_free(vm);
+	if (a->backing.attempts)
+		frame_free((u64)a->backing.attempts, n);
+	if (a->jobs)
+		frame_free((u64)a->jobs, a->jobs_pages);
+}
+
+void apf_keep(struct vm *vm, u64 gpa, u64 len)
+{
+	if (vm->apf.lazy && len)
+		page_keep(vm, gpa, len);
+}
+
+/* Lazily backed RAM: every page absent except those the loader wrote (apf/page.c). */
+int apf_vm_setup(struct vm *vm, char *err, size_t len)
+{
+	if (!vm->apf.lazy)
+		return ept_map(&vm->ept, 0, vm->ram_hpa, vm->mem, EPT_RWX) ? -1 : 0;
+	if (page_map_initial(vm)) {
+		strlcpy(err, "out of memory for the EPT of lazily backed RAM", len);
 		return -1;
-	u64 f = spin_lock_irqsave(&a->lock);
-	if (a->page[pg / PAGE_SIZE] == PAGE_PRESENT) {
-		r = ept_absent(&vm->ept, pg, PAGE_SIZE, a->ve == VE_HW) ? -1 : 0;
-		if (!r)
-			a->page[pg / PAGE_SIZE] = PAGE_ABSENT;
 	}
-	spin_unlock_irqrestore(&a->lock, f);
-	return r;
+	return 0;
+}
+
+/* The monitor's poison of a page the guest already has: absent again, in the shape lazily
+ * backed RAM starts with (apf/page.c: page_unmap; the caller flushes). */
+int apf_unmap(struct vm *vm, u64 gpa)
+{
+	if (!vm->apf.lazy || gpa >= vm->mem)
+		return -1;
+	return page_unmap(vm, gpa);
+}
+
+bool apf_page_present(struct vm *vm, u64 gpa)
+{
+	return !vm->apf.lazy || gpa >= vm->mem || page_state(vm, gpa) == PAGE_PRESENT;
 }
 
 /* Software #VE (docs/pv-protocol.md, "A violation on lazily backed RAM"): what the CPU
@@ -158,13 +172,12 @@ static void count_sync(struct vm *vm, unsigned path)
 void apf_ept_violation(struct vcpu *v, u64 gpa, u64 qual)
 {
 	struct vm *vm = v->vm;
-	struct apf_vm *a = &vm->apf;
 	struct fl_ve_info *ve;
 	struct fl_fault rec;
 	u64 t0;
 
 	gpa &= ~(PAGE_SIZE - 1);
-	if (__atomic_load_n(&a->page[gpa / PAGE_SIZE], __ATOMIC_ACQUIRE) == PAGE_PRESENT) {
+	if (page_state(vm, gpa) == PAGE_PRESENT) {
 		vcpu_reinject_vectoring(v);	/* mapped meanwhile by another CPU: retry */
 		return;
 	}
@@ -184,8 +197,8 @@ void apf_ept_violation(struct vcpu *v, u64 gpa, u64 qual)
 			rec.gla = vmread(GUEST_LINEAR_ADDR);
 			rec.flags |= FL_FAULT_GLA_VALID;
 		}
-		vm_fault_fatal(vm, &rec, vmread(GUEST_RIP), "synchronous fault failed (the guest "
-			       "cannot be told)");
+		apf_fault_fatal(vm, &rec, vmread(GUEST_RIP), "synchronous fault failed (the guest "
+				"cannot be told)");
 		if (vm->state != VM_STOPPED)
 			vcpu_reinject_vectoring(v);	/* paused: a resume retries the access */
 		return;
@@ -236,34 +249,26 @@ bool apf_event_pending(struct vcpu *v)
 	return v->apf.pv.pending;
 }
 
-/* Inject a pending completion only when the guest can take it (RFLAGS.IF=1, no STI/MOV-SS
- * shadow, nothing else being injected); otherwise ask for an interrupt-window exit. */
-
+/* The monitor's apf switch: hardware #VE follows it at the next entry. */
 void apf_before_entry(struct vcpu *v)
 {
-	/* The monitor's apf switch: hardware #VE follows it at the next entry. */
 	if (v->vm->apf.ve == VE_HW && v->apf.pv.registered && v->apf.ve_on == v->vm->apf.off)
 		set_hw_ve(v, !v->vm->apf.off);
-	u64 proc = vmread(PROC_CONTROLS), want = proc & ~(u64)PROC_INTR_WINDOW;
-	u8 vector;
-	u32 batched;
+}
 
-	if (v->apf.pv.pending) {
-		if (!vcpu_can_inject(v)) {
-			want |= PROC_INTR_WINDOW;
-		} else {
-			u64 flags = spin_lock_irqsave(&v->apf.lock);
-			bool take = pv_take_pending(&v->apf.pv, &vector, &batched);
-			spin_unlock_irqrestore(&v->apf.lock, flags);
-			if (take) {
-				vmwrite(ENTRY_INTR_INFO, INTR_VALID | INTR_TYPE_EXT | vector);
-				APF_STAT(v->vm, injections, 1);
-				APF_STAT(v->vm, batched, batched > 1 ? batched - 1 : 0);
-			}
-		}
+/* vmm/inject.c decided a completion goes in with this entry: which vector (the pending
+ * entries it covers are batched into one interrupt). */
+bool apf_take_completion(struct vcpu *v, u8 *vector)
+{
+	u32 batched;
+	u64 flags = spin_lock_irqsave(&v->apf.lock);
+	bool take = pv_take_pending(&v->apf.pv, vector, &batched);
+	spin_unlock_irqrestore(&v->apf.lock, flags);
+	if (take) {
+		APF_STAT(v->vm, injections, 1);
+		APF_STAT(v->vm, batched, batched > 1 ? batched - 1 : 0);
 	}
-	if (want != proc)
-		vmwrite(PROC_CONTROLS, want);
+	return take;
 }
 
 /* ---- hypercalls ---- */
@@ -338,11 +343,6 @@ s64 apf_hc_unregister(struct vcpu *v)
 	return r;
 }
 
-static bool page_present(struct vm *vm, u64 gpa)
-{
-	return !vm->apf.lazy || vm->apf.page[gpa / PAGE_SIZE] == PAGE_PRESENT;
-}
-
 /* SUSPEND_ME, or a CAN_CONTINUE that cannot be asynchronous: resolve it before returning.
  * Returns 0, or -1 with *rec when the page could not be produced. */
 static int report_sync(struct vcpu *v, u32 index, u64 gpa, struct fl_fault *rec)
@@ -375,8 +375,8 @@ static void report_failed_page(struct vcpu *v, u32 index, u64 gpa)
 		return;
 	record_from_entry(v, index, &rec);
 	/* exit_vmcall has skipped the VMCALL already: its own address is the one to name. */
-	vm_fault_fatal_reported(v->vm, &rec, vmread(GUEST_RIP) - vmread(EXIT_INSTR_LEN),
-				"access to a failed page failed again on its synchronous retry");
+	apf_fault_fatal_reported(v->vm, &rec, vmread(GUEST_RIP) - vmread(EXIT_INSTR_LEN),
+				 "access to a failed page failed again on its synchronous retry");
 }
 
 s64 apf_hc_report(struct vcpu *v, u64 index, u64 decision)
@@ -418,7 +418,7 @@ s64 apf_hc_report(struct vcpu *v, u64 index, u64 decision)
 		report_sync(v, (u32)index, gpa, &rec);
 		return 0;
 	}
-	if (page_present(vm, gpa)) {
+	if (!vm->apf.lazy || page_state(vm, gpa) == PAGE_PRESENT) {
 		complete(v, (u32)index, 0, true);
 		return 0;
 	}

@@ -6,6 +6,7 @@
  * every path that changes that EPT takes), and post the completion to every waiter. With no
  * workers, the faulting vCPU does the same work itself, synchronously. */
 #include "apf/apf.h"
+#include "apf/page.h"
 #include "vmm/vm.h"
 #include "host/cpu.h"
 #include "host/log.h"
@@ -149,20 +150,8 @@ static int produce(struct vm *vm, u64 gpa, struct fl_fault *rec, struct job *j,
 		r = -1;
 		code = FL_FAULT_POISONED;
 	}
-	if (!r && ept_map(&vm->ept, gpa, vm->ram_hpa + gpa, PAGE_SIZE, EPT_RWX)) {
-		r = -1;
-		code = FL_FAULT_IO_ERROR;	/* no memory for an EPT table */
-	}
-	if (!r) {
-		/* Not present -> present needs no INVEPT: not-present entries are not cached. */
-		if (vm->apf.page[gpa / PAGE_SIZE] == PAGE_PRESENT)
-			vm->apf.st.produced_present++;	/* never: the state was FETCHING */
-		__atomic_store_n(&vm->apf.page[gpa / PAGE_SIZE], PAGE_PRESENT, __ATOMIC_RELEASE);
-		vm->apf.st.fetched++;
-		apf_page_produced(vm, gpa);
-	} else {
-		apf_page_failed(vm, gpa, code);
-	}
+	code = page_publish(vm, gpa, r ? code : 0);	/* maps it, or marks it failed */
+	r = code ? -1 : 0;
 	if (j) {
 		inflight_remove(vm, j);
 		*nw = j->nw;
@@ -271,14 +260,14 @@ int apf_fetch_async(struct vm *vm, u64 gpa, struct pv_waiter w)
 	if (gpa >= vm->mem || !nworkers)
 		return -1;
 	u64 f = spin_lock_irqsave(&vm->apf.lock);
-	u8 *st = &vm->apf.page[gpa / PAGE_SIZE];
+	u8 st = page_state(vm, gpa);
 	struct job *j;
 
-	if (*st == PAGE_PRESENT) {
+	if (st == PAGE_PRESENT) {
 		spin_unlock_irqrestore(&vm->apf.lock, f);
 		return 1;
 	}
-	if (*st == PAGE_FETCHING) {
+	if (st == PAGE_FETCHING) {
 		j = inflight_find(vm, gpa);
 		if (!j || j->nw == JOB_WAITERS) {
 			spin_unlock_irqrestore(&vm->apf.lock, f);
@@ -297,7 +286,7 @@ int apf_fetch_async(struct vm *vm, u64 gpa, struct pv_waiter w)
 	*j = (struct job){ .vm = vm, .gpa = gpa, .nw = 1, .w = { w } };
 	j->next = vm->apf.inflight;
 	vm->apf.inflight = j;
-	*st = PAGE_FETCHING;
+	page_set_fetching(vm, gpa);
 	depth_count(vm, vm->apf.queued);
 	queue_add(vm, j);
 	__atomic_add_fetch(&waiting, 1, __ATOMIC_RELEASE);
@@ -339,11 +328,7 @@ void apf_sync_done(struct vcpu *v, const struct fl_fault *fail)
  * monitor's poison unmapped it), ask again. */
 static int spin_page(struct vcpu *v, u64 gpa, struct fl_fault *rec)
 {
-	u8 *st = &v->vm->apf.page[gpa / PAGE_SIZE];
-	u8 s;
-	while ((s = __atomic_load_n(st, __ATOMIC_ACQUIRE)) == PAGE_FETCHING &&
-	       v->vm->state != VM_STOPPED)
-		cpu_relax();
+	u8 s = page_wait(v->vm, gpa);
 	if (s == PAGE_PRESENT)
 		return 0;
 	if (s == PAGE_ABSENT)
@@ -351,8 +336,8 @@ static int spin_page(struct vcpu *v, u64 gpa, struct fl_fault *rec)
 	memset(rec, 0, sizeof(*rec));
 	rec->gpa = gpa;
 	rec->size = PAGE_SIZE;
-	/* fail_code is written before the state is published with release order. */
-	rec->code = s == PAGE_FAILED ? v->vm->apf.fail_code[gpa / PAGE_SIZE] : FL_FAULT_NONE;
+	/* The code is stored before the state is published (apf/page.h). */
+	rec->code = s == PAGE_FAILED ? page_fail_code(v->vm, gpa) : FL_FAULT_NONE;
 	return -1;
 }
 
@@ -373,16 +358,16 @@ static int fetch_once(struct vcpu *v, u64 gpa, struct fl_fault *rec)
 	/* No pool, or no waiter slot left on the page's job: produce it on this CPU, unless
 	 * somebody already is (then wait for them without a slot). */
 	u64 f = spin_lock_irqsave(&vm->apf.lock);
-	u8 *st = &vm->apf.page[gpa / PAGE_SIZE];
-	if (*st == PAGE_PRESENT) {
+	u8 st = page_state(vm, gpa);
+	if (st == PAGE_PRESENT) {
 		spin_unlock_irqrestore(&vm->apf.lock, f);
 		return 0;
 	}
-	if (*st == PAGE_FETCHING) {
+	if (st == PAGE_FETCHING) {
 		spin_unlock_irqrestore(&vm->apf.lock, f);
 		return spin_page(v, gpa, rec);
 	}
-	*st = PAGE_FETCHING;
+	page_set_fetching(vm, gpa);
 	spin_unlock_irqrestore(&vm->apf.lock, f);
 	return produce(vm, gpa, rec, 0, 0, 0);
 }

@@ -152,7 +152,7 @@ void kmain(u32 magic, u32 info)
 	}
 	workers_start(ncpus_online - (u32)cfg.workers, (u32)cfg.workers);
 	pr_info("faultline: ready on %u CPUs; running %u VM(s)", ncpus_online, nvms);
-	vm_run_all();
+	vm_run_all(cfg.monitor ? monitor_run : 0);
 	int status = vm_summary();
 	if (monitor_reboot)
 		fl_reboot();

@@ -22,5 +22,10 @@ bool failset_add(struct failset *s, u64 gpa);
 bool failset_has(const struct failset *s, u64 gpa);
 /* Removes gpa's page; returns whether it was there. Keeps insertion order of the rest. */
 bool failset_remove(struct failset *s, u64 gpa);
+/* The i-th page, oldest first (i < s->n): the one place that knows the ring's order. */
+static inline u64 failset_at(const struct failset *s, u32 i)
+{
+	return s->page[(s->head + i) % FAILSET_MAX];
+}
 
 #endif

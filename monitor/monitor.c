@@ -4,6 +4,7 @@
  * on the console; a bad command, number, VM or address gets one line and nothing changes. */
 #include "monitor/monitor.h"
 #include "host/config.h"
+#include "host/cpu.h"
 #include "host/log.h"
 #include "host/smp.h"
 #include "drivers/serial.h"
@@ -18,7 +19,7 @@
 #define LINE_MAX	120
 #define ARGS_MAX	6
 
-volatile bool monitor_quit;
+static volatile bool monitor_quit;
 volatile bool monitor_reboot;
 static char line[LINE_MAX];
 static unsigned len;
@@ -181,7 +182,7 @@ static void c_mem(int argc, char **argv)
 		    vm->mem >> 20);
 		return;
 	}
-	if (vm->apf.lazy && vm->apf.page[gpa / PAGE_SIZE] != PAGE_PRESENT)
+	if (!apf_page_present(vm, gpa))
 		out("  (page not present yet: its host frame holds zeros, not the guest's data)");
 	for (u64 i = 0; i < n; i += 16) {
 		char hex[64];
@@ -199,18 +200,7 @@ static void c_faults(int argc, char **argv)
 	(void)argc;
 	if (!vm)
 		return;
-	struct failset *s = &vm->apf.failed;
-	out("  %s: failures=%lu, failed-page set %u page(s), evicted %lu", vm->name,
-	    vm->apf.st.failures, s->n, s->evicted);
-	for (u32 i = 0; i < s->n; i++)
-		out("  failed page 0x%lx code=%u", s->page[(s->head + i) % FAILSET_MAX],
-		    vm->apf.fail_code[s->page[(s->head + i) % FAILSET_MAX] / PAGE_SIZE]);
-	for (u32 j = 0; j < vm->nvcpus; j++) {
-		struct pv_vcpu *p = &vm->vcpus[j].apf.pv;
-		out("  vcpu%u: outstanding CAN_CONTINUE=%u held=0x%lx pending completion=%s", j,
-		    p->outstanding, p->held, p->pending ? "yes" : "no");
-	}
-	apf_recent_print(vm, out);
+	apf_faults_print(vm, out);
 	if (vm->has_fault) {
 		fault_format(&vm->fault, rec, sizeof(rec));
 		out("  the fault that stopped or paused it: %s", rec);
@@ -499,7 +489,7 @@ static void prompt(void)
 	console_write("(faultline) ", 12);
 }
 
-void monitor_start(void)
+static void monitor_start(void)
 {
 	out("monitor: on COM1; 'help' lists the commands, Enter runs a line; Ctrl-A ? lists "
 	    "the consoles (the monitor, each VM's COM1)");
@@ -582,7 +572,7 @@ static void monitor_key(int c)
 	}
 }
 
-void monitor_poll(void)
+static void monitor_poll(void)
 {
 	int c;
 
@@ -599,5 +589,25 @@ void monitor_poll(void)
 			vuart_input(&vms[focus], (u8)c);	/* the guest echoes, not us */
 		else
 			monitor_key(c);
+	}
+}
+
+/* With the monitor, the user decides when it ends (a paused VM can be resumed, a stopped
+ * one inspected): only `quit` returns. */
+void monitor_run(void)
+{
+	bool said = false;
+
+	monitor_start();
+	while (!monitor_quit) {
+		monitor_poll();
+		bool all = true;
+		for (u32 i = 0; i < nvms; i++)
+			all &= vms[i].state == VM_STOPPED;
+		if (all && !said) {
+			pr_info("monitor: every VM has stopped; 'quit' prints the summary and exits");
+			said = true;
+		}
+		cpu_relax();
 	}
 }

@@ -60,7 +60,7 @@ static bool com1_irq(struct vm *vm)
 }
 
 /* An access by another vCPU that gave vCPU 0 an interrupt wakes it: vCPU 0 may be halted,
- * or running without exits. vCPU 0 itself looks before its next entry (irq_before_entry). */
+ * or running without exits. vCPU 0 itself looks before its next entry (inject_before_entry). */
 static void irq_wake(struct vcpu *v, bool before, bool after)
 {
 	if (after && !before && v->index != 0)
@@ -75,7 +75,7 @@ void vuart_input(struct vm *vm, u8 c)
 	uart_receive(&vm->uart.regs, c);
 	bool pending = com1_irq(vm);
 	spin_unlock_irqrestore(&vm->lock, flags);
-	if (pending)	/* out of the guest or out of HLT: irq_before_entry injects it */
+	if (pending)	/* out of the guest or out of HLT: inject_before_entry injects it */
 		smp_kick(vm->vcpus[0].cpu);
 }
 

@@ -6,7 +6,6 @@
 #include "host/config.h"
 #include "host/cpu.h"
 #include "host/log.h"
-#include "monitor/monitor.h"
 #include "host/percpu.h"
 #include "host/smp.h"
 #include "host/trap.h"
@@ -14,31 +13,7 @@
 #include "lib/fmt.h"
 #include "lib/string.h"
 
-#define CR0_PG		(1ULL << 31)
-#define EFER_LME	(1ULL << 8)
-#define EFER_LMA_BIT	(1ULL << 10)
-
 extern const char *const vm_selftest_names[];
-
-bool vm_event_pending(struct vcpu *v)
-{
-	return apf_event_pending(v) || irq_pending(v);	/* a completion, a device interrupt */
-}
-
-/* The guest turned paging on or off through an exit (a MOV to CR0 that touched CR0.NE):
- * do what the CPU does for IA-32e mode (SDM Vol. 3A 10.8.5), and keep the "IA-32e mode
- * guest" entry control equal to EFER.LMA, as VM entry requires. */
-void vcpu_update_long_mode(struct vcpu *v)
-{
-	u64 efer = vmread(GUEST_EFER), entry = vmread(ENTRY_CONTROLS);
-	(void)v;
-	bool lma = (vmread(GUEST_CR0) & CR0_PG) && (efer & EFER_LME);
-
-	efer = lma ? efer | EFER_LMA_BIT : efer & ~EFER_LMA_BIT;
-	entry = lma ? entry | ENTRY_IA32E : entry & ~(u64)ENTRY_IA32E;
-	vmwrite(GUEST_EFER, efer);
-	vmwrite(ENTRY_CONTROLS, entry);
-}
 
 /* The VM line's selftest= key: break one guest-state rule on purpose before the first
  * entry, so the test can check that the entry-failure report names it. */
@@ -244,27 +219,7 @@ static bool all_stopped(void)
 	return true;
 }
 
-/* With the monitor, the user decides when it ends (a paused VM can be resumed, a stopped
- * one inspected): only `quit` leaves this loop. */
-static void run_monitor(void)
-{
-	bool said = false;
-
-	monitor_start();
-	while (!monitor_quit) {
-		monitor_poll();
-		bool all = true;
-		for (u32 i = 0; i < nvms; i++)
-			all &= vms[i].state == VM_STOPPED;
-		if (all && !said) {
-			pr_info("monitor: every VM has stopped; 'quit' prints the summary and exits");
-			said = true;
-		}
-		cpu_relax();
-	}
-}
-
-void vm_run_all(void)
+void vm_run_all(void (*cpu0_work)(void))
 {
 	struct vcpu *mine = 0;
 
@@ -284,8 +239,8 @@ void vm_run_all(void)
 		irq_disable();	/* host interrupts reach us as exits while the guest runs */
 		vcpu_thread(mine);
 	}
-	if (cfg.monitor && !mine)
-		run_monitor();
+	if (cpu0_work && !mine)
+		cpu0_work();	/* the monitor: returns at its `quit` */
 	while (!all_stopped())
 		cpu_relax();
 	for (u32 i = 0; i < nvms; i++)

@@ -10,6 +10,10 @@
 #include "host/log.h"
 #include "host/tsc.h"
 
+#define CR0_PG		(1ULL << 31)
+#define EFER_LME	(1ULL << 8)
+#define EFER_LMA_BIT	(1ULL << 10)
+
 int vmx_enter(struct guest_regs *regs, int launched);
 int vmcs_setup(struct vcpu *v);
 void exit_handle(struct vcpu *v, u32 reason);
@@ -73,6 +77,21 @@ bool vcpu_can_inject(struct vcpu *v)
 	       !(vmread(ENTRY_INTR_INFO) & INTR_VALID);
 }
 
+/* The guest turned paging on or off through an exit (a MOV to CR0 that touched CR0.NE):
+ * do what the CPU does for IA-32e mode (SDM Vol. 3A 10.8.5), and keep the "IA-32e mode
+ * guest" entry control equal to EFER.LMA, as VM entry requires. */
+void vcpu_update_long_mode(struct vcpu *v)
+{
+	u64 efer = vmread(GUEST_EFER), entry = vmread(ENTRY_CONTROLS);
+	(void)v;
+	bool lma = (vmread(GUEST_CR0) & CR0_PG) && (efer & EFER_LME);
+
+	efer = lma ? efer | EFER_LMA_BIT : efer & ~EFER_LMA_BIT;
+	entry = lma ? entry | ENTRY_IA32E : entry & ~(u64)ENTRY_IA32E;
+	vmwrite(GUEST_EFER, efer);
+	vmwrite(ENTRY_CONTROLS, entry);
+}
+
 static void record(struct vcpu *v, u32 reason)
 {
 	struct exit_rec *r = &v->ring[v->nexits % EXIT_RING];
@@ -123,7 +142,7 @@ static bool vcpu_awake(struct vcpu *v)
 {
 	if (!v->halted)
 		return true;
-	if (vm_event_pending(v)) {
+	if (inject_pending(v)) {
 		v->halted = false;
 		return true;
 	}
@@ -177,11 +196,7 @@ void vcpu_run(struct vcpu *v)
 			vmwrite(PREEMPTION_TIMER, tick_now(v, tick, first));
 		if (v->dbg.flush)
 			debug_flush(v);	/* an INVEPT the monitor asked for */
-		if (!v->dbg.stepping) {		/* a step injects nothing: one instruction */
-			apf_before_entry(v);
-			if (irq_maybe(v))
-				irq_before_entry(v);	/* after apf: a completion goes first */
-		}
+		inject_before_entry(v);	/* vmm/inject.c: completions, device interrupts */
 		v->entry_tsc = rdtsc();
 		int rc = vmx_enter(&v->regs, v->launched);
 		v->guest_tsc += rdtsc() - v->entry_tsc;

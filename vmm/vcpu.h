@@ -4,7 +4,7 @@
 #define VMM_VCPU_H
 #include "lib/types.h"
 #include "vmm/controls.h"
-#include "apf/apf.h"
+#include "vmm/hooks.h"
 #include "vmm/debug/debug.h"
 
 /* Saved and restored by vmm/vmentry.S; the order is the asm's. RSP and RIP live in the VMCS. */
@@ -55,7 +55,7 @@ void vcpu_skip_instruction(struct vcpu *v);
 void vcpu_inject_gp(struct vcpu *v);
 void vcpu_print_ring(struct vcpu *v);
 u64 *vcpu_gpr(struct vcpu *v, unsigned n);	/* 0 = RAX ... 15 = R15; 4 (RSP) is NULL */
-void vcpu_update_long_mode(struct vcpu *v);
+void vcpu_update_long_mode(struct vcpu *v);	/* after a CR0 write: EFER.LMA, the entry control */
 void vcpu_reinject_vectoring(struct vcpu *v);
 void vcpu_inject_event(struct vcpu *v, u32 info, u64 error_field);
 bool vcpu_can_inject(struct vcpu *v);	/* an external interrupt could be injected now */

@@ -111,15 +111,7 @@ static void vm_release(struct vm *vm)
 {
 	if (vm->ept.root_pa)
 		ept_destroy(&vm->ept);
-	u64 n = ALIGN_UP(vm->mem / PAGE_SIZE, PAGE_SIZE) / PAGE_SIZE;
-	if (vm->apf.page)
-		frame_free((u64)vm->apf.page, n);
-	if (vm->apf.fail_code)
-		frame_free((u64)vm->apf.fail_code, n);
-	if (vm->apf.backing.attempts)
-		frame_free((u64)vm->apf.backing.attempts, n);
-	if (vm->apf.jobs)
-		frame_free((u64)vm->apf.jobs, vm->apf.jobs_pages);
+	apf_vm_release(vm);
 	if (vm->ram_hpa)
 		frame_free(vm->ram_hpa, vm->mem / PAGE_SIZE);
 	if (vm->msr_bitmap_pa)
@@ -172,18 +164,8 @@ static int vm_build(struct vm *vm, const struct mb_module *m, char *err, size_t 
 		}
 		*(u32 *)v->vmcs_pa = (u32)(vmx_msrs.basic & 0x7FFFFFFF); /* revision id */
 	}
-	if (vm->apf.lazy) {
-		u64 n = ALIGN_UP(vm->mem / PAGE_SIZE, PAGE_SIZE) / PAGE_SIZE;
-		vm->apf.page = page_alloc_zeroed(n);
-		vm->apf.fail_code = page_alloc_zeroed(n);
-		if (vm->apf.backing.flaky.n)
-			vm->apf.backing.attempts = page_alloc_zeroed(n);
-		if (!vm->apf.page || !vm->apf.fail_code || apf_jobs_init(vm) ||
-		    (vm->apf.backing.flaky.n && !vm->apf.backing.attempts)) {
-			fmt(err, len, "out of memory for the page states of lazy RAM");
-			return -1;
-		}
-	}
+	if (apf_vm_alloc(vm, err, len))
+		return -1;
 	if (vm_load(vm, (const void *)m->start, m->end - m->start, err, len))
 		return -1;
 	vm->ept = (struct ept){ .alloc_page = ept_alloc, .free_page = ept_free,
@@ -244,7 +226,6 @@ static void vm_create(const struct mb_module *m, u32 modno)
 	vm->apf.off = !vc.apf;
 	vm->apf.resume_ms = vc.resume_ms;
 	vm->apf.fail_limit = vc.fail_limit;
-	failset_init(&vm->apf.failed);
 	parse_failure_ranges(vm);
 	vm->apf.ve = vc.ve == VE_AUTO ? (ctls.ept_ve ? VE_HW : VE_SW) : vc.ve;
 	if (vm->apf.ve == VE_HW && !ctls.ept_ve) {

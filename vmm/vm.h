@@ -66,8 +66,9 @@ extern u32 vms_refused;	/* a run with a refused VM never reports success */
  * the others go on. Returns how many VMs are ready. */
 struct bootinfo;
 u32 vm_create_all(const struct bootinfo *bi);
-/* Starts every vCPU on its CPU, runs cpu0's share, waits for every VM to stop. */
-void vm_run_all(void);
+/* Starts every vCPU on its CPU, runs cpu0's share (its vCPU, or else cpu0_work when not
+ * NULL: the monitor, which returns when the user quits), waits for every VM to stop. */
+void vm_run_all(void (*cpu0_work)(void));
 /* Prints the summary; returns the hypervisor's exit status (0 only if every VM asked for
  * was started and passed). */
 int vm_summary(void);
@@ -81,12 +82,6 @@ void vm_stop_fault(struct vm *vm, const struct fl_fault *f, u64 rip, const char 
  * known ("reported with REPORT from rip=0x..."); rip is kept as the record's. */
 void vm_stop_fault_at(struct vm *vm, const struct fl_fault *f, u64 rip, const char *what,
 		      const char *where);
-/* A fault the guest cannot be told about failed: stop the VM, or pause it (on_fault=pause)
- * with the same record. */
-void vm_fault_fatal(struct vm *vm, const struct fl_fault *f, u64 rip, const char *what);
-/* The REPORT path: the access was reported by the guest, the host saw only the VMCALL. */
-void vm_fault_fatal_reported(struct vm *vm, const struct fl_fault *f, u64 vmcall_rip,
-			     const char *what);
 /* Pause: every vCPU stays out of the guest until vm_resume (the monitor, or resume_ms=). */
 void vm_pause(struct vm *vm, const char *why);
 /* Pause with a record, the line worded as vm_stop_fault_at's. */
@@ -98,7 +93,6 @@ bool vm_wait_paused(struct vcpu *v);	/* false: leave the vCPU loop */
 /* Guest RAM access from the hypervisor: pointer to [gpa, gpa+len) or NULL if not all RAM. */
 void *vm_gpa(struct vm *vm, u64 gpa, u64 len);
 
-bool vm_event_pending(struct vcpu *v);
 void vm_selftest_corrupt(struct vcpu *v);
 
 /* vmm/io.c */
@@ -107,23 +101,13 @@ void vuart_flush(struct vm *vm);
 /* A byte typed for this VM (the monitor's console switch) arrives at its COM1 receiver. */
 void vuart_input(struct vm *vm, u8 c);
 
-/* vmm/irq.c: device interrupts (the virtual 8259 PIC, wired to vCPU 0). Before each entry:
- * inject one the guest can take now, or ask for an interrupt-window exit. */
-void irq_before_entry(struct vcpu *v);
-bool irq_pending(struct vcpu *v);	/* one waits: HLT must end */
+/* vmm/inject.c: the one place that decides what enters the guest with the next entry
+ * (a completion, a device interrupt) and when an interrupt-window exit is needed. */
+void inject_before_entry(struct vcpu *v);
+bool inject_pending(struct vcpu *v);	/* an event waits for this vCPU: HLT must end */
 
 /* vmm/fault.c */
 void fault_format(const struct fl_fault *f, char *buf, size_t len);
 const char *fault_code_name(u32 code);	/* FL_FAULT_* as fault_format writes it */
-
-/* A look without the lock first: irq_before_entry runs before every entry of vCPU 0, most
- * guests never use the PIC, and its lock and VMREADs would cost every exit. A request
- * raised just after the look kicks vCPU 0 (vmm/io.c), which then looks again. */
-static inline bool irq_maybe(const struct vcpu *v)
-{
-	const struct pic *p = &v->vm->pic;
-	return v->index == 0 && (__atomic_load_n(&p->chip[0].irr, __ATOMIC_RELAXED) |
-				 __atomic_load_n(&p->chip[1].irr, __ATOMIC_RELAXED));
-}
 
 #endif

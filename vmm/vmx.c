@@ -85,6 +85,12 @@ int vmx_probe(char *why, size_t len)
 	c->ept_ad = c->ept_vpid & (1u << 21);
 	if (!c->ept_4level || !c->ept_wb)
 		return fail(why, len, "EPT lacks a 4-level walk or write-back memory type");
+	/* INVEPT with a type the CPU offers (SDM Vol. 3D A.10: bit 20 the instruction, bit 25
+	 * single-context, bit 26 all-context): a page taken from a guest (the monitor's
+	 * poison, later eviction) must be flushed from every CPU's EPT caches. */
+	if (!(c->ept_vpid & (1u << 20)) || !(c->ept_vpid & ((1u << 25) | (1u << 26))))
+		return fail(why, len, "INVEPT not offered with a single- or all-context type "
+			    "(IA32_VMX_EPT_VPID_CAP bits 20, 25, 26)");
 	if (!c->unrestricted)
 		return fail(why, len, "unrestricted guest not offered (IA32_VMX_PROCBASED_CTLS2 "
 			    "bit 39 clear): guests cannot start with paging off");
@@ -149,16 +155,16 @@ int vmx_on(char *why, size_t len)
 	return 0;
 }
 
-/* Single-context INVEPT: drop every cached translation derived from this EPTP
- * (SDM Vol. 3C 29.4.3.1). Needed whenever a present EPT entry is changed or removed. */
-/* Single-context INVEPT when the CPU offers it, else all-context (IA32_VMX_EPT_VPID_CAP
- * bits 25 and 26, SDM Vol. 3D A.10). Returns 0, or -1 on VMfail (CF or ZF set). */
+/* INVEPT: drop every cached translation derived from this EPTP (SDM Vol. 3C 29.4.3.1);
+ * needed whenever a present EPT entry is changed or removed. Single-context when the CPU
+ * offers it, else all-context (IA32_VMX_EPT_VPID_CAP bits 25 and 26, SDM Vol. 3D A.10);
+ * vmx_probe refused a CPU with neither. Returns 0, or -1 on VMfail (CF or ZF set). */
 int invept(u64 eptp)
 {
 	struct {
 		u64 eptp, zero;
 	} desc = { eptp, 0 };
-	u64 type = (vmx_msrs.ept_vpid & (1ULL << 25)) ? 1 : 2;
+	u64 type = (vmx_msrs.ept_vpid & (1ULL << 25)) ? 1 : 2;	/* else bit 26: vmx_probe */
 	u8 fail;
 	__asm__ volatile("invept %1, %2; setna %0" : "=qm"(fail) : "m"(desc), "r"(type)
 			 : "cc", "memory");

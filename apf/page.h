@@ -1,0 +1,52 @@
+/* apf/page.h: the one owner of a lazily backed page's state (struct apf_vm's page[] and
+ * fail_code[]); nothing else reads or writes them.
+ *
+ *   ABSENT --set_fetching--> FETCHING --publish(0)------> PRESENT --unmap--> ABSENT
+ *                                ^     --publish(code)---> FAILED
+ *                                +------ set_fetching (a retry) --+
+ *
+ * The lock rule, kept here rather than by each caller: every change of a page's state is
+ * made under the VM's apf lock, and a change that goes with an EPT change (to PRESENT: map;
+ * PRESENT to ABSENT: unmap) makes both inside that one critical section, so whoever holds
+ * the lock sees the state and the EPT agree. The failure code is stored before FAILED, and
+ * every state is stored with release order: a reader without the lock (page_state, with
+ * acquire order) that sees FAILED reads that failure's code. A reader without the lock
+ * acts only on what it read being final for it (PRESENT: retry the access; FETCHING:
+ * wait for a change).
+ *
+ * Every gpa here is inside the RAM of a lazily backed VM: the callers check (apf/apf.c,
+ * apf/worker.c); a guest-chosen value never reaches these arrays unchecked. */
+#ifndef APF_PAGE_H
+#define APF_PAGE_H
+#include "lib/types.h"
+
+struct vm;
+
+/* Building the VM, before any vCPU runs (no lock needed). */
+int page_states_alloc(struct vm *vm);
+void page_states_free(struct vm *vm);
+void page_keep(struct vm *vm, u64 gpa, u64 len);	/* the loader wrote it: present */
+int page_map_initial(struct vm *vm);			/* the EPT: absent but the kept */
+
+/* With or without the lock. */
+u8 page_state(struct vm *vm, u64 gpa);
+u32 page_fail_code(struct vm *vm, u64 gpa);
+
+/* With the VM's apf lock held. set_fetching: ABSENT or FAILED -> FETCHING (the caller
+ * produces it, or queues a job that will). publish: the production of a FETCHING page
+ * ended; code 0 maps it and makes it PRESENT, else (or when the EPT has no memory for
+ * the mapping) it becomes FAILED with the code, which is returned (0: present). */
+void page_set_fetching(struct vm *vm, u64 gpa);
+u32 page_publish(struct vm *vm, u64 gpa, u32 code);
+
+/* Taking the lock. unmap: PRESENT -> ABSENT (the monitor's poison): 0 done and a flush is
+ * owed (the EPT code's flush_needed said so, and is cleared here: after the VM is built,
+ * only this file changes its EPT), 1 it was not present, -1 no memory for the EPT change.
+ * On 0 the caller flushes every vCPU's EPT translations (a present -> absent change
+ * leaves stale ones, SDM Vol. 3C 29.4.3). */
+int page_unmap(struct vm *vm, u64 gpa);
+
+/* Without the lock: until the page is no longer FETCHING (or the VM stopped); its state. */
+u8 page_wait(struct vm *vm, u64 gpa);
+
+#endif

@@ -1,0 +1,97 @@
+/* apf/state.h: what the VMX core embeds of asynchronous page faults: the per-VM state
+ * (inside struct vm) and the per-vCPU state (inside struct vcpu), with their counters.
+ * Types only: vmm/hooks.h includes this header, which is the one place a lower layer
+ * (vmm/) sees into an upper one (apf/). Who may touch what, and under which lock, is said
+ * beside each field; the page states belong to apf/page.c alone. */
+#ifndef APF_STATE_H
+#define APF_STATE_H
+#include "lib/types.h"
+#include "lib/failset.h"
+#include "apf/backing.h"
+#include "apf/pv.h"
+#include "host/spinlock.h"
+#include "include/faultline.h"
+
+struct job;
+
+enum ve_mode { VE_AUTO, VE_HW, VE_SW };
+enum { ON_FAULT_STOP, ON_FAULT_PAUSE };
+extern const char *const on_fault_names[];
+extern const char *const ve_mode_names[];
+
+/* Page states of lazily backed RAM (one byte per 4 KiB page): read and changed through
+ * apf/page.h only. */
+enum { PAGE_ABSENT, PAGE_FETCHING, PAGE_PRESENT, PAGE_FAILED };
+
+struct apf_stats {
+	u64 hw_ve, sw_ve, busy_exits, unreg_exits;	/* faults by path */
+	u64 off_exits;					/* ... while apf was switched off */
+	u64 suspend, cont, sync_cont;			/* decisions; CAN_CONTINUE made sync */
+	u64 completions, injections, batched;
+	u64 fetched, dedup;				/* pages produced; faults that joined one */
+	u64 produced_present;				/* productions of a present page: 0 */
+	u64 reports, resolved, failed;			/* REPORTs accepted; their completions */
+	u64 vectoring_exits, pe0_exits;			/* sync faults during event delivery,
+							 * with CR0.PE=0 */
+	u64 suspended_tsc;				/* vCPU time spent waiting for pages */
+	u64 outstanding_max;
+	u64 kicks;					/* IPIs sent to post completions */
+	u64 failures;					/* pages that could not be produced */
+	u64 sync_retries;				/* faults on failed pages, retried sync */
+	u64 lat_hist[8];				/* report->completion, ticks: <1K <4K ... */
+	u64 depth_hist[5];				/* job queue depth at push: 0 1 2-3 4-15 16+ */
+};
+
+/* The last faults of a VM, for the monitor's `faults` (apf/recent.c): how each came in and
+ * what became of its page. */
+#define APF_RECENT	16
+enum { RECENT_HW_VE, RECENT_SW_VE, RECENT_BUSY, RECENT_UNREG, RECENT_OFF, RECENT_DELIVERY,
+       RECENT_PE0 };
+enum { RECENT_IN_FLIGHT, RECENT_PRESENT, RECENT_FAILED };
+
+struct apf_recent {
+	u64 gpa, tsc;
+	u8 vcpu, path, decision, state;	/* decision: FL_PV_* for #VE paths, else 0 */
+	u32 code;			/* FL_FAULT_* when failed */
+};
+
+/* Statistics are bumped from every vCPU and worker of the VM at once: always atomically. */
+#define APF_STAT(vm, field, n)	__atomic_add_fetch(&(vm)->apf.st.field, (n), __ATOMIC_RELAXED)
+
+/* Per VM (inside struct vm). */
+struct apf_vm {
+	bool lazy;
+	unsigned ve;			/* enum ve_mode as configured; resolved to HW or SW */
+	struct backing backing;
+	u8 *page;			/* PAGE_* per 4 KiB page; NULL unless lazy
+					 * (apf/page.c's: see its lock rule) */
+	struct spinlock lock;		/* page states, EPT changes, in-flight jobs */
+	struct job *inflight;		/* pages being fetched (apf/worker.c) */
+	struct job *jobs, *free_jobs;	/* the VM's own job slots (apf_jobs_needed) */
+	u64 jobs_pages;
+	struct job *qhead, *qtail;	/* jobs no worker has taken yet, oldest first */
+	volatile u32 queued;
+	u8 *fail_code;			/* FL_FAULT_* of each page's last failure
+					 * (apf/page.c's) */
+	struct failset failed;		/* pages whose last production failed (lib/failset.c) */
+	unsigned on_fault;		/* ON_FAULT_STOP or ON_FAULT_PAUSE */
+	u64 resume_ms;			/* a paused VM resumes by itself after this (0: never) */
+	u64 fail_limit;			/* failures before every failure is fatal */
+	volatile bool off;		/* apf=off: registration refused, every fault synchronous */
+	struct apf_stats st;
+	struct apf_recent recent[APF_RECENT];	/* ring, under lock */
+	u64 nrecent;
+};
+
+/* Per vCPU (inside struct vcpu). */
+struct apf_vcpu {
+	struct pv_vcpu pv;
+	struct spinlock lock;		/* pv: workers complete entries concurrently */
+	bool ve_on;			/* hardware #VE enabled in the VMCS */
+	u64 report_tsc[FL_PV_ENTRIES];	/* when each held entry was reported */
+	volatile bool sync_done;	/* the job this vCPU waits for synchronously ended */
+	bool sync_failed;
+	struct fl_fault sync_rec;	/* ... and its record when it failed */
+};
+
+#endif

@@ -1,0 +1,90 @@
+/* vmm/inject.c: the one place that decides what enters the guest with the next VM entry
+ * (SDM Vol. 3C 27.6, "Event Injection") and whether an interrupt-window exit is wanted.
+ * Called before every entry (vmm/vcpu.c), in this order of precedence:
+ *   1. An event an exit interrupted during its delivery was put back in the entry's
+ *      interruption field by that exit's handler (vcpu_reinject_vectoring): it goes
+ *      first, and nothing else can go with it (vcpu_can_inject is false).
+ *   2. A debug step (the monitor's `step`) injects nothing: one instruction runs.
+ *   3. An asynchronous-fault completion (apf/: apf_take_completion).
+ *   4. A device interrupt: the VM's 8259 pair (dev/pic.c) is wired to vCPU 0, as the PIC's
+ *      INT line is to the boot CPU of a PC; its highest request is acknowledged (INTA).
+ * An interrupt that waits but cannot be taken now (RFLAGS.IF=0, an STI or MOV-SS shadow,
+ * or another event already in this entry) asks for an interrupt-window exit; when nothing
+ * waits the exit is switched off again. */
+#include "vmm/vm.h"
+#include "vmm/vmcs.h"
+#include "host/cpu.h"
+
+/* A look without the lock first: this runs before every entry of vCPU 0, most guests never
+ * use the PIC, and its lock would cost every exit. A request raised just after the look
+ * kicks vCPU 0 (vmm/io.c), which then looks again. */
+static bool pic_maybe(const struct vcpu *v)
+{
+	const struct pic *p = &v->vm->pic;
+	return v->index == 0 && (__atomic_load_n(&p->chip[0].irr, __ATOMIC_RELAXED) |
+				 __atomic_load_n(&p->chip[1].irr, __ATOMIC_RELAXED));
+}
+
+/* The PIC's request: injected when the guest can take it; else true (a window is wanted). */
+static bool pic_inject(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	bool open = vcpu_can_inject(v), waiting;
+	u8 vector = 0;
+
+	u64 flags = spin_lock_irqsave(&vm->lock);
+	waiting = pic_pending(&vm->pic);
+	if (waiting && open)
+		vector = pic_ack(&vm->pic);	/* INTA: IRR -> ISR */
+	spin_unlock_irqrestore(&vm->lock, flags);
+	if (waiting && open)
+		vmwrite(ENTRY_INTR_INFO, INTR_VALID | INTR_TYPE_EXT | vector);
+	return waiting && !open;
+}
+
+/* A completion: injected when the guest can take it; else true (a window is wanted). */
+static bool completion_inject(struct vcpu *v)
+{
+	u8 vector;
+
+	if (!apf_event_pending(v))
+		return false;
+	if (!vcpu_can_inject(v))
+		return true;
+	if (apf_take_completion(v, &vector))
+		vmwrite(ENTRY_INTR_INFO, INTR_VALID | INTR_TYPE_EXT | vector);
+	return false;
+}
+
+void inject_before_entry(struct vcpu *v)
+{
+	if (v->dbg.stepping)
+		return;
+	apf_before_entry(v);
+	u64 proc = vmread(PROC_CONTROLS), want = proc & ~(u64)PROC_INTR_WINDOW;
+	bool window = completion_inject(v);
+	if (pic_maybe(v))
+		window |= pic_inject(v);
+	if (window)
+		want |= PROC_INTR_WINDOW;
+	if (want != proc)
+		vmwrite(PROC_CONTROLS, want);
+}
+
+static bool pic_waiting(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	bool waiting;
+
+	if (!pic_maybe(v))
+		return false;
+	u64 flags = spin_lock_irqsave(&vm->lock);
+	waiting = pic_pending(&vm->pic);
+	spin_unlock_irqrestore(&vm->lock, flags);
+	return waiting;
+}
+
+bool inject_pending(struct vcpu *v)
+{
+	return apf_event_pending(v) || pic_waiting(v);	/* a completion, a device interrupt */
+}
