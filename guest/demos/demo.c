@@ -1,4 +1,4 @@
-/* guest/demo.c: what `make run` shows: asynchronous page faults at work. Three fetcher
+/* guest/demos/demo.c: what `make run` shows: asynchronous page faults at work. Three fetcher
  * tasks walk lazily backed pages whose content takes backing.latency_us to arrive; each
  * fault parks only the task that took it (CAN_CONTINUE), and meanwhile a compute task
  * keeps counting primes and printing its progress. At the end: every byte verified, and how

@@ -1,4 +1,4 @@
-/* guest/echo.c: reads what the user types on COM1 (faultline's monitor: Ctrl-A then the
+/* guest/demos/echo.c: reads what the user types on COM1 (faultline's monitor: Ctrl-A then the
  * VM's index) and prints each line back, in three ways:
  *   1. polled: one line read by watching LSR.DR;
  *   2. overrun: not reading at all until LSR.OE says a byte was lost, then the FIFO must

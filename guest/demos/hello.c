@@ -1,4 +1,5 @@
-/* guest/hello.c: the smallest guest: proves the runtime boots, prints and exits with 0. */
+/* guest/demos/hello.c: the smallest guest: proves the runtime boots, prints and exits with 0.
+ */
 #include "guest/lib/rt.h"
 
 int main(const char *cmdline)

@@ -1,13 +1,13 @@
-/* guest/apentry.S: where an application vCPU (AP) begins, from FL_HC_VCPU_START
- * (include/faultline.h, guest/smp.h).
+/* guest/lib/apentry.S: where an application vCPU (AP) begins, from FL_HC_VCPU_START
+ * (include/faultline.h, guest/lib/smp.h).
  *
  * The hypervisor starts the AP in the multiboot machine state: 32-bit protected mode,
  * paging off, flat segments (CS 0x08, data 0x10) whose GDT we must not rely on, interrupts
- * off, EAX = FL_AP_MAGIC, EBX = the argument (guest/smp.c passes the top of this AP's boot
- * stack), ESI = the vCPU index. Like guest/entry.S we enable PAE, long mode and paging, but
+ * off, EAX = FL_AP_MAGIC, EBX = the argument (guest/lib/smp.c passes the top of this AP's boot
+ * stack), ESI = the vCPU index. Like guest/lib/entry.S we enable PAE, long mode and paging, but
  * on the page tables the boot vCPU already built (same CR3: one address space, identity-
  * mapped), then load the boot GDT (only for its code and data selectors; ap_start gives
- * the AP its own GDT with its own TSS) and call ap_start(index) in guest/smp.c.
+ * the AP its own GDT with its own TSS) and call ap_start(index) in guest/lib/smp.c.
  *
  * EBX and ESI are kept untouched until they are used: CPUID, RDMSR and WRMSR clobber only
  * EAX, ECX and EDX. */
@@ -34,7 +34,7 @@ ap_entry32:
 	movl	%cr4, %eax
 	orl	$CR4_PAE, %eax
 	movl	%eax, %cr4
-	movl	$pt_pml4, %eax			/* guest/entry.S: built by the boot vCPU */
+	movl	$pt_pml4, %eax			/* guest/lib/entry.S: built by the boot vCPU */
 	movl	%eax, %cr3
 	movl	$MSR_EFER, %ecx
 	rdmsr

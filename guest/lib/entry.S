@@ -1,5 +1,5 @@
-/* guest/entry.S: a guest's multiboot v1 header and its way from the loader's 32-bit
- * protected mode to 64-bit C (rt_start in guest/rt.c).
+/* guest/lib/entry.S: a guest's multiboot v1 header and its way from the loader's 32-bit
+ * protected mode to 64-bit C (rt_start in guest/lib/rt.c).
  *
  * faultline (and QEMU's -kernel) enter us as multiboot v1 says: flat 32-bit segments, paging
  * off, interrupts off, EAX = 0x2BADB002, EBX = the information structure, no stack. Like
@@ -135,8 +135,8 @@ long_entry:
 no_lm_msg:
 	.asciz	"guest: this CPU has no 64-bit long mode\n"
 
-	/* The boot GDT, also used by guest/apentry.S to reach long mode. Each vCPU then loads
-	 * its own copy with its own TSS at 0x18 (guest/trap.c), so this one has no TSS. */
+	/* The boot GDT, also used by guest/lib/apentry.S to reach long mode. Each vCPU then loads
+	 * its own copy with its own TSS at 0x18 (guest/lib/trap.c), so this one has no TSS. */
 	.section .data
 	.balign 8
 	.globl rt_gdt
@@ -157,7 +157,7 @@ rt_boot_info:	.long 0
 
 	.section .bss
 	.balign 4096
-	.globl pt_pml4				/* guest/apentry.S: APs share these tables */
+	.globl pt_pml4				/* guest/lib/apentry.S: APs share these tables */
 pt_pml4:	.skip 4096
 pt_pdpt:	.skip 4096
 pt_pd:		.skip 4096 * 4

@@ -1,13 +1,13 @@
-/* guest/fail.c: the FAIL outcome of a fault (docs/pv-protocol.md, "Guest steps" 9; API in
- * guest/ve.h). The hypervisor could not produce the page and said so through the PV entry
- * with the record; guest/ve.c has already released the entry (step 9's first half) and is
+/* guest/lib/fail.c: the FAIL outcome of a fault (docs/pv-protocol.md, "Guest steps" 9; API in
+ * guest/lib/ve.h). The hypervisor could not produce the page and said so through the PV entry
+ * with the record; guest/lib/ve.c has already released the entry (step 9's first half) and is
  * on the interrupted context's stack with IF=0. What happens next depends on who touched
  * the page:
  *
- *  (a) ring 3: the task is killed with a SIGBUS-like report (guest/user.c), the rest of the
+ *  (a) ring 3: the task is killed with a SIGBUS-like report (guest/lib/user.c), the rest of the
  *      guest goes on;
  *  (b) the kernel, at a load with an exception-table entry: the frame resumes at the fixup,
- *      and the helper returns -EFAULT to its caller (guest/fixup.c);
+ *      and the helper returns -EFAULT to its caller (guest/lib/fixup.c);
  *  (c) the kernel anywhere else: nothing can continue safely, so the guest panics with the
  *      record and exits with status 2.
  *

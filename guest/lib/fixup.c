@@ -1,14 +1,14 @@
-/* guest/fixup.c: the exception table and copy_from_guest_memory (API in guest/fixup.h).
+/* guest/lib/fixup.c: the exception table and copy_from_guest_memory (API in guest/lib/fixup.h).
  *
  * Each guarded load is one instruction at a local label with an __ex_table entry pointing
- * at a stub in .fixup (placed in .text by guest/linker.ld). The stub sets the error and
+ * at a stub in .fixup (placed in .text by guest/lib/linker.ld). The stub sets the error and
  * jumps back behind the load, so the C around it sees a load that "returned" an error; no
- * register but the two outputs is touched. Only the FAIL path (guest/fail.c) consults the
+ * register but the two outputs is touched. Only the FAIL path (guest/lib/fail.c) consults the
  * table: any other exception at a guarded load is still fatal. */
 #include "guest/lib/fixup.h"
 #include "guest/lib/smp.h"
 
-extern const struct extable_entry __ex_table_start[], __ex_table_end[];	/* guest/linker.ld */
+extern const struct extable_entry __ex_table_start[], __ex_table_end[];	/* linker.ld */
 
 static struct fl_fault last[SMP_MAX_CPUS];
 static u64 nfixed;

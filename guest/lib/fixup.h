@@ -1,10 +1,10 @@
-/* guest/fixup.h: kernel code that may read memory the hypervisor cannot produce, and live.
+/* guest/lib/fixup.h: kernel code that may read memory the hypervisor cannot produce, and live.
  *
  * A read of lazily backed RAM can end in FAIL (docs/pv-protocol.md, step 9): the page is
  * poisoned, or its backing store failed this time. Code that expects that reads through
  * copy_from_guest_memory, whose load instructions have entries in the exception table
- * (section __ex_table, guest/linker.ld: pairs of the load's address and the address of its
- * fixup, Linux-style). The FAIL path (guest/fail.c) looks the faulting RIP up there and, if
+ * (section __ex_table, guest/lib/linker.ld: pairs of the load's address and the address of its
+ * fixup, Linux-style). The FAIL path (guest/lib/fail.c) looks the faulting RIP up there and, if
  * it is found, resumes at the fixup instead of the load, so the helper returns an error to
  * its caller; without an entry a kernel failure is a panic. */
 #ifndef GUEST_FIXUP_H

@@ -1,10 +1,10 @@
-/* guest/isr.S: the guest's entry stubs, one per vector 0..255 (exceptions and interrupts),
+/* guest/lib/isr.S: the guest's entry stubs, one per vector 0..255 (exceptions and interrupts),
  * their common path, and trap_continue (a handler leaving its IST stack).
  *
  * Each stub pushes a dummy error code where the CPU pushes none (SDM Vol. 3A 6.3.1 table
  * 6-1: vectors 8, 10-14, 17, 21, 29 and 30 have one; interrupts never do), then the vector
  * number; the common path saves every general register as a struct trapframe
- * (guest/trap.h) and calls trap(frame). In 64-bit mode the CPU aligns RSP to 16 before it
+ * (guest/lib/trap.h) and calls trap(frame). In 64-bit mode the CPU aligns RSP to 16 before it
  * pushes, and 22 quadwords follow, so the call is 16-byte aligned. If trap() returns, the
  * frame is restored and IRETQ resumes the interrupted code. */
 

@@ -1,6 +1,6 @@
-/* guest/rt.c: the guest runtime's C side: rt_start (multiboot information, then main), the
+/* guest/lib/rt.c: the guest runtime's C side: rt_start (multiboot information, then main), the
  * COM1 console, the debug exit, command-line helpers, the TSC and the PASS/FAIL check
- * counters. See guest/rt.h for the API and the command-line convention. */
+ * counters. See guest/lib/rt.h for the API and the command-line convention. */
 #include "guest/lib/rt.h"
 #include "guest/lib/smp.h"
 #include "guest/lib/trap.h"
@@ -40,8 +40,8 @@ struct mb_mmap {
 	u32 type;
 } __attribute__((packed));
 
-extern u32 rt_boot_magic, rt_boot_info;	/* saved by guest/entry.S */
-extern char __image_end[];		/* guest/linker.ld */
+extern u32 rt_boot_magic, rt_boot_info;	/* saved by guest/lib/entry.S */
+extern char __image_end[];		/* guest/lib/linker.ld */
 
 unsigned rt_nmmap;
 struct rt_region rt_mmap[RT_MMAP_MAX];
@@ -204,7 +204,7 @@ bool rt_on_faultline(void)
 
 /* Elsewhere (QEMU, whose firmware leaves the 8259's timer unmasked on vector 8) an STI
  * would bring in interrupts no guest expects, the timer's looking like a #DF. faultline's
- * virtual 8259 delivers nothing until a guest initializes it (guest/uart.c does, for the
+ * virtual 8259 delivers nothing until a guest initializes it (guest/lib/uart.c does, for the
  * echo guest), so the runtime leaves it alone there. */
 static void pic_mask(void)
 {

@@ -1,9 +1,15 @@
-/* guest/rt.h: the runtime every faultline test guest links with, and its whole API.
+/* guest/lib/rt.h: the core of the runtime every faultline guest (guest/demos/, guest/tests/)
+ * links with: the way to main, the console, the exit, the command line, the TSC and the
+ * PASS/FAIL checks. The rest of guest/lib/ is one header per subsystem, each saying what it
+ * owns: trap.h (exceptions, interrupts, GDT/IDT/TSS), smp.h (vCPUs, spinlocks), sched.h
+ * (tasks), ve.h (#VE, completions, the FAIL outcome in fail.c, the test region in
+ * vetest.c), fixup.h (accesses that may FAIL), user.h (ring 3), uart.h (COM1 input, the
+ * 8259s). A guest includes only what it uses; guest/guest.mk links all of it.
  *
- * guest/entry.S takes the CPU from multiboot's 32-bit entry to 64-bit long mode with the first
- * 4 GiB identity-mapped (a pointer is a guest-physical address); rt_start (guest/rt.c) reads
- * the multiboot information, installs the exception handlers (guest/trap.c) and calls the
- * guest's
+ * guest/lib/entry.S takes the CPU from multiboot's 32-bit entry to 64-bit long mode with the
+ * first 4 GiB identity-mapped (a pointer is a guest-physical address); rt_start
+ * (guest/lib/rt.c) reads the multiboot information, installs the exception handlers
+ * (guest/lib/trap.c) and calls the guest's
  *
  *	int main(const char *cmdline);
  *
@@ -22,7 +28,7 @@
 #define RT_COM1		0x3F8
 #define RT_CMDLINE_MAX	512
 #define RT_MMAP_MAX	32
-#define RT_MAP_END	(4ULL << 30)	/* guest/entry.S identity-maps [0, 4 GiB) only */
+#define RT_MAP_END	(4ULL << 30)	/* entry.S identity-maps [0, 4 GiB) only */
 
 /* Port I/O. */
 static inline void outb(u16 port, u8 v)
@@ -104,7 +110,7 @@ bool rt_check_at(bool ok, const char *what, const char *file, int line);
 bool rt_check_eq_at(s64 got, s64 want, const char *what, const char *file, int line);
 int rt_report(void);
 
-/* Called by guest/entry.S in 64-bit mode; calls main and exits with its status. */
+/* Called by guest/lib/entry.S in 64-bit mode; calls main and exits with its status. */
 __attribute__((noreturn)) void rt_start(u32 magic, u32 mbi);
 
 /* Provided by each guest. */

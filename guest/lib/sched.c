@@ -1,15 +1,16 @@
-/* guest/sched.c: the guest's cooperative scheduler (API and interrupt rule in guest/sched.h).
+/* guest/lib/sched.c: the guest's cooperative scheduler (API and interrupt rule in
+ * guest/lib/sched.h).
  *
  * Owns the task table, the task stacks (in .bss: with lazily backed RAM only the image is
  * present, and a stack must never take a #VE), and per vCPU a run queue and an idle task.
  * A vCPU's main context is not a task: sched_run saves it and switches back to it when the
- * vCPU's last task has exited. The switch itself is guest/swtch.S.
+ * vCPU's last task has exited. The switch itself is guest/lib/swtch.S.
  *
  * Slots are shared by all vCPUs and claimed under table_lock. An exiting task cannot free
  * its own slot (another vCPU could reuse the stack it is still running on), so it leaves
  * itself in its vCPU's `dead` and whoever runs next on that vCPU frees it (finish_switch).
  *
- * A task may have its own page tables (cr3: a ring-3 task of guest/user.c); every switch
+ * A task may have its own page tables (cr3: a ring-3 task of guest/lib/user.c); every switch
  * loads the next context's, and points TSS.rsp0 at the top of its stack, where an
  * interrupt from ring 3 must land (its kernel stack is empty while it runs in ring 3). */
 #include "guest/lib/rt.h"
@@ -45,8 +46,8 @@ struct runq {
 	struct task idle;
 };
 
-void sched_switch(u64 *save, u64 rsp);	/* guest/swtch.S */
-extern u64 pt_pml4[];			/* guest/entry.S: the kernel's page tables */
+void sched_switch(u64 *save, u64 rsp);	/* guest/lib/swtch.S */
+extern u64 pt_pml4[];			/* guest/lib/entry.S: the kernel's page tables */
 
 struct sched_stats sched_stats, sched_stats_cpu[SMP_MAX_CPUS];
 static struct task tasks[SCHED_NTASKS];	/* [0] unused: id 0 names each vCPU's idle */
@@ -106,7 +107,7 @@ static void finish_switch(void)
 }
 
 /* IF=0, before switching to next (NULL: the main context): its page tables, and its
- * stack top as TSS.rsp0 (guest/trap.h). MOV to CR3 flushes the TLB: skipped when equal. */
+ * stack top as TSS.rsp0 (guest/lib/trap.h). MOV to CR3 flushes the TLB: skipped when equal. */
 static void switch_mm(struct task *next)
 {
 	u64 cr3 = next && next->cr3 ? next->cr3 : (u64)pt_pml4, cur;
@@ -147,7 +148,7 @@ static __attribute__((noreturn)) void task_entry(void)
 
 	finish_switch();
 	t = rq()->current;
-	asm volatile("sti" : : : "memory");	/* tasks run with IF=1 (guest/sched.h) */
+	asm volatile("sti" : : : "memory");	/* tasks run with IF=1 (guest/lib/sched.h) */
 	t->fn(t->arg);
 	task_exit();
 }

@@ -1,14 +1,14 @@
-/* guest/sched.h: the guest's cooperative scheduler: a fixed table of tasks, each with its own
- * stack in .bss, and per vCPU a FIFO run queue and an idle task that halts with interrupts
+/* guest/lib/sched.h: the guest's cooperative scheduler: a fixed table of tasks, each with its
+ * own stack in .bss, and per vCPU a FIFO run queue and an idle task that halts with interrupts
  * open until something becomes runnable; yield, park/wake on a wait word.
  *
- * A task runs on the vCPU that created it, for its whole life: each vCPU that calls
- * sched_run runs its own tasks (guest/smp.h). Parking and waking stay on that vCPU too: a
- * task waits for a page its own vCPU reported, and the completion comes to that vCPU.
+ * A task runs on the vCPU that created it, for its whole life: each vCPU that calls sched_run
+ * runs its own tasks (guest/lib/smp.h). Parking and waking stay on that vCPU too: a task waits
+ * for a page its own vCPU reported, and the completion comes to that vCPU.
  *
  * Interrupt rule: a vCPU's scheduler state is only touched by that vCPU with IF=0 (that is
  * the whole lock; only the slot table is shared, under a spinlock); tasks run with IF=1, so
- * completion interrupts (guest/ve.c) can wake parked tasks while another task runs or the
+ * completion interrupts (guest/lib/ve.c) can wake parked tasks while another task runs or the
  * idle task halts. */
 #ifndef GUEST_SCHED_H
 #define GUEST_SCHED_H
@@ -25,7 +25,7 @@ typedef void (*task_fn)(void *arg);
  * outlive the task. */
 int task_create(task_fn fn, void *arg, const char *name);
 /* The same with its own page tables (CR3 value; 0: the kernel's), loaded whenever it runs
- * (guest/user.c: ring-3 tasks). */
+ * (guest/lib/user.c: ring-3 tasks). */
 int task_create_mm(task_fn fn, void *arg, const char *name, u64 cr3);
 
 /* Runs this vCPU's tasks from its main context (main, or an AP's function); returns (with
@@ -36,7 +36,7 @@ void yield(void);			/* to the next runnable task; returns when rescheduled */
 __attribute__((noreturn)) void task_exit(void);	/* also what returning from fn does */
 
 /* A wait word: 0, or the task parked on it. unsigned long long, the type of the PV entry's
- * wait field (include/faultline.h), which is where guest/ve.c parks. */
+ * wait field (include/faultline.h), which is where guest/lib/ve.c parks. */
 typedef unsigned long long wait_t;
 
 /* Blocks the current task until wake(wait). IF must be 0, and the caller checks its
@@ -65,7 +65,7 @@ struct sched_stats {
 extern struct sched_stats sched_stats;			/* the VM's: every vCPU's summed */
 extern struct sched_stats sched_stats_cpu[SMP_MAX_CPUS];	/* each vCPU's */
 
-/* Interrupt flag helpers: the scheduler and guest/ve.c both need them. */
+/* Interrupt flag helpers: the scheduler and guest/lib/ve.c both need them. */
 #define RFLAGS_IF	0x200ULL
 
 static inline u64 irq_save(void)

@@ -1,6 +1,6 @@
-/* guest/smp.c: the per-CPU anchor (struct cpu, reached through %gs), vCPU discovery and
- * the start of application vCPUs (API in guest/smp.h; the AP's first instructions are in
- * guest/apentry.S). */
+/* guest/lib/smp.c: the per-CPU anchor (struct cpu, reached through %gs), vCPU discovery and
+ * the start of application vCPUs (API in guest/lib/smp.h; the AP's first instructions are in
+ * guest/lib/apentry.S). */
 #include "guest/lib/rt.h"
 #include "guest/lib/smp.h"
 #include "guest/lib/trap.h"
@@ -73,7 +73,7 @@ bool smp_wait(unsigned index, u64 timeout_us)
 	return true;
 }
 
-/* From guest/apentry.S, in long mode on the AP's boot stack, IF=0. */
+/* From guest/lib/apentry.S, in long mode on the AP's boot stack, IF=0. */
 void ap_start(u32 index)
 {
 	struct cpu *c;

@@ -1,4 +1,4 @@
-/* guest/smp.h: more than one vCPU in a test guest: which vCPU am I, spinlocks, and starting
+/* guest/lib/smp.h: more than one vCPU in a test guest: which vCPU am I, spinlocks, and starting
  * an application vCPU (AP) with FL_HC_VCPU_START (include/faultline.h).
  *
  * Every vCPU's IA32_GS_BASE points at its struct cpu, so cpu_id() is one load through %gs
@@ -6,13 +6,13 @@
  * else runs; an AP gets its index from the hypervisor (ESI at its 32-bit entry).
  *
  * The runtime's per-CPU state is kept by each module in an array indexed by cpu_id()
- * (guest/trap.c: GDT, TSS and IST stacks; guest/ve.c: VE page, PV area, counters;
- * guest/sched.c: run queue, idle task, counters), xv6-style. A task runs only on the vCPU
+ * (guest/lib/trap.c: GDT, TSS and IST stacks; guest/lib/ve.c: VE page, PV area, counters;
+ * guest/lib/sched.c: run queue, idle task, counters), xv6-style. A task runs only on the vCPU
  * that created it, so code running in a task or a handler may use cpu_id() throughout.
  *
- * Starting an AP (guest/apentry.S): the AP enters in 32-bit protected mode with paging off,
+ * Starting an AP (guest/lib/apentry.S): the AP enters in 32-bit protected mode with paging off,
  * switches to long mode on the boot vCPU's page tables, loads its own stack (the argument),
- * then ap_start (guest/smp.c) gives it GS, its own GDT, TSS and IST stacks, the shared IDT,
+ * then ap_start (guest/lib/smp.c) gives it GS, its own GDT, TSS and IST stacks, the shared IDT,
  * and calls the function passed to smp_start. When that returns the AP halts with
  * interrupts on for good (a HLT with IF=0 would stop the VM). */
 #ifndef GUEST_SMP_H
@@ -81,11 +81,11 @@ unsigned smp_vcpus(int *self);
  * SMP_MAX_CPUS). The AP runs once it has been started: smp_wait waits for it. */
 s64 smp_start(unsigned index, ap_fn fn);
 /* Waits until vCPU index's function has returned (done) or timeout_us passed; true if done.
- * Uses rt_tsc_us (guest/rt.h). */
+ * Uses rt_tsc_us (guest/lib/rt.h). */
 bool smp_wait(unsigned index, u64 timeout_us);
 bool smp_online(unsigned index);
 
-/* guest/apentry.S: the AP's 32-bit entry point, and the C it calls in long mode. */
+/* guest/lib/apentry.S: the AP's 32-bit entry point, and the C it calls in long mode. */
 void ap_entry32(void);
 __attribute__((noreturn)) void ap_start(u32 index);
 

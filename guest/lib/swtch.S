@@ -1,9 +1,9 @@
-/* guest/swtch.S: the scheduler's context switch (guest/sched.c).
+/* guest/lib/swtch.S: the scheduler's context switch (guest/lib/sched.c).
  *
  * void sched_switch(u64 *save, u64 rsp): push the callee-saved registers (SysV ABI: RBX,
  * RBP, R12-R15; everything else the C caller already treats as clobbered), store RSP in
  * *save, load rsp, pop the other context's registers and return into it. A new task's
- * stack is laid out by guest/sched.c to look like such a frame whose return address is its
+ * stack is laid out by guest/lib/sched.c to look like such a frame whose return address is its
  * entry function. Called with IF=0; IF is not part of the switch (each side restores its
  * own after schedule() returns). */
 

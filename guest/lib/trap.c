@@ -1,8 +1,8 @@
-/* guest/trap.c: the guest's IDT (256 gates, shared by every vCPU), each vCPU's GDT and TSS
+/* guest/lib/trap.c: the guest's IDT (256 gates, shared by every vCPU), each vCPU's GDT and TSS
  * with an IST stack for the exceptions that must not trust RSP (#DF, NMI, #MC) and one for
  * #VE, and the dispatch of exceptions and interrupts to handlers or to the fatal report.
- * The boot GDT is in guest/entry.S; each vCPU switches to its own copy (per-CPU state is
- * indexed by cpu_id(), guest/smp.h), because a TSS descriptor is marked busy by LTR and the
+ * The boot GDT is in guest/lib/entry.S; each vCPU switches to its own copy (per-CPU state is
+ * indexed by cpu_id(), guest/lib/smp.h), because a TSS descriptor is marked busy by LTR and the
  * IST stacks must not be shared: two vCPUs taking #VE at once would write the same stack. */
 #include "guest/lib/rt.h"
 #include "guest/lib/smp.h"
@@ -46,8 +46,8 @@ struct trap_cpu {
 	u8 ve_stack[16384] __attribute__((aligned(16)));
 };
 
-extern const u64 isr_table[T_NVEC];	/* guest/isr.S */
-extern u64 rt_gdt[];			/* guest/entry.S */
+extern const u64 isr_table[T_NVEC];	/* guest/lib/isr.S */
+extern u64 rt_gdt[];			/* guest/lib/entry.S */
 
 static struct idt_gate idt[T_NVEC] __attribute__((aligned(16)));
 static struct trap_cpu tcpu[SMP_MAX_CPUS];

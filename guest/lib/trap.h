@@ -1,6 +1,6 @@
-/* guest/trap.h: the guest runtime's exceptions and interrupts: the saved register frame,
+/* guest/lib/trap.h: the guest runtime's exceptions and interrupts: the saved register frame,
  * the IDT (all 256 vectors have a stub, shared by all vCPUs), each vCPU's GDT (with ring-3
- * code and data for guest/user.c), TSS and IST stacks (guest/smp.h), and handler
+ * code and data for guest/lib/user.c), TSS and IST stacks (guest/lib/smp.h), and handler
  * registration (for every vCPU).
  * Without a registered handler a vector is fatal: one line naming it, one with the
  * registers, then exit status 3; from ring 3, trap_user_fault gets it first. */
@@ -8,7 +8,7 @@
 #define GUEST_TRAP_H
 #include "lib/types.h"
 
-/* Pushed by guest/isr.S, in this order from the lowest address. */
+/* Pushed by guest/lib/isr.S, in this order from the lowest address. */
 struct trapframe {
 	u64 r15, r14, r13, r12, r11, r10, r9, r8;
 	u64 rbp, rdi, rsi, rdx, rcx, rbx, rax;
@@ -61,10 +61,10 @@ void trap_set_user(unsigned vector);		/* DPL 3: ring 3 may raise it with INT n *
 void trap_set_rsp0(u64 rsp);
 u64 trap_rsp0(void);
 /* Called instead of the fatal report for an exception from ring 3 that has no handler
- * (guest/user.c kills the task); NULL: fatal as from ring 0. */
+ * (guest/lib/user.c kills the task); NULL: fatal as from ring 0. */
 extern trap_fn trap_user_fault;
-void trap(struct trapframe *tf);		/* called by guest/isr.S */
-/* guest/isr.S, for a handler that must leave its stack (an IST stack) before it finishes:
+void trap(struct trapframe *tf);		/* called by guest/lib/isr.S */
+/* guest/lib/isr.S, for a handler that must leave its stack (an IST stack) before it finishes:
  * it copies its frame to tf on the new stack (16-byte aligned) and calls this, which sets
  * RSP = tf, calls fn(tf) there, restores the frame and IRETQs. Does not return. */
 __attribute__((noreturn)) void trap_continue(struct trapframe *tf, trap_fn fn);

@@ -1,5 +1,5 @@
-/* guest/uart.c: COM1's receiver and the 8259 pair for the guests (see guest/uart.h). Plain
- * port I/O, no state: a guest brings its own buffering and handler. */
+/* guest/lib/uart.c: COM1's receiver and the 8259 pair for the guests (see guest/lib/uart.h).
+ * Plain port I/O, no state: a guest brings its own buffering and handler. */
 #include "guest/lib/rt.h"
 #include "guest/lib/uart.h"
 

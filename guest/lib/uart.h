@@ -1,6 +1,6 @@
-/* guest/uart.h: COM1 input and the PC's 8259 pair, for guests that read what the user types
+/* guest/lib/uart.h: COM1 input and the PC's 8259 pair, for guests that read what the user types
  * (on faultline: the monitor's console switch, Ctrl-A then the VM's index). Output stays
- * rt_putc's (guest/rt.h); reading does not disturb it: the receiver and the transmitter
+ * rt_putc's (guest/lib/rt.h); reading does not disturb it: the receiver and the transmitter
  * share only LSR, and reading LSR clears nothing but OE.
  * Register names and bits are the PC16550D's and the 8259A's. */
 #ifndef GUEST_UART_H

@@ -1,15 +1,15 @@
-/* guest/user.c: ring-3 tasks (API and rules in guest/user.h): the user page tables, entry
- * to ring 3, the system calls, and the deaths of user tasks.
+/* guest/lib/user.c: ring-3 tasks (API and rules in guest/lib/user.h): the user page tables,
+ * entry to ring 3, the system calls, and the deaths of user tasks.
  *
  * A user task is a scheduler task whose function is user_start, created with the user
- * page tables as its CR3 (guest/sched.c loads them, and points TSS.rsp0 at the top of its
+ * page tables as its CR3 (guest/lib/sched.c loads them, and points TSS.rsp0 at the top of its
  * stack, on every switch to it). user_start builds an interrupt frame for ring 3 on that
  * stack and IRETQs; from then on its kernel stack is empty while it runs in ring 3, and
  * every interrupt, exception or system call starts at its top. A #VE in ring 3 starts on
- * the #VE IST stack instead and moves there (guest/ve.c, step 6).
+ * the #VE IST stack instead and moves there (guest/lib/ve.c, step 6).
  *
  * The user page tables are built once: PML4 -> PDPT -> four page directories of 2 MiB
- * pages mapping [0, 4 GiB) one to one like guest/entry.S's. U/S is the AND of all levels
+ * pages mapping [0, 4 GiB) one to one like guest/lib/entry.S's. U/S is the AND of all levels
  * (SDM Vol. 3A 5.11.2), so it is set on every upper level and, of the leaves, only on the
  * 2 MiB pages of the test region and, through 4 KiB page tables, on the pages of the .user
  * section: everything else stays supervisor-only. */
@@ -37,7 +37,7 @@ struct utask {
 	int tid;			/* its scheduler task id; 0: slot free */
 };
 
-extern char __user_start[], __user_end[];	/* guest/linker.ld */
+extern char __user_start[], __user_end[];	/* guest/lib/linker.ld */
 void user_ret(void);				/* below: fn's return address */
 
 static u64 upml4[512] __attribute__((aligned(4096)));

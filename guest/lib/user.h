@@ -1,10 +1,10 @@
-/* guest/user.h: ring-3 tasks in the guest runtime (guest/user.c).
+/* guest/lib/user.h: ring-3 tasks in the guest runtime (guest/lib/user.c).
  *
- * A user task is a scheduler task (guest/sched.h) that leaves for ring 3 by IRETQ and
+ * A user task is a scheduler task (guest/lib/sched.h) that leaves for ring 3 by IRETQ and
  * comes back only through an interrupt, an exception or a system call (INT 0x80, a DPL-3
  * gate). It runs on the user page tables: the kernel's identity map of the first 4 GiB,
  * supervisor-only, except two user-accessible ranges, the image's .user section (code,
- * constants, data and stacks marked below; guest/linker.ld) and the lazily backed test
+ * constants, data and stacks marked below; guest/lib/linker.ld) and the lazily backed test
  * region [ve_test_base(), end of RAM). One address space serves every user task (they are
  * not isolated from each other, only from the kernel). Pointers keep their values.
  *
@@ -47,7 +47,7 @@ int user_create(user_fn fn, void *arg, const char *name);
 /* Whether [addr, addr + len) is user-accessible (the two ranges above). */
 bool user_access_ok(u64 addr, u64 len);
 
-/* Called by the FAIL path (guest/fail.c) for a fault taken in ring 3: prints
+/* Called by the FAIL path (guest/lib/fail.c) for a fault taken in ring 3: prints
  * "guest: task NAME killed: SIGBUS at gla=0x... (fault gpa=0x... code=NAME)" and ends the
  * current task. */
 __attribute__((noreturn)) void user_kill_bus(const struct fl_fault *rec);

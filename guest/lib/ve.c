@@ -1,22 +1,22 @@
-/* guest/ve.c: the guest side of faultline's PV protocol (docs/pv-protocol.md, "Guest steps",
- * cited as "step N"): the #VE handler, the completion handler, registration, and the
- * counters of guest/ve.h (its test helpers are in guest/vetest.c).
+/* guest/lib/ve.c: the guest side of faultline's PV protocol (docs/pv-protocol.md, "Guest
+ * steps", cited as "step N"): the #VE handler, the completion handler, registration, and the
+ * counters of guest/lib/ve.h (its test helpers are in guest/lib/vetest.c).
  *
  * Owns each vCPU's VE information page and PV area (struct ve_cpu, indexed by cpu_id()).
  * Both are in .bss, page-aligned: with lazily backed RAM only the image is present, and the
  * handler must not fault on its own data. Nothing here is shared between vCPUs but the
  * handlers and the VM-wide counters (atomic): a #VE is delivered to the vCPU that faulted, its REPORT names an entry of that
  * vCPU's PV area, the completion is injected into that vCPU, and the task it wakes was
- * parked on that vCPU (guest/sched.h), so no lock is needed, only IF=0.
+ * parked on that vCPU (guest/lib/sched.h), so no lock is needed, only IF=0.
  *
  * The #VE path: ve_trap runs on this vCPU's IST_VE (step 1) with IF=0 (an interrupt gate)
  * and does steps 2-5; it then copies its frame onto the interrupted stack and continues
- * there in ve_finish (guest/isr.S trap_continue), which clears the busy word (step 6) and
+ * there in ve_finish (guest/lib/isr.S trap_continue), which clears the busy word (step 6) and
  * only then may park (steps 7-8): a parked task must not hold the IST stack, or the next
  * #VE, from any task of this vCPU, would be delivered on top of it. A #VE from ring 3
- * continues on the task's kernel stack instead (guest/user.h): the user stack is not ours
+ * continues on the task's kernel stack instead (guest/lib/user.h): the user stack is not ours
  * to write, and the IRETQ back restores the user RSP anyway. The FAIL outcome of step 9 is
- * guest/fail.c's. */
+ * guest/lib/fail.c's. */
 #include "guest/lib/rt.h"
 #include "guest/lib/sched.h"
 #include "guest/lib/smp.h"

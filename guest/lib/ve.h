@@ -1,15 +1,15 @@
-/* guest/ve.h: the guest side of faultline's asynchronous faults (docs/pv-protocol.md): the
- * #VE handler, the completion handler, registration, counters, test hooks (guest/ve.c),
+/* guest/lib/ve.h: the guest side of faultline's asynchronous faults (docs/pv-protocol.md): the
+ * #VE handler, the completion handler, registration, counters, test hooks (guest/lib/ve.c),
  * and helpers the test guests share: the lazy test region and its content check
- * (guest/vetest.c).
+ * (guest/lib/vetest.c).
  *
- * A task (guest/sched.h) that touches an absent page of lazily backed RAM takes a #VE; the
+ * A task (guest/lib/sched.h) that touches an absent page of lazily backed RAM takes a #VE; the
  * handler reports it and, when the task may sleep, parks it until the completion interrupt
  * says the page is there, so other tasks run meanwhile. Everything else (IF=0, a main
  * context, the idle task, a nosleep section, a #VE inside a #VE) asks the hypervisor to
  * suspend the vCPU instead.
  *
- * Everything here is per vCPU (guest/smp.h): each vCPU registers its own VE information
+ * Everything here is per vCPU (guest/lib/smp.h): each vCPU registers its own VE information
  * page and PV area (the same completion vector on all), takes its #VEs on its own IST
  * stack, and handles the completions of the faults it reported; the functions below act
  * on the calling vCPU's (ve_stats alone sums all vCPUs). */
@@ -75,9 +75,9 @@ unsigned ve_seen(u64 gpa);
  * (still on the IST stack, busy word set), with the entry just reported. */
 extern void (*ve_hook_before_clear)(struct fl_pv_entry *e);
 
-/* The FAIL path of guest step 9 (guest/fail.c), with the interrupted frame and a copy of
- * the record: a fault in ring 3 kills the task (guest/user.h); in the kernel, a load with
- * an exception-table entry resumes at its fixup (guest/fixup.h); anything else is a panic:
+/* The FAIL path of guest step 9 (guest/lib/fail.c), with the interrupted frame and a copy of
+ * the record: a fault in ring 3 kills the task (guest/lib/user.h); in the kernel, a load with
+ * an exception-table entry resumes at its fixup (guest/lib/fixup.h); anything else is a panic:
  * "guest: PANIC: unhandled memory failure at rip=0x...: gpa=0x... code=NAME", status 2.
  * Returns only to resume the (possibly changed) frame. */
 #define EXIT_PANIC	2

@@ -1,4 +1,4 @@
-/* guest/vetest.c: the helpers the #VE test guests share (guest/ve.h): where the lazily
+/* guest/lib/vetest.c: the helpers the #VE test guests share (guest/lib/ve.h): where the lazily
  * backed test region is, and what the pattern backing store put there. With the VM key
  * backing.seed=S the hypervisor fills page words with fl_pattern_seed(S, gpa); the guest
  * is told the same S as seed=S on its command line (default 0, like the hypervisor's). */

@@ -1,4 +1,4 @@
-/* guest/apf_dedupe.c: one page, many waiters. tasks= (default 8) tasks all touch the SAME
+/* guest/tests/apf_dedupe.c: one page, many waiters. tasks= (default 8) tasks all touch the SAME
  * pages= (default 4) lazily backed pages, in step: each touches page i, then yields, then
  * page i+1. The first task's #VE starts the fetch of page i and parks; the next tasks run
  * while it is still in flight, fault on the same page, and must join that fetch rather

@@ -1,9 +1,9 @@
-/* guest/apf_flood.c: more faults in flight than the hypervisor takes. tasks= (default 15:
+/* guest/tests/apf_flood.c: more faults in flight than the hypervisor takes. tasks= (default 15:
  * every slot of the scheduler) tasks each touch one page of their own, all at about the
  * same time (each faults as soon as it first runs, while the earlier ones are parked).
  * Past apf_limit outstanding CAN_CONTINUE faults per vCPU (the test sets apf_limit=4) the
  * hypervisor resolves a report before returning and flags it FL_PV_F_SYNC; the task must
- * then not park (guest/ve.c). Every fault must complete exactly once, whichever way:
+ * then not park (guest/lib/ve.c). Every fault must complete exactly once, whichever way:
  * per-task counters (ve_ctx_stats) say how each ended. With limit=N on the command line
  * (the hypervisor's apf_limit) and more tasks than N, some fault must have come back
  * synchronously. Prints "guest: apf-flood: T faults, S resolved synchronously, P parked". */

@@ -1,5 +1,5 @@
-/* guest/apf_hog.c: one VM holding as many faults in flight as the protocol lets it, to show
- * that another VM's faults neither fail nor wait behind them (issue 11, defect 2: with one
+/* guest/tests/apf_hog.c: one VM holding as many faults in flight as the protocol lets it, to
+ * show that another VM's faults neither fail nor wait behind them (issue 11, defect 2: with one
  * pool of 256 jobs for every VM, a 4-vCPU VM holding 256 faults got another VM stopped with
  * code=none on a good page).
  *

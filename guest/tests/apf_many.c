@@ -1,4 +1,4 @@
-/* guest/apf_many.c: many tasks, each waiting for its own pages. tasks= (default 8) tasks
+/* guest/tests/apf_many.c: many tasks, each waiting for its own pages. tasks= (default 8) tasks
  * each touch pages= (default 8) lazily backed pages of their own, disjoint from everyone
  * else's, then verify every 64-bit word of them against the pattern (seed=, default 0).
  * With workers every fault is a CAN_CONTINUE: the faulting task parks and the others go

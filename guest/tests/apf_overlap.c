@@ -1,4 +1,4 @@
-/* guest/apf_overlap.c: do the waits overlap? tasks= (default 8) tasks each fault pages=
+/* guest/tests/apf_overlap.c: do the waits overlap? tasks= (default 8) tasks each fault pages=
  * (default 8) pages of their own, one after another. The hypervisor produces a page in
  * latency_us= (the VM's backing.latency_us) on one of workers= CPUs (its workers=); the
  * test passes the guest the same two numbers. If the faults of different tasks are fetched

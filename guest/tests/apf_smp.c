@@ -1,12 +1,12 @@
-/* guest/apf_smp.c: asynchronous faults on two vCPUs at once (the VM has vcpus=2). The boot
- * vCPU finds the count with FL_HC_VCPU_INFO, starts vCPU 1 (FL_HC_VCPU_START, guest/smp.h),
- * and both register for #VE, each with its own VE page and PV area and the same completion
- * vector. Then each runs its own scheduler with tasks= (default 4) tasks touching pages=
- * (default 8) pages each, on disjoint halves of the lazy region, at the same time: every
- * fault is a CAN_CONTINUE whose completion must come back to the vCPU that reported it
- * (a completion sent to the other vCPU would wake nothing there, and the task would wait
- * forever). With aploop on the command line, vCPU 1 touches its pages from its main
- * context instead, without tasks: each of its faults is then a SUSPEND_ME.
+/* guest/tests/apf_smp.c: asynchronous faults on two vCPUs at once (the VM has vcpus=2). The
+ * boot vCPU finds the count with FL_HC_VCPU_INFO, starts vCPU 1 (FL_HC_VCPU_START,
+ * guest/lib/smp.h), and both register for #VE, each with its own VE page and PV area and the
+ * same completion vector. Then each runs its own scheduler with tasks= (default 4) tasks
+ * touching pages= (default 8) pages each, on disjoint halves of the lazy region, at the same
+ * time: every fault is a CAN_CONTINUE whose completion must come back to the vCPU that reported
+ * it (a completion sent to the other vCPU would wake nothing there, and the task would wait
+ * forever). With aploop on the command line, vCPU 1 touches its pages from its main context
+ * instead, without tasks: each of its faults is then a SUSPEND_ME.
  *
  * vCPU 1 prints one line; the boot vCPU waits for it to finish (smp_wait), checks both
  * sides and prints "guest: apf-smp: vcpu0 N faults, vcpu1 M faults". */
@@ -75,7 +75,7 @@ static void run(struct side *s)
 	s->unreg = ve_unregister();
 }
 
-/* vCPU 1, from ap_start (guest/smp.c), IF=0 on its own stack. */
+/* vCPU 1, from ap_start (guest/lib/smp.c), IF=0 on its own stack. */
 static void ap_main(unsigned index)
 {
 	struct side *s = &sides[AP];

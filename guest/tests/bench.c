@@ -1,5 +1,5 @@
-/* guest/bench.c: what one round trip to the hypervisor costs, in guest TSC ticks (in Bochs
- * with `clock: sync=none` the TSC follows the instruction count, so the figures repeat
+/* guest/tests/bench.c: what one round trip to the hypervisor costs, in guest TSC ticks (in
+ * Bochs with `clock: sync=none` the TSC follows the instruction count, so the figures repeat
  * exactly). Printed lines "guest: bench: NAME: N ticks" are collected by tools/bench.sh.
  *  - CPUID (an unconditional exit) and VMCALL (FL_HC_VERSION): exit + handler + entry.
  *  - A synchronous fault on lazily backed RAM (before registering): access -> retry done.

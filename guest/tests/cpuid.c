@@ -1,4 +1,4 @@
-/* guest/cpuid.c: checks what faultline's CPUID shows a guest: the hypervisor leaves
+/* guest/tests/cpuid.c: checks what faultline's CPUID shows a guest: the hypervisor leaves
  * 0x40000000 (signature) and 0x40000001 (features, ABI version), and in leaf 1 the
  * hypervisor-present bit set and VMX hidden (no nested virtualization). */
 #include "guest/lib/rt.h"

@@ -1,16 +1,16 @@
-/* guest/deliver.c: a completion interrupt whose delivery itself faults, for the rule that
+/* guest/tests/deliver.c: a completion interrupt whose delivery itself faults, for the rule that
  * an event interrupted by an EPT violation is given back on every path (issue 11, defect
  * 3: the pause path dropped it, and the parked task never woke).
  *
- * The guest registers its own VE and PV areas (like guest/apf_hog.c) with a handler of its
- * own on the completion vector, REPORTs one CAN_CONTINUE fault on page X (the VM's backing
- * latency keeps it in flight), then moves its stack to the top of page P, a lazy page it
- * never touched, and spins with IF=1. The completion's delivery pushes the interrupt frame
- * onto P: an EPT violation during event delivery, a synchronous fault. The VM line makes P
- * flaky (its first production fails) and on_fault=pause resume_ms=20: the VM pauses with
- * the record, resumes, the interrupt is delivered again, P is produced on the retry, and
- * the handler runs on P. If the interrupt were dropped at the pause, nothing would ever
- * wake the spin: it gives up after 5 s of guest time and the guest fails. */
+ * The guest registers its own VE and PV areas (like guest/tests/apf_hog.c) with a handler of
+ * its own on the completion vector, REPORTs one CAN_CONTINUE fault on page X (the VM's backing
+ * latency keeps it in flight), then moves its stack to the top of page P, a lazy page it never
+ * touched, and spins with IF=1. The completion's delivery pushes the interrupt frame onto P: an
+ * EPT violation during event delivery, a synchronous fault. The VM line makes P flaky (its
+ * first production fails) and on_fault=pause resume_ms=20: the VM pauses with the record,
+ * resumes, the interrupt is delivered again, P is produced on the retry, and the handler runs
+ * on P. If the interrupt were dropped at the pause, nothing would ever wake the spin: it gives
+ * up after 5 s of guest time and the guest fails. */
 #include "guest/lib/rt.h"
 #include "guest/lib/trap.h"
 #include "guest/lib/ve.h"

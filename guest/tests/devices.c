@@ -1,4 +1,4 @@
-/* guest/devices.c: what a guest sees of the machine faultline emulates, besides COM1:
+/* guest/tests/devices.c: what a guest sees of the machine faultline emulates, besides COM1:
  * unknown I/O ports read as all ones and swallow writes (the hypervisor reports each port
  * once), MSRs on the allow-list work, the others raise #GP, as on a CPU without them. */
 #include "guest/lib/rt.h"

@@ -1,7 +1,7 @@
-/* guest/escape.c: reads a word beyond the VM's RAM. Under faultline there is nothing there:
- * the EPT has no mapping, so the hypervisor must stop the VM at the read, and the print
- * below never happens. On bare hardware (or QEMU alone) the read returns whatever the bus
- * gives (all ones), the print happens and the guest returns 1: a failed containment test.
+/* guest/tests/escape.c: reads a word beyond the VM's RAM. Under faultline there is nothing
+ * there: the EPT has no mapping, so the hypervisor must stop the VM at the read, and the print
+ * below never happens. On bare hardware (or QEMU alone) the read returns whatever the bus gives
+ * (all ones), the print happens and the guest returns 1: a failed containment test.
  *
  * cmdline: addr=0x... (default: end of RAM + 16 MiB). Only the first 4 GiB are mapped in the
  * guest's page tables; a higher address raises #PF (exit status 3) in the guest itself. */

@@ -1,6 +1,6 @@
-/* guest/fail_fixup.c: kernel code survives a memory failure through the exception table
- * (docs/pv-protocol.md step 9, case (b) of guest/fail.c). A kernel task reads through
- * copy_from_guest_memory (guest/fixup.h):
+/* guest/tests/fail_fixup.c: kernel code survives a memory failure through the exception table
+ * (docs/pv-protocol.md step 9, case (b) of guest/lib/fail.c). A kernel task reads through
+ * copy_from_guest_memory (guest/lib/fixup.h):
  *
  *  - COPY_LEN bytes from an odd offset of a good, absent page of lazily backed RAM: a #VE,
  *    RESOLVED, and the bytes are the pattern's;

@@ -1,4 +1,4 @@
-/* guest/fail_flaky.c: a transient failure, retried (docs/pv-protocol.md step 9, and the
+/* guest/tests/fail_flaky.c: a transient failure, retried (docs/pv-protocol.md step 9, and the
  * hypervisor's failed-page set). The VM's backing store fails the first production of
  * each of pages= (default 4) pages from flaky= (default: the test region's first page;
  * the VM key backing.flaky=ADDR+LEN:1 must cover them). A kernel task copies each page

@@ -1,6 +1,6 @@
-/* guest/fail_ignore.c: a guest that ignores FAIL and retries for ever must be stopped by
+/* guest/tests/fail_ignore.c: a guest that ignores FAIL and retries for ever must be stopped by
  * the hypervisor (seed 000's lesson; docs/pv-protocol.md "Failures"). Its FAIL handler
- * (ve_hook_fail, guest/ve.h) prints "guest: fail-ignore: attempt N" and resumes the frame
+ * (ve_hook_fail, guest/lib/ve.h) prints "guest: fail-ignore: attempt N" and resumes the frame
  * unchanged, so the read of the page at poison= (default: the test region's first page;
  * the VM must have it in backing.poison) is retried. Expected: attempt 1 (a #VE, FAIL),
  * attempt 2 (a #VE on a failed page: the hypervisor retries it synchronously, fails again

@@ -1,5 +1,5 @@
-/* guest/fail_panic.c: a memory failure in kernel code without a fixup is a panic
- * (docs/pv-protocol.md step 9, case (c) of guest/fail.c). A kernel task reads the word at
+/* guest/tests/fail_panic.c: a memory failure in kernel code without a fixup is a panic
+ * (docs/pv-protocol.md step 9, case (c) of guest/lib/fail.c). A kernel task reads the word at
  * poison= (default: the test region's first page; the VM must have it in backing.poison)
  * with a plain load: the entry comes back FAIL, there is no exception-table entry, and the
  * guest prints "guest: PANIC: unhandled memory failure at rip=...: gpa=... code=poisoned"

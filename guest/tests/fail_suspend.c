@@ -1,4 +1,4 @@
-/* guest/fail_suspend.c: a memory failure while interrupts are off (docs/pv-protocol.md
+/* guest/tests/fail_suspend.c: a memory failure while interrupts are off (docs/pv-protocol.md
  * steps 4 and 9). A kernel task disables interrupts and reads the page at poison=
  * (default: the test region's first page; the VM must have it in backing.poison) through
  * copy_from_guest_memory: the #VE interrupted IF=0 code, so the decision is SUSPEND_ME;

@@ -1,4 +1,4 @@
-/* guest/fail_unregistered.c: a guest without the PV protocol cannot be told about a
+/* guest/tests/fail_unregistered.c: a guest without the PV protocol cannot be told about a
  * failure (docs/pv-protocol.md "Failures"). It installs the #VE handler (so a #VE would be
  * reported, not taken as an unknown exception) but never registers, says what it is about
  * to do, and reads the word at poison= (default: the test region's first page; the VM must

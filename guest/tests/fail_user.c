@@ -1,5 +1,5 @@
-/* guest/fail_user.c: a memory failure in ring 3 kills that task only (docs/pv-protocol.md
- * step 9, case (a) of guest/fail.c). Three user tasks (guest/user.h):
+/* guest/tests/fail_user.c: a memory failure in ring 3 kills that task only (docs/pv-protocol.md
+ * step 9, case (a) of guest/lib/fail.c). Three user tasks (guest/lib/user.h):
  *
  *  - "victim" reads a word of NGOOD good pages of lazily backed RAM (each a #VE in ring 3,
  *    CAN_CONTINUE, parked and resumed back in ring 3), then the word at poison= (default:

@@ -1,6 +1,7 @@
-/* guest/hypercall.c: exercises faultline's VMCALL ABI (include/faultline.h): the good calls
- * work, and every bad one (unknown number, buffer outside RAM, bad length, address overflow)
- * is refused with the documented error, changes nothing, and leaves the guest running. */
+/* guest/tests/hypercall.c: exercises faultline's VMCALL ABI (include/faultline.h): the good
+ * calls work, and every bad one (unknown number, buffer outside RAM, bad length, address
+ * overflow) is refused with the documented error, changes nothing, and leaves the guest
+ * running. */
 #include "guest/lib/rt.h"
 #include "include/faultline.h"
 #include "lib/fmt.h"

@@ -1,4 +1,4 @@
-/* guest/memtest.c: writes a pattern derived from each word's address over all free RAM,
+/* guest/tests/memtest.c: writes a pattern derived from each word's address over all free RAM,
  * then reads every word back; proves the VM's RAM is really its own and fully backed.
  *
  * Free RAM is every available mmap region clipped to [end of our image, end of RAM): the

@@ -1,4 +1,4 @@
-/* guest/spin.c: a guest that computes in a tight loop without a single VM exit, for the
+/* guest/tests/spin.c: a guest that computes in a tight loop without a single VM exit, for the
  * monitor's single-step test: every instruction of the loop is plain arithmetic or a
  * branch, so each step's new RIP can be checked against the disassembly. It stops by
  * itself after ms= milliseconds (default 120000), or when the monitor kills it. */

@@ -1,7 +1,7 @@
-/* guest/tpr.c: a guest that takes its vCPU away from the host's kicks, for the stop-latency
- * tests (issue 11, defect 7). vCPU 0 checks that CR8 is the guest's own (15 reads back; a
- * reserved bit is #GP), starts vCPU 1, waits until it spins, then exits with status 0. The
- * hypervisor must then stop vCPU 1, which never exits by itself:
+/* guest/tests/tpr.c: a guest that takes its vCPU away from the host's kicks, for the
+ * stop-latency tests (issue 11, defect 7). vCPU 0 checks that CR8 is the guest's own (15 reads
+ * back; a reserved bit is #GP), starts vCPU 1, waits until it spins, then exits with status 0.
+ * The hypervisor must then stop vCPU 1, which never exits by itself:
  *   mode=cr8  vCPU 1 writes CR8=15 and spins with IF=1: were CR8 the physical TPR, the
  *             host's kick IPI would be masked on that CPU;
  *   mode=cli  vCPU 1 spins with IF=0 (Bochs 2.7 then takes no external-interrupt exit at

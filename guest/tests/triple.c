@@ -1,7 +1,7 @@
-/* guest/triple.c: triple-faults on purpose. With an IDT of limit 0, int3 cannot be delivered
- * (#GP), neither can the #GP (#DF), nor the #DF: the CPU shuts down (SDM Vol. 3A 7.15,
- * interrupt 8). Under faultline that is a triple-fault VM exit, which must stop this VM and
- * only this VM. Getting past the int3 means it was not a triple fault: status 1. */
+/* guest/tests/triple.c: triple-faults on purpose. With an IDT of limit 0, int3 cannot be
+ * delivered (#GP), neither can the #GP (#DF), nor the #DF: the CPU shuts down (SDM Vol. 3A
+ * 7.15, interrupt 8). Under faultline that is a triple-fault VM exit, which must stop this VM
+ * and only this VM. Getting past the int3 means it was not a triple fault: status 1. */
 #include "guest/lib/rt.h"
 
 int main(const char *cmdline)

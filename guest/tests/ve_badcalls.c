@@ -1,4 +1,4 @@
-/* guest/ve_badcalls.c: every PV hypercall with each invalid argument gets the error that
+/* guest/tests/ve_badcalls.c: every PV hypercall with each invalid argument gets the error that
  * docs/pv-protocol.md documents, changes nothing, and leaves the VM healthy: afterwards a
  * good REGISTER works and absent pages fault in normally. (FL_EPERM needs CPL 3, which the
  * runtime does not have.) */

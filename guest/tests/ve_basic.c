@@ -1,4 +1,4 @@
-/* guest/ve_basic.c: the basic asynchronous-fault path. A registered guest's task touches
+/* guest/tests/ve_basic.c: the basic asynchronous-fault path. A registered guest's task touches
  * pages= (default 64) absent pages of lazily backed RAM, one word each, then checks every
  * word of every page against the pattern backing store (fl_pattern). Each first touch must
  * have been a #VE (ve=hw or ve=sw), reported and resumed; with workers the faults are

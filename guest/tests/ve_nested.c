@@ -1,5 +1,5 @@
-/* guest/ve_nested.c: a fault inside the #VE handler, before it clears the busy word, is not
- * a #VE. A hook (ve_hook_before_clear) makes the handler of the first #VE touch another
+/* guest/tests/ve_nested.c: a fault inside the #VE handler, before it clears the busy word, is
+ * not a #VE. A hook (ve_hook_before_clear) makes the handler of the first #VE touch another
  * absent page while the busy word is still set: the hypervisor must resolve that one
  * synchronously (a busy-word exit) and deliver nothing. The first fault must still complete
  * exactly once, and both pages must hold their pattern. */

@@ -1,4 +1,4 @@
-/* guest/ve_park.c: a task waiting for a page does not stop the others. Task A touches
+/* guest/tests/ve_park.c: a task waiting for a page does not stop the others. Task A touches
  * pages= (default 8) absent pages one by one; task B counts and yields in a loop. With
  * workers (workers=1) each of A's faults is a CAN_CONTINUE: A is parked, B runs until the
  * completion interrupt wakes A. A reads B's count just before each access and just after it

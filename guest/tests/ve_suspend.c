@@ -1,6 +1,6 @@
-/* guest/ve_suspend.c: faults a task cannot wait for are SUSPEND_ME. A task with interrupts
- * disabled (cli) touches pages= (default 16) absent pages: each #VE interrupted IF=0 code,
- * which must not be parked (the completion interrupt could not reach it), so the decision
+/* guest/tests/ve_suspend.c: faults a task cannot wait for are SUSPEND_ME. A task with
+ * interrupts disabled (cli) touches pages= (default 16) absent pages: each #VE interrupted IF=0
+ * code, which must not be parked (the completion interrupt could not reach it), so the decision
  * is SUSPEND_ME and the hypervisor keeps the vCPU until the page is there. Then, with
  * interrupts on but inside a nosleep section, 4 more pages: SUSPEND_ME again. */
 #include "guest/lib/rt.h"

@@ -1,4 +1,4 @@
-/* guest/ve_unregistered.c: a guest that never registers never sees a #VE. The #VE handler
+/* guest/tests/ve_unregistered.c: a guest that never registers never sees a #VE. The #VE handler
  * is installed (so a #VE would be counted and reported, not fatal as an unknown exception),
  * but FL_HC_VE_REGISTER is never called; a task touches pages= (default 16) absent pages,
  * which the hypervisor must resolve synchronously. Also passes on bare QEMU, where RAM is

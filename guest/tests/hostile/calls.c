@@ -1,4 +1,4 @@
-/* guest/hostile_calls.c: the hostile guest's hypercall engine (guest/hostile.h says what
+/* guest/tests/hostile/calls.c: the hostile guest's hypercall engine (hostile.h says what
  * each piece owns). Every ring-0 hypercall goes through hv(), which counts it and compares
  * its result with what docs/pv-protocol.md and include/faultline.h say it must be, as far
  * as the guest can know; REPORT, registration and draining keep struct eng in step with

@@ -1,25 +1,26 @@
-/* guest/hostile.c: a hostile guest (issue 11, "Proof that it holds"). It makes calls=N
- * (default 150000; tests/t_hostile.sh asks 120000) hypercalls with random numbers and edge-case arguments, scribbles over
- * its PV page and VE information page, and meanwhile has real asynchronous faults in
- * flight: the hypervisor is the thing under test. The guest's only job is to stay alive,
- * count, and check what it can check without trusting the hypervisor: its own real faults
- * complete, the pages it was given hold the pattern, and its memory is not rewritten.
+/* guest/tests/hostile/hostile.c: a hostile guest (issue 11, "Proof that it holds"). It makes
+ * calls=N (default 150000; tests/t_hostile.sh asks 120000) hypercalls with random numbers and
+ * edge-case arguments, scribbles over its PV page and VE information page, and meanwhile has
+ * real asynchronous faults in flight: the hypervisor is the thing under test. The guest's only
+ * job is to stay alive, count, and check what it can check without trusting the hypervisor: its
+ * own real faults complete, the pages it was given hold the pattern, and its memory is not
+ * rewritten.
  *
  * Everything random comes from xorshift64* streams seeded from rng=N on the command line
  * (default 1; one stream per task and vCPU), so a failure can be replayed; the timing of
  * completions still varies a little from run to run.
  *
- * Who does what (vCPU 0 runs tasks, guest/sched.h):
+ * Who does what (vCPU 0 runs tasks, guest/lib/sched.h):
  *  - three touchers (kernel tasks) touch pages= (default 512) pages each of the lazily
  *    backed region, paced
  *    over the whole run, so #VEs and completions are real and interleave with the chaos;
  *    each page's first word is then overwritten with a marker, and at the end every word
  *    of every page is verified (a page produced twice would have lost its marker);
- *  - two user tasks (ring 3, guest/user.h) make random VMCALLs, each of which must come
+ *  - two user tasks (ring 3, guest/lib/user.h) make random VMCALLs, each of which must come
  *    back FL_EPERM (FL_HC_EXIT included: from ring 3 it must not stop the VM), and touch
  *    pages of their own (ring-3 #VEs);
  *  - two chaos tasks run "sections" with interrupts off: a burst of random actions, then
- *    everything the runtime (guest/ve.c) relies on is put back before interrupts are on;
+ *    everything the runtime (guest/lib/ve.c) relies on is put back before interrupts are on;
  *  - with vcpus>=2, vCPU 1 runs the same chaos on its own registration, and races vCPU 0:
  *    it rewrites entries [32, 48) of vCPU 0's PV page while vCPU 0 REPORTs them, and sets
  *    vCPU 0's busy word.
@@ -58,11 +59,11 @@
  * spends about 45 s of CPU on a 120,000-call test (tests/t_hostile.sh).
  *
  * This file is main, a section, the tasks and vCPU 1; the hypercalls are in
- * guest/hostile_calls.c, the randomness and scribbling in guest/hostile_scribble.c
- * (guest/hostile.h: what they share). */
+ * guest/tests/hostile/calls.c, the randomness and scribbling in guest/tests/hostile/scribble.c
+ * (guest/tests/hostile/hostile.h: what they share). */
 #include "guest/tests/hostile/hostile.h"
 
-/* Shared with the other pieces (guest/hostile.h). */
+/* Shared with the other pieces (guest/tests/hostile/hostile.h). */
 struct stats st;
 struct tjob tjobs[NTOUCH];
 struct eng engs[2];

@@ -1,13 +1,13 @@
-/* guest/hostile.h: what the pieces of the hostile guest share (what the guest does, and
- * why it stays alive, is at the top of guest/hostile.c). One guest, linked from three files
- * (GUEST_PARTS_hostile in guest/guest.mk):
+/* guest/tests/hostile/hostile.h: what the pieces of the hostile guest share (what the guest
+ * does, and why it stays alive, is at the top of hostile.c). One guest, linked from the
+ * three files of this folder (guest/guest.mk links a folder's .c files as one guest):
  *  - hostile.c: main and the run's settings and shared state (command line, memory
  *    layout, counts, the engines), a section (one burst of chaos), vCPU 0's tasks
  *    (touchers, chaos), vCPU 1, and the ring-3 tasks;
- *  - hostile_calls.c: the hypercall engine: every ring-0 VMCALL goes through hv(), which
+ *  - calls.c: the hypercall engine: every ring-0 VMCALL goes through hv(), which
  *    counts it and compares its result with what docs/pv-protocol.md allows; REPORT,
  *    REGISTER/UNREGISTER and draining, and the other hypercalls (hc_random());
- *  - hostile_scribble.c: the random streams and arguments (edge cases, REPORT gpas),
+ *  - scribble.c: the random streams and arguments (edge cases, REPORT gpas),
  *    writing the PV page's words without losing a completion or the runtime's entries,
  *    scribbling, and vCPU 1's writes to vCPU 0's page. */
 #ifndef GUEST_HOSTILE_H
@@ -141,7 +141,7 @@ static inline bool contested(const struct eng *e, const struct fl_pv_page *p, u6
 	return ap_running && e->cpu == 0 && on_real(e, p) && i >= HOST_LO && i < CONTEST_HI;
 }
 
-/* hostile_calls.c */
+/* calls.c */
 void do_report(struct eng *e, struct rng *r, u64 idx, u64 dec);
 void report_game(struct eng *e, struct rng *r);
 bool drain(struct eng *e, bool irq_on);
@@ -150,7 +150,7 @@ void decoy_game(struct eng *e, struct rng *r);
 void hc_random(struct eng *e, struct rng *r);
 void puts_fill(void);
 
-/* hostile_scribble.c */
+/* scribble.c */
 void rng_init(struct rng *r, u64 stream);
 u64 rand_page(struct rng *r, u64 lo, u64 hi);
 u64 edge(struct rng *r);

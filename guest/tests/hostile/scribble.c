@@ -1,4 +1,4 @@
-/* guest/hostile_scribble.c: the hostile guest's randomness and scribbling (guest/hostile.h
+/* guest/tests/hostile/scribble.c: the hostile guest's randomness and scribbling (hostile.h
  * says what each piece owns): the random streams and the arguments drawn from them, the
  * only ways the chaos writes a PV entry's state or the active word (so that neither a
  * completion the host posts meanwhile nor the runtime's own entries are lost), the

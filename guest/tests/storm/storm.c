@@ -1,8 +1,8 @@
-/* guest/storm.c: the fault storm (issue 11, "Proof that it holds"). A VM with vcpus=2 and
- * lazy=on touches thousands of lazily backed pages from tasks= (default 6) tasks on each
- * vCPU, in an order drawn from a deterministic PRNG (rng= on the command line), while the
- * monitor pauses and resumes the VM, poisons pages and switches asynchronous faults off and
- * on (tests/t_storm.sh). At the end every page is verified word by word.
+/* guest/tests/storm/storm.c: the fault storm (issue 11, "Proof that it holds"). A VM with
+ * vcpus=2 and lazy=on touches thousands of lazily backed pages from tasks= (default 6) tasks on
+ * each vCPU, in an order drawn from a deterministic PRNG (rng= on the command line), while the
+ * monitor pauses and resumes the VM, poisons pages and switches asynchronous faults off and on
+ * (tests/t_storm.sh). At the end every page is verified word by word.
  *
  * Command line (numbers decimal or 0x hex):
  *   seed=S        the VM's backing.seed (pattern content)
@@ -32,7 +32,7 @@
  * three contexts: a plain task (CAN_CONTINUE), a nosleep section, or IF=0 (both
  * SUSPEND_ME). Now and then a task also reads a word of a random clean page of the region,
  * owned by any task of either vCPU (a fault there may join a fetch in flight). Every access
- * goes through a load or store with an exception-table entry (guest/fixup.h), so a FAIL
+ * goes through a load or store with an exception-table entry (guest/lib/fixup.h), so a FAIL
  * completion resumes behind it with -EFAULT and the record in fixup_last(). When its tasks
  * are done, each vCPU's main context reads every word of their pages.
  *
@@ -57,11 +57,11 @@
  *   "guest: storm: vcpu0 N faults vcpu1 M faults, verified P pages, expected FAILs F, bad 0"
  * (N, M: #VEs taken, each one REPORT) and exit status 0 only when every check passed.
  *
- * Two files (guest/storm.h says what each owns): this one sets up and reports; the touches,
- * the clean windows and the verification are in guest/storm_touch.c. */
+ * Two files (storm.h says what each owns): this one sets up and reports; the touches, the
+ * clean windows and the verification are in touch.c. */
 #include "guest/tests/storm/storm.h"
 
-/* The run's state: what guest/storm.h declares is shared with storm_touch.c. */
+/* The run's state: what storm.h declares is shared with touch.c. */
 u8 kind[MAXPAGES];
 u8 state[MAXPAGES];
 u8 written[MAXPAGES];

@@ -1,11 +1,11 @@
-/* guest/storm.h: what the pieces of the storm guest share (what the guest does, and what
- * the test checks, is at the top of guest/storm.c). One guest, linked from two files
- * (GUEST_PARTS_storm in guest/guest.mk):
+/* guest/tests/storm/storm.h: what the pieces of the storm guest share (what the guest does,
+ * and what the test checks, is at the top of storm.c). One guest, linked from the two files
+ * of this folder (guest/guest.mk links a folder's .c files as one guest):
  *  - storm.c: main and the run's settings and shared state (command line, the pages' kinds
  *    and states, the tasks, the verification results), the special pages' draw
  *    (specials(), which tests/t_storm.sh repeats), dealing the pages to the tasks, both
  *    vCPUs' set-up and run, and the report;
- *  - storm_touch.c: clean windows (COM1 input, adopted by each vCPU before each touch),
+ *  - touch.c: clean windows (COM1 input, adopted by each vCPU before each touch),
  *    one touch and its outcome (expected FAIL or error), the tasks (storm_task(): holds,
  *    put-off special pages, flaky retries, shared reads, progress), and each vCPU's
  *    word-by-word verification of its tasks' pages.
@@ -79,7 +79,7 @@ extern u8 owner_cpu[MAXPAGES];
 extern u64 base, npages, seed;
 extern struct verify ver[NCPU];
 
-/* storm_touch.c's, read by storm.c's main and run(). */
+/* touch.c's, read by storm.c's main and run(). */
 extern volatile u32 win_opens;		/* windows opened: the current one's number */
 extern volatile u32 monitor_done;	/* 'f': the test has done all it does to this VM */
 
@@ -164,7 +164,7 @@ static inline u64 read_off(u32 p, u64 r)
 	return off == marker_off(p) ? off ^ 8 : off;
 }
 
-/* storm_touch.c */
+/* touch.c */
 bool window(void);
 void storm_task(void *arg);
 void verify_cpu(unsigned cpu);

@@ -1,4 +1,4 @@
-/* guest/storm_touch.c: the storm guest's touches (guest/storm.h says what each piece
+/* guest/tests/storm/touch.c: the storm guest's touches (storm.h says what each piece
  * owns): clean windows, one touch and its outcome, the tasks, and the verification at the
  * end. Every access to the region goes through gload()/gstore(), so a FAIL resumes here
  * with -EFAULT and on_fail() decides whether it was one the test expects. */
