@@ -1,10 +1,6 @@
-/* guest/lib/fixup.c: the exception table and copy_from_guest_memory (API in guest/lib/fixup.h).
- *
- * Each guarded load is one instruction at a local label with an __ex_table entry pointing
- * at a stub in .fixup (placed in .text by guest/lib/linker.ld). The stub sets the error and
- * jumps back behind the load, so the C around it sees a load that "returned" an error; no
- * register but the two outputs is touched. Only the FAIL path (guest/lib/fail.c) consults the
- * table: any other exception at a guarded load is still fatal. */
+/* guest/lib/fixup.c: the exception table's lookup for the FAIL path (guest/lib/fail.c), the
+ * record of each vCPU's last fixed-up failure, and copy_from_guest_memory. The guarded
+ * accesses themselves and how their fixups work are in guest/lib/fixup.h. */
 #include "guest/lib/fixup.h"
 #include "guest/lib/smp.h"
 
@@ -12,46 +8,6 @@ extern const struct extable_entry __ex_table_start[], __ex_table_end[];	/* linke
 
 static struct fl_fault last[SMP_MAX_CPUS];
 static u64 nfixed;
-
-/* Registers the load at 1b with the fixup at 3b. */
-#define EX_ENTRY							\
-	".pushsection __ex_table, \"a\"\n"				\
-	".balign 8\n"							\
-	".quad 1b, 3b\n"						\
-	".popsection\n"
-
-/* *v = *src, or 0 with -EFAULT returned if the page could not be produced. */
-static inline int load_u64(u64 *v, const u64 *src)
-{
-	int err = 0;
-
-	asm volatile("1:	movq (%2), %0\n"
-		     "2:\n"
-		     ".pushsection .fixup, \"ax\"\n"
-		     "3:	movl %3, %1\n"
-		     "	xorl %k0, %k0\n"
-		     "	jmp 2b\n"
-		     ".popsection\n"
-		     EX_ENTRY
-		     : "=r"(*v), "+r"(err) : "r"(src), "i"(-EFAULT) : "memory");
-	return err;
-}
-
-static inline int load_u8(u8 *v, const u8 *src)
-{
-	int err = 0;
-
-	asm volatile("1:	movb (%2), %b0\n"
-		     "2:\n"
-		     ".pushsection .fixup, \"ax\"\n"
-		     "3:	movl %3, %1\n"
-		     "	xorl %k0, %k0\n"
-		     "	jmp 2b\n"
-		     ".popsection\n"
-		     EX_ENTRY
-		     : "=q"(*v), "+r"(err) : "r"(src), "i"(-EFAULT) : "memory");
-	return err;
-}
 
 /* Bytes up to an 8-byte boundary of src, then words (an aligned word never straddles two
  * pages, so a failure is always the first word of a page), then the tail. */

@@ -10,7 +10,7 @@
  *    put-off special pages, flaky retries, shared reads, progress), and each vCPU's
  *    word-by-word verification of its tasks' pages.
  * Here: the limits, the pages' kinds and states, the counters, and what is small and hot
- * enough to be inlined into both (the PRNG, the guarded accesses, a page's words). */
+ * enough to be inlined into both (the PRNG, a page's words). */
 #ifndef GUEST_STORM_H
 #define GUEST_STORM_H
 
@@ -35,7 +35,6 @@
 #define HOLD_AT_LAST	8		/* the last 1/8 of the pages waits for the test's 'f' */
 #define WIN_SYNC	200		/* faults without #VE in a window before it is said */
 #define WAIT_US		(600ULL * 1000 * 1000)	/* guest TSC time; only a failure waits */
-#define EFAULT_RET	(-EFAULT)
 
 /* What a page is (kind, fixed after the command line) and what became of it (state, written
  * only by its owner task, or by its vCPU's main context after the tasks ended). */
@@ -92,47 +91,6 @@ static inline u64 rnd(u64 *s)
 	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
 	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
 	return z ^ (z >> 31);
-}
-
-/* ---- guarded accesses: a FAIL completion resumes at the fixup with -EFAULT ---- */
-
-#define EX_ENTRY							\
-	".pushsection __ex_table, \"a\"\n"				\
-	".balign 8\n"							\
-	".quad 1b, 3b\n"						\
-	".popsection\n"
-
-static inline int gload(u64 addr, u64 *v)
-{
-	int err = 0;
-	u64 val;
-
-	asm volatile("1:	movq (%2), %0\n"
-		     "2:\n"
-		     ".pushsection .fixup, \"ax\"\n"
-		     "3:	movl %3, %1\n"
-		     "	xorl %k0, %k0\n"
-		     "	jmp 2b\n"
-		     ".popsection\n"
-		     EX_ENTRY
-		     : "=&r"(val), "+r"(err) : "r"(addr), "i"(EFAULT_RET) : "memory");
-	*v = val;
-	return err;
-}
-
-static inline int gstore(u64 addr, u64 v)
-{
-	int err = 0;
-
-	asm volatile("1:	movq %2, (%1)\n"
-		     "2:\n"
-		     ".pushsection .fixup, \"ax\"\n"
-		     "3:	movl %3, %0\n"
-		     "	jmp 2b\n"
-		     ".popsection\n"
-		     EX_ENTRY
-		     : "+r"(err) : "r"(addr), "r"(v), "i"(EFAULT_RET) : "memory");
-	return err;
 }
 
 /* ---- pages ---- */

@@ -1,7 +1,7 @@
-/* guest/tests/storm/touch.c: the storm guest's touches (storm.h says what each piece
- * owns): clean windows, one touch and its outcome, the tasks, and the verification at the
- * end. Every access to the region goes through gload()/gstore(), so a FAIL resumes here
- * with -EFAULT and on_fail() decides whether it was one the test expects. */
+/* guest/tests/storm/touch.c: the storm guest's touches (storm.h says what each piece owns):
+ * clean windows, one touch and its outcome, the tasks, and the verification at the end. Every
+ * access to the region is a guarded one (load_u64, store_u64: guest/lib/fixup.h), so a FAIL
+ * resumes here with -EFAULT and on_fail() decides whether it was one the test expects. */
 #include "guest/tests/storm/storm.h"
 
 static volatile u64 progress_pages;	/* first touches done, every task */
@@ -202,11 +202,11 @@ static int touch(struct task_ctx *t, u32 p)
 	}
 	if (wfirst) {
 		t->c.writes_first++;
-		fail = gstore(maddr, marker(maddr)) != 0;
-		fail = fail || gload(raddr, &v) != 0;
+		fail = store_u64((u64 *)maddr, marker(maddr)) != 0;
+		fail = fail || load_u64(&v, (const u64 *)raddr) != 0;
 	} else {
-		fail = gload(raddr, &v) != 0;
-		fail = fail || gstore(maddr, marker(maddr)) != 0;
+		fail = load_u64(&v, (const u64 *)raddr) != 0;
+		fail = fail || store_u64((u64 *)maddr, marker(maddr)) != 0;
 	}
 	if (ctx < 8)
 		irq_restore(f);
@@ -242,7 +242,7 @@ static void shared_read(struct task_ctx *t)
 		return;		/* only clean pages; a failed one was counted as an error */
 	addr = page_gpa(p) + read_off(p, r >> 40);
 	t->c.shared++;
-	if (gload(addr, &v)) {
+	if (load_u64(&v, (const u64 *)addr)) {
 		u64 fp = 0, ff = 0, fm = 0;
 
 		on_fail(p, &t->c.bad, &fp, &ff, &fm);	/* a clean page: always an error */
@@ -372,7 +372,7 @@ static u64 verify_page(u32 p, struct verify *vr)
 	for (u64 off = 0; off < PAGE_SIZE; off += 8) {
 		u64 a = gpa + off, v, want;
 
-		if (gload(a, &v)) {
+		if (load_u64(&v, (const u64 *)a)) {
 			u64 fp = 0, ff = 0;
 
 			on_fail(p, &vr->bad, &fp, &ff, &vr->fail_mp);
