@@ -3,22 +3,19 @@
  *
  * The hypervisor starts the AP in the multiboot machine state: 32-bit protected mode,
  * paging off, flat segments (CS 0x08, data 0x10) whose GDT we must not rely on, interrupts
- * off, EAX = FL_AP_MAGIC, EBX = the argument (guest/lib/smp.c passes the top of this AP's boot
- * stack), ESI = the vCPU index. Like guest/lib/entry.S we enable PAE, long mode and paging, but
- * on the page tables the boot vCPU already built (same CR3: one address space, identity-
- * mapped), then load the boot GDT (only for its code and data selectors; ap_start gives
- * the AP its own GDT with its own TSS) and call ap_start(index) in guest/lib/smp.c.
+ * off, EAX = FL_AP_MAGIC, EBX = the argument (guest/lib/smp.c passes the top of this AP's
+ * boot stack), ESI = the vCPU index. Like guest/lib/entry.S we enable PAE, long mode and
+ * paging (lm_enable, lib/longmode.h), but on the page tables the boot vCPU already built
+ * (same CR3: one address space, identity-mapped), then load the boot GDT (only for its
+ * code and data selectors; ap_start gives the AP its own GDT with its own TSS) and call
+ * ap_start(index) in guest/lib/smp.c.
  *
- * EBX and ESI are kept untouched until they are used: CPUID, RDMSR and WRMSR clobber only
- * EAX, ECX and EDX. */
+ * EBX and ESI are kept untouched until they are used: lm_enable clobbers only EAX, ECX and
+ * EDX. */
+
+#include "lib/longmode.h"
 
 #define FL_AP_MAGIC	0x46414150	/* include/faultline.h (a C header) */
-#define CR0_PE		0x00000001
-#define CR0_WP		0x00010000
-#define CR0_PG		0x80000000
-#define CR4_PAE		0x00000020
-#define MSR_EFER	0xC0000080
-#define EFER_LME	0x00000100
 #define EXIT_PORT	0xF4
 
 	.text
@@ -31,18 +28,8 @@ ap_entry32:
 	cmpl	$FL_AP_MAGIC, %eax
 	jne	ap_bad
 
-	movl	%cr4, %eax
-	orl	$CR4_PAE, %eax
-	movl	%eax, %cr4
-	movl	$pt_pml4, %eax			/* guest/lib/entry.S: built by the boot vCPU */
-	movl	%eax, %cr3
-	movl	$MSR_EFER, %ecx
-	rdmsr
-	orl	$EFER_LME, %eax
-	wrmsr
-	movl	%cr0, %eax
-	orl	$(CR0_PG | CR0_WP | CR0_PE), %eax
-	movl	%eax, %cr0
+	/* pt_pml4: the tables guest/lib/entry.S built on the boot vCPU. */
+	lm_enable pt_pml4
 
 	/* Now in compatibility mode; a 32-bit LGDT reads a 32-bit base, which is enough (the
 	 * image is below 4 GiB). The far jump loads the 64-bit code segment. */

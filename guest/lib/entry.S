@@ -4,22 +4,15 @@
  * faultline (and QEMU's -kernel) enter us as multiboot v1 says: flat 32-bit segments, paging
  * off, interrupts off, EAX = 0x2BADB002, EBX = the information structure, no stack. Like
  * the hypervisor's own boot/entry.S we zero .bss, identity-map the first 4 GiB with 2 MiB
- * pages, enable PAE, long mode and paging (SDM Vol. 3A 10.8.5) and far-jump into a 64-bit
- * code segment of our own GDT. Guests run with physical = virtual, so a pointer is a
- * guest-physical address, which is what the hypercalls take. */
+ * pages, enable PAE, long mode and paging (SDM Vol. 3A 10.8.5; lib/longmode.h's macros, as
+ * boot/entry.S uses them) and far-jump into a 64-bit code segment of our own GDT. Guests
+ * run with physical = virtual, so a pointer is a guest-physical address, which is what the
+ * hypercalls take. */
+
+#include "lib/longmode.h"
 
 #define MB1_MAGIC	0x1BADB002
 #define MB1_FLAGS	0x00000003	/* bit 0: page-aligned modules; bit 1: mem_* and mmap */
-
-#define CR0_PE		0x00000001
-#define CR0_WP		0x00010000
-#define CR0_PG		0x80000000
-#define CR4_PAE		0x00000020
-#define MSR_EFER	0xC0000080
-#define EFER_LME	0x00000100
-#define PTE_P		0x001
-#define PTE_RW		0x002
-#define PTE_PS		0x080
 #define COM1		0x3F8
 #define EXIT_PORT	0xF4
 
@@ -59,40 +52,10 @@ _start:
 	testl	$(1 << 29), %edx
 	jz	no_long_mode
 
-	/* PML4[0] -> PDPT; PDPT[0..3] -> four page directories of 512 2-MiB pages each. */
-	movl	$pt_pdpt, %eax
-	orl	$(PTE_P | PTE_RW), %eax
-	movl	%eax, pt_pml4
-	movl	$pt_pd, %eax
-	orl	$(PTE_P | PTE_RW), %eax
-	movl	$pt_pdpt, %edi
-	movl	$4, %ecx
-1:	movl	%eax, (%edi)
-	addl	$4096, %eax
-	addl	$8, %edi
-	loop	1b
-
-	/* 2048 entries, physical address i * 2 MiB; the high halves stay zero from .bss. */
-	movl	$pt_pd, %edi
-	movl	$(PTE_P | PTE_RW | PTE_PS), %eax
-	movl	$2048, %ecx
-2:	movl	%eax, (%edi)
-	addl	$0x200000, %eax
-	addl	$8, %edi
-	loop	2b
-
-	movl	%cr4, %eax
-	orl	$CR4_PAE, %eax
-	movl	%eax, %cr4
-	movl	$pt_pml4, %eax
-	movl	%eax, %cr3
-	movl	$MSR_EFER, %ecx
-	rdmsr
-	orl	$EFER_LME, %eax
-	wrmsr
-	movl	%cr0, %eax
-	orl	$(CR0_PG | CR0_WP | CR0_PE), %eax
-	movl	%eax, %cr0
+	/* [0, 4 GiB) identity-mapped, all write-back: a guest has no MMIO to keep uncached (no
+	 * local APIC; its devices are I/O ports). Then PAE, long mode and paging on them. */
+	lm_idmap_4g pt_pml4, pt_pdpt, pt_pd
+	lm_enable pt_pml4
 
 	lgdt	rt_gdtr
 	ljmp	$0x08, $long_entry
@@ -135,8 +98,9 @@ long_entry:
 no_lm_msg:
 	.asciz	"guest: this CPU has no 64-bit long mode\n"
 
-	/* The boot GDT, also used by guest/lib/apentry.S to reach long mode. Each vCPU then loads
-	 * its own copy with its own TSS at 0x18 (guest/lib/trap.c), so this one has no TSS. */
+	/* The boot GDT, also used by guest/lib/apentry.S to reach long mode. Each vCPU then
+	 * loads its own copy with its own TSS at 0x18 (guest/lib/trap.c), so this one has no
+	 * TSS. */
 	.section .data
 	.balign 8
 	.globl rt_gdt
@@ -157,7 +121,7 @@ rt_boot_info:	.long 0
 
 	.section .bss
 	.balign 4096
-	.globl pt_pml4				/* guest/lib/apentry.S: APs share these tables */
+	.globl pt_pml4				/* apentry.S: the APs share these tables */
 pt_pml4:	.skip 4096
 pt_pdpt:	.skip 4096
 pt_pd:		.skip 4096 * 4
