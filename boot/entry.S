@@ -4,20 +4,11 @@
  * We zero .bss, identity-map the first 4 GiB with 2 MiB pages (the hypervisor runs with
  * physical = virtual; the local APIC and I/O APIC live in the top 32 MiB, which is mapped
  * uncached), enable PAE, long mode and paging (SDM Vol. 3A 10.8.5 "Initializing IA-32e
- * Mode"), and far-jump into a 64-bit code segment. kmain(magic, info) takes over. */
+ * Mode"; both steps are lib/longmode.h's macros, shared with the guests' entry), and
+ * far-jump into a 64-bit code segment. kmain(magic, info) takes over. */
 
-#define CR0_PE		0x00000001
-#define CR0_WP		0x00010000
-#define CR0_PG		0x80000000
-#define CR4_PAE		0x00000020
-#define MSR_EFER	0xC0000080
-#define EFER_LME	0x00000100
-#define EFER_NXE	0x00000800
-#define PTE_P		0x001
-#define PTE_RW		0x002
-#define PTE_PWT		0x008
-#define PTE_PCD		0x010
-#define PTE_PS		0x080
+#include "lib/longmode.h"
+
 #define COM1		0x3F8
 
 	.section .text.entry, "ax"
@@ -49,46 +40,11 @@ _start:
 	testl	$(1 << 29), %edx
 	jz	no_long_mode
 
-	/* PML4[0] -> PDPT; PDPT[0..3] -> four page directories of 512 2-MiB pages each. */
-	movl	$boot_pdpt, %eax
-	orl	$(PTE_P | PTE_RW), %eax
-	movl	%eax, boot_pml4
-	movl	$boot_pd, %eax
-	orl	$(PTE_P | PTE_RW), %eax
-	movl	$boot_pdpt, %edi
-	movl	$4, %ecx
-1:	movl	%eax, (%edi)
-	addl	$4096, %eax
-	addl	$8, %edi
-	loop	1b
-
-	movl	$boot_pd, %edi
-	xorl	%ebx, %ebx			/* physical address, low 32 bits */
-	xorl	%esi, %esi			/* entry index */
-2:	movl	%ebx, %eax
-	orl	$(PTE_P | PTE_RW | PTE_PS), %eax
-	cmpl	$0xFE000000, %ebx		/* APIC/MMIO region: uncached */
-	jb	3f
-	orl	$(PTE_PCD | PTE_PWT), %eax
-3:	movl	%eax, (%edi, %esi, 8)
-	movl	$0, 4(%edi, %esi, 8)
-	addl	$0x200000, %ebx
-	incl	%esi
-	cmpl	$2048, %esi
-	jne	2b
-
-	movl	%cr4, %eax
-	orl	$CR4_PAE, %eax
-	movl	%eax, %cr4
-	movl	$boot_pml4, %eax
-	movl	%eax, %cr3
-	movl	$MSR_EFER, %ecx
-	rdmsr
-	orl	$(EFER_LME | EFER_NXE), %eax
-	wrmsr
-	movl	%cr0, %eax
-	orl	$(CR0_PG | CR0_WP | CR0_PE), %eax
-	movl	%eax, %cr0
+	/* [0, 4 GiB) identity-mapped; the top 32 MiB (0xFE000000 up: local APIC, I/O APIC and
+	 * other MMIO) uncached. EFER.NXE as well, like the APs (boot/trampoline.S): vmm/vmcs.c
+	 * gives the VMCS this EFER as the host's. */
+	lm_idmap_4g boot_pml4, boot_pdpt, boot_pd, 0xFE000000
+	lm_enable boot_pml4, (EFER_LME|EFER_NXE)
 
 	lgdt	boot_gdtr
 	ljmp	$0x08, $long_entry

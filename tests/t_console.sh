@@ -1,5 +1,5 @@
 # tests/t_console.sh: a VM's COM1 input (dev/uart.c) and its interrupt through the virtual
-# 8259 pair (dev/pic.c, vmm/irq.c): the monitor's console switch types to guest/echo.c,
+# 8259 pair (dev/pic.c, vmm/inject.c): the monitor's console switch types to guest/demos/echo.c,
 # which reads a line by polling, lets its FIFO overrun, then reads lines by IRQ4.
 # Driven through Bochs's loopback COM1 socket by tests/montalk.sh.
 

@@ -1,9 +1,9 @@
 # tests/t_hostile.sh: a hostile guest beside a benign one (issue 11, "Proof that it holds").
-# guest/hostile.c makes HOSTILE_CALLS (default 120000) random hypercalls from two vCPUs and
-# ring 3, scribbles over its PV page and VE information page, and has real asynchronous
-# faults in flight on lazily backed RAM the whole time; apf_many, a benign VM, faults
-# through the same worker and must pass. One Bochs run per test: 4 CPUs (hostile vCPU 0
-# and 1, benign, one worker).
+# guest/tests/hostile/hostile.c makes HOSTILE_CALLS (default 120000) random hypercalls from
+# two vCPUs and ring 3, scribbles over its PV page and VE information page, and has real
+# asynchronous faults in flight on lazily backed RAM the whole time; apf_many, a benign VM,
+# faults through the same worker and must pass. One Bochs run per test: 4 CPUs (hostile
+# vCPU 0 and 1, benign, one worker).
 #
 # The hypervisor must survive: both VMs pass (the hostile guest checks that its own faults
 # completed, its pages hold what they must, and every hypercall returned what the spec

@@ -1,6 +1,6 @@
-# tests/t_storm.sh: the storm (issue 11, "Proof that it holds"): two VMs with two vCPUs
-# each (guest/storm.c) take more than 10,000 lazily backed page faults between them, with
-# poisoned and flaky pages on their module lines, while the monitor pauses and resumes
+# tests/t_storm.sh: the storm (issue 11, "Proof that it holds"): two VMs with two vCPUs each
+# (guest/tests/storm/storm.c) take more than 10,000 lazily backed page faults between them,
+# with poisoned and flaky pages on their module lines, while the monitor pauses and resumes
 # them, poisons more pages and switches asynchronous faults off and on. Every page is
 # verified by the guests, and the host's counters must reconcile with each other and with
 # what the guests counted.
@@ -65,9 +65,10 @@ storm_talk() {
 	exec 3>&-
 }
 
-# storm_specials RNG PAGES: the special pages guest/storm.c draws from rng=RNG (see its
-# specials()): STORM_POISON and STORM_FLAKY in lib/ranges.h's syntax (K units, region at
-# 8M), STORM_MP the pages the monitor poisons (hex). 5 poison ranges, 5 flaky, 6 single.
+# storm_specials RNG PAGES: the special pages guest/tests/storm/storm.c draws from rng=RNG
+# (see its specials()): STORM_POISON and STORM_FLAKY in lib/ranges.h's syntax (K units,
+# region at 8M), STORM_MP the pages the monitor poisons (hex). 5 poison ranges, 5 flaky,
+# 6 single.
 storm_specials() {
 	local x=$(( $1 & 0x7fffffff )) n=$2 w c p len i free txt
 	local -a taken=()

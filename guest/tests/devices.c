@@ -1,0 +1,60 @@
+/* guest/tests/devices.c: what a guest sees of the machine faultline emulates, besides COM1:
+ * unknown I/O ports read as all ones and swallow writes (the hypervisor reports each port
+ * once), MSRs on the allow-list work, the others raise #GP, as on a CPU without them. */
+#include "guest/lib/rt.h"
+#include "guest/lib/trap.h"
+
+static volatile unsigned gp_count;
+
+/* #GP from RDMSR/WRMSR (both 2 bytes: 0F 32 / 0F 30): count it and step over it. */
+static void on_gp(struct trapframe *tf)
+{
+	gp_count++;
+	tf->rip += 2;
+}
+
+static u64 rdmsr(u32 msr)
+{
+	u32 lo = 0, hi = 0;
+	__asm__ volatile("rdmsr" : "+a"(lo), "=d"(hi) : "c"(msr));
+	return ((u64)hi << 32) | lo;
+}
+
+static void wrmsr(u32 msr, u64 v)
+{
+	__asm__ volatile("wrmsr" ::"c"(msr), "a"((u32)v), "d"((u32)(v >> 32)));
+}
+
+static bool gp_from(void (*fn)(void))
+{
+	unsigned before = gp_count;
+	fn();
+	return gp_count == before + 1;
+}
+
+static void rd_apic_base(void) { (void)rdmsr(0x1B); }
+static void wr_tsc(void) { wrmsr(0x10, 0); }
+static void rd_unknown(void) { (void)rdmsr(0x12345678); }
+
+int main(const char *cmdline)
+{
+	(void)cmdline;
+	trap_register(13, on_gp);
+
+	rt_check(inb(0x71) == 0xFF, "unknown port 0x71 reads as all ones");
+	rt_check(inb(0x71) == 0xFF, "and again (reported only once)");
+	outb(0x80, 0x12);
+	rt_check(true, "a write to unknown port 0x80 is dropped");
+
+	rt_check(rdmsr(0x277) == 0x0007040600070406ULL, "IA32_PAT reads its power-on value");
+	wrmsr(0x277, 0x0007040600070407ULL);
+	rt_check(rdmsr(0x277) == 0x0007040600070407ULL, "IA32_PAT keeps what the guest wrote");
+	rt_check((rdmsr(0xC0000080) & 0x500) == 0x500, "EFER shows LME and LMA (pass-through)");
+	rt_check(rdmsr(0x10) != 0, "IA32_TSC reads (pass-through)");
+	rt_check(gp_count == 0, "no #GP so far");
+	rt_check(gp_from(rd_apic_base), "IA32_APIC_BASE: #GP (no local APIC for guests)");
+	rt_check(gp_from(wr_tsc), "WRMSR IA32_TSC: #GP (read-only to guests)");
+	rt_check(gp_from(rd_unknown), "an MSR that does not exist: #GP");
+	rt_printf("guest: devices: %u #GP taken\n", gp_count);
+	return rt_report();
+}
