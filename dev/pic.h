@@ -1,6 +1,6 @@
 /* dev/pic.h: the PC's pair of 8259A interrupt controllers as a guest sees them: the master
  * at ports 0x20/0x21 (IRQ0-7), the slave at 0xA0/0xA1 (IRQ8-15) on the master's IRQ2.
- * Pure logic (no VMX, no locks), shared with the host unit tests; vmm/io.c and vmm/irq.c
+ * Pure logic (no VMX, no locks), shared with the host unit tests; vmm/io.c and vmm/inject.c
  * call it under the VM's lock.
  *
  * An all-zero struct pic is the state at power-on: not initialized, so nothing is delivered

@@ -1,6 +1,6 @@
 /* lib/pushregs.h: assembler macros shared by the hypervisor's and the guest's interrupt
- * entry (host/isr.S, guest/isr.S). The push order IS the layout of their register frames
- * (struct regs in host/trap.h, struct trapframe in guest/trap.h): r15 at the lowest
+ * entry (host/isr.S, guest/lib/isr.S). The push order IS the layout of their register frames
+ * (struct regs in host/trap.h, struct trapframe in guest/lib/trap.h): r15 at the lowest
  * address, rax at the highest, then vector and error code, then the CPU's frame. */
 #ifndef LIB_PUSHREGS_H
 #define LIB_PUSHREGS_H

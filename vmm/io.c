@@ -2,7 +2,7 @@
  * model in dev/uart.c) whose output becomes hypervisor console lines prefixed with the VM's
  * name and whose input is what the monitor's console switch types to the VM (vuart_input),
  * its interrupt on IRQ4 of the 8259 pair at 0x20/0xA0 (model in dev/pic.c, injection in
- * vmm/irq.c); port 0xf4 is the debug-exit device that stops the VM with the written status;
+ * vmm/inject.c); port 0xf4 is the debug-exit device that stops the VM with the written status;
  * any other port reads as all ones and swallows writes, and is reported once per VM.
  * Table-driven by port range. The device models are touched by the vCPUs and by cpu0's
  * monitor: always under vm->lock. */

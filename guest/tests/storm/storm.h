@@ -124,6 +124,7 @@ static inline u64 read_off(u32 p, u64 r)
 
 /* touch.c */
 bool window(void);
+bool window_idle(void);	/* window(), saying an open window's line: nothing left to touch */
 void storm_task(void *arg);
 void verify_cpu(unsigned cpu);
 

@@ -113,6 +113,20 @@ static void window_sync(bool out)
 			  out ? " (no clean page left)" : "");
 }
 
+/* This context has nothing clean left to touch (its tasks are done, or only special pages
+ * and retries are left): in an open window no touch of its will ever say the window's line,
+ * so it says it now (once per window, like window_sync), or the test, which waits for that
+ * line before it switches asynchronous faults on again, would wait for ever (seen: a
+ * 3000-page storm whose window opened with 160 pages left, all touched before WIN_SYNC). */
+bool window_idle(void)
+{
+	bool w = window();
+
+	if (w)
+		window_sync(true);
+	return w;
+}
+
 static void set_quiet(void)
 {
 	__atomic_store_n(&quiet[cpu_id()], 1, __ATOMIC_RELEASE);
@@ -126,7 +140,7 @@ static void wait_window_closed(bool in_task)
 {
 	u64 t0 = rt_tsc(), f = in_task ? 0 : irq_save();
 
-	while (window()) {
+	while (window_idle()) {
 		if (rt_tsc_us(rt_tsc() - t0) > WAIT_US) {
 			rt_printf("guest: storm: FAIL a clean window stayed open too long\n");
 			rt_exit(1);
