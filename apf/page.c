@@ -4,6 +4,7 @@
 #include "apf/apf.h"
 #include "vmm/vm.h"
 #include "host/cpu.h"
+#include "host/log.h"
 #include "host/mem.h"
 
 static u64 state_pages(struct vm *vm)
@@ -101,9 +102,12 @@ int page_unmap(struct vm *vm, u64 gpa)
 		r = ept_absent(&vm->ept, gpa, PAGE_SIZE, a->ve == VE_HW) ? -1 : 0;
 		if (!r) {
 			set(vm, gpa, PAGE_ABSENT);
-			/* The EPT code knows whether the change left a translation a CPU may
-			 * have cached (ept/ept.h); a present leaf made absent always does. */
-			r = vm->ept.flush_needed ? 0 : 1;
+			/* A present leaf made absent leaves a translation a CPU may have
+			 * cached: the EPT code says so (ept/ept.h), and a flush is owed either
+			 * way; its saying otherwise would be an EPT bug, named here. */
+			if (!vm->ept.flush_needed)
+				pr_warn("vm %s: page 0x%lx unmapped but the EPT asked for no flush "
+					"(flushing anyway)", vm->name, gpa);
 			vm->ept.flush_needed = false;
 		}
 	}

@@ -39,11 +39,11 @@ u32 page_fail_code(struct vm *vm, u64 gpa);
 void page_set_fetching(struct vm *vm, u64 gpa);
 u32 page_publish(struct vm *vm, u64 gpa, u32 code);
 
-/* Taking the lock. unmap: PRESENT -> ABSENT (the monitor's poison): 0 done and a flush is
- * owed (the EPT code's flush_needed said so, and is cleared here: after the VM is built,
- * only this file changes its EPT), 1 it was not present, -1 no memory for the EPT change.
- * On 0 the caller flushes every vCPU's EPT translations (a present -> absent change
- * leaves stale ones, SDM Vol. 3C 29.4.3). */
+/* Taking the lock. unmap: PRESENT -> ABSENT (the monitor's poison): 0 done, 1 it was not
+ * present, -1 no memory for the EPT change. On 0 the caller flushes every vCPU's EPT
+ * translations (a present -> absent change leaves stale ones, SDM Vol. 3C 29.4.3). After
+ * the VM is built only this file changes its EPT, so the EPT code's flush_needed, cleared
+ * here, tells whether anything since the last unmap wanted a flush. */
 int page_unmap(struct vm *vm, u64 gpa);
 
 /* Without the lock: until the page is no longer FETCHING (or the VM stopped); its state. */

@@ -150,6 +150,8 @@ static int produce(struct vm *vm, u64 gpa, struct fl_fault *rec, struct job *j,
 		r = -1;
 		code = FL_FAULT_POISONED;
 	}
+	if (r && !code)
+		code = FL_FAULT_IO_ERROR;	/* a failure is never published as success */
 	code = page_publish(vm, gpa, r ? code : 0);	/* maps it, or marks it failed */
 	r = code ? -1 : 0;
 	if (j) {

@@ -32,7 +32,7 @@ while IFS= read -r l; do
 		done
 		[ -n "$n" ] || echo "montalk: timed out waiting for '$arg'" >&2 ;;
 	send|raw)
-		if [ "$op" = send ]; then printf '%s\r' "$arg" >&3; else printf "$arg" >&3; fi 2>/dev/null ||
+		if [ "$op" = send ]; then printf '%s\r' "$arg" >&3; else printf -- "$arg" >&3; fi 2>/dev/null ||
 			{ echo "montalk: could not type '$l': the emulator closed the console" >&2; break; } ;;
 	sleep) sleep "$arg" ;;
 	esac

@@ -55,7 +55,7 @@ storm_talk() {
 			marked=0 ;;
 		send|raw)
 			[ $marked = 1 ] || { mark=$(stat -c %s "$log"); marked=1; }
-			if [ "$op" = send ]; then printf '\025%s\r' "$arg" >&3; else printf "$arg" >&3; fi 2>/dev/null ||
+			if [ "$op" = send ]; then printf '\025%s\r' "$arg" >&3; else printf -- "$arg" >&3; fi 2>/dev/null ||
 				{ echo "storm_talk: could not type '$l': the emulator closed the console" >> "$log.talk"; break; }
 			echo "$(date +%s.%N | cut -c1-14) $l" >> "$log.talk" ;;
 		sleep) sleep "$arg" ;;

@@ -167,8 +167,10 @@ static void prepare(unsigned cpu)
 
 	smp_vcpus(&ver[cpu].index);
 	ver[cpu].reg = ve_register(VE_VECTOR);
-	for (u32 k = cpu; k < NCPU * ntasks; k += NCPU)
+	for (u32 k = cpu; k < NCPU * ntasks; k += NCPU) {
+		__atomic_add_fetch(&tasks_touching, 1, __ATOMIC_RELEASE);	/* before go */
 		task_create(storm_task, &ctxs[k], names[cpu]);
+	}
 }
 
 /* A vCPU whose tasks are done verifies only once the test has typed its last command (its

@@ -124,7 +124,8 @@ static inline u64 read_off(u32 p, u64 r)
 
 /* touch.c */
 bool window(void);
-bool window_idle(void);	/* window(), saying an open window's line: nothing left to touch */
+bool window_idle(void);	/* window(), for a context with nothing clean left to touch */
+extern volatile u32 tasks_touching;
 void storm_task(void *arg);
 void verify_cpu(unsigned cpu);
 

@@ -113,16 +113,22 @@ static void window_sync(bool out)
 			  out ? " (no clean page left)" : "");
 }
 
-/* This context has nothing clean left to touch (its tasks are done, or only special pages
- * and retries are left): in an open window no touch of its will ever say the window's line,
- * so it says it now (once per window, like window_sync), or the test, which waits for that
- * line before it switches asynchronous faults on again, would wait for ever (seen: a
- * 3000-page storm whose window opened with 160 pages left, all touched before WIN_SYNC). */
+/* Tasks that may still touch a clean page: created (storm.c: prepare), less those done or
+ * waiting in wait_window_closed for a window to close. */
+volatile u32 tasks_touching;
+
+/* For a context with nothing clean left to touch (a main context whose tasks are done, a
+ * task waiting for a window to close): once no task at all can touch a clean page, no
+ * touch will ever say an open window's line, so it is said now (once per window, as
+ * window_sync does), or the test, which waits for that line before it switches
+ * asynchronous faults on again, would wait for ever (seen: a 3000-page storm whose window
+ * opened with 160 pages left, all touched before WIN_SYNC). While some task still touches,
+ * the line waits for that task (its WIN_SYNC synchronous touches, or its special pages). */
 bool window_idle(void)
 {
 	bool w = window();
 
-	if (w)
+	if (w && !__atomic_load_n(&tasks_touching, __ATOMIC_ACQUIRE))
 		window_sync(true);
 	return w;
 }
@@ -140,6 +146,9 @@ static void wait_window_closed(bool in_task)
 {
 	u64 t0 = rt_tsc(), f = in_task ? 0 : irq_save();
 
+	if (in_task)
+		__atomic_sub_fetch(&tasks_touching, 1, __ATOMIC_RELEASE);
+
 	while (window_idle()) {
 		if (rt_tsc_us(rt_tsc() - t0) > WAIT_US) {
 			rt_printf("guest: storm: FAIL a clean window stayed open too long\n");
@@ -150,7 +159,9 @@ static void wait_window_closed(bool in_task)
 		else
 			asm volatile("sti; pause; cli" ::: "memory");
 	}
-	if (!in_task)
+	if (in_task)
+		__atomic_add_fetch(&tasks_touching, 1, __ATOMIC_RELEASE);
+	else
 		irq_restore(f);
 }
 
@@ -375,6 +386,7 @@ void storm_task(void *arg)
 		retries(t, true);
 	}
 	t->c.done = 1;
+	__atomic_sub_fetch(&tasks_touching, 1, __ATOMIC_RELEASE);
 }
 
 /* ---- the end: every page of this vCPU's tasks, every word ---- */
