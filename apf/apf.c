@@ -252,7 +252,7 @@ bool apf_event_pending(struct vcpu *v)
 /* The monitor's apf switch: hardware #VE follows it at the next entry. */
 void apf_before_entry(struct vcpu *v)
 {
-	if (v->vm->apf.ve == VE_HW && v->apf.pv.registered && v->apf.ve_on == v->vm->apf.off)
+	if (apf_switch_due(&v->vm->apf, &v->apf))
 		set_hw_ve(v, !v->vm->apf.off);
 }
 

@@ -94,4 +94,17 @@ struct apf_vcpu {
 	struct fl_fault sync_rec;	/* ... and its record when it failed */
 };
 
+/* Cheap looks for the path before every entry (vmm/inject.c), inline so that an entry
+ * with nothing to do pays no call: a completion waits; the monitor's apf switch is yet to
+ * reach this vCPU's hardware #VE (apf_before_entry applies it). */
+static inline bool apf_vcpu_pending(const struct apf_vcpu *a)
+{
+	return a->pv.pending;
+}
+
+static inline bool apf_switch_due(const struct apf_vm *m, const struct apf_vcpu *a)
+{
+	return m->ve == VE_HW && a->pv.registered && a->ve_on == m->off;
+}
+
 #endif
