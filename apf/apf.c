@@ -104,7 +104,7 @@ static void sw_ve_deliver(struct vcpu *v, struct fl_ve_info *ve, u64 gpa, u64 qu
 	ve->gpa = gpa;
 	ve->eptp_index = 0;
 	__atomic_store_n(&ve->busy, FL_VE_BUSY, __ATOMIC_RELEASE);
-	vmwrite(ENTRY_INTR_INFO, INTR_VALID | INTR_TYPE_HW_EXC | FL_VE_VECTOR);
+	inject_exception(v, FL_VE_VECTOR, false, 0);
 	/* A hardware-#VE VM counts its #VEs at REPORT (they never exit); one delivered here
 	 * for it (the switch-on gap, sw_ve_target) is counted there too, not twice. */
 	if (v->vm->apf.ve == VE_SW)
@@ -178,7 +178,7 @@ void apf_ept_violation(struct vcpu *v, u64 gpa, u64 qual)
 
 	gpa &= ~(PAGE_SIZE - 1);
 	if (page_state(vm, gpa) == PAGE_PRESENT) {
-		vcpu_reinject_vectoring(v);	/* mapped meanwhile by another CPU: retry */
+		inject_vectoring(v);	/* mapped meanwhile by another CPU: retry */
 		return;
 	}
 	ve = sw_ve_target(v);
@@ -200,11 +200,11 @@ void apf_ept_violation(struct vcpu *v, u64 gpa, u64 qual)
 		apf_fault_fatal(vm, &rec, vmread(GUEST_RIP), "synchronous fault failed (the guest "
 				"cannot be told)");
 		if (vm->state != VM_STOPPED)
-			vcpu_reinject_vectoring(v);	/* paused: a resume retries the access */
+			inject_vectoring(v);	/* paused: a resume retries the access */
 		return;
 	}
 	APF_STAT(vm, suspended_tsc, rdtsc() - t0);
-	vcpu_reinject_vectoring(v);
+	inject_vectoring(v);
 }
 
 /* ---- completions ---- */

@@ -144,7 +144,7 @@ static void exit_cr8(struct vcpu *v, struct cr_qual q)
 	} else {
 		u64 val = gpr_get(v, q.gpr);
 		if (val & ~0xFULL) {
-			vcpu_inject_gp(v);
+			inject_exception(v, 13, true, 0);
 			return;
 		}
 		v->tpr = (u8)val;
@@ -171,7 +171,7 @@ static void exit_cr(struct vcpu *v)
 	val = gpr_get(v, q.gpr);
 	if (q.cr == 4) {
 		if (val & ~vmx_msrs.cr4_fixed1 & ~(1ULL << 13)) {
-			vcpu_inject_gp(v);	/* a bit this CPU cannot set */
+			inject_exception(v, 13, true, 0);	/* a bit this CPU cannot set */
 			return;
 		}
 		v->cr4_shadow = val;
@@ -248,8 +248,7 @@ static void exit_timer(struct vcpu *v)
 /* VMX instructions, INVEPT and friends in the guest: faultline offers no nested VMX. */
 static void exit_ud(struct vcpu *v)
 {
-	(void)v;
-	vmwrite(ENTRY_INTR_INFO, INTR_VALID | INTR_TYPE_HW_EXC | 6);
+	inject_exception(v, 6, false, 0);
 }
 
 static void exit_skip(struct vcpu *v)

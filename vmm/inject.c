@@ -2,18 +2,65 @@
  * (SDM Vol. 3C 27.6, "Event Injection") and whether an interrupt-window exit is wanted.
  * Called before every entry (vmm/vcpu.c), in this order of precedence:
  *   1. An event an exit interrupted during its delivery was put back in the entry's
- *      interruption field by that exit's handler (vcpu_reinject_vectoring): it goes
- *      first, and nothing else can go with it (vcpu_can_inject is false).
+ *      interruption field by that exit's handler (inject_vectoring): it goes
+ *      first, and nothing else can go with it (inject_can_interrupt is false).
  *   2. A debug step (the monitor's `step`) injects nothing: one instruction runs.
  *   3. An asynchronous-fault completion (apf/: apf_take_completion).
  *   4. A device interrupt: the VM's 8259 pair (dev/pic.c) is wired to vCPU 0, as the PIC's
  *      INT line is to the boot CPU of a PC; its highest request is acknowledged (INTA).
  * An interrupt that waits but cannot be taken now (RFLAGS.IF=0, an STI or MOV-SS shadow,
  * or another event already in this entry) asks for an interrupt-window exit; when nothing
- * waits the exit is switched off again. */
+ * waits the exit is switched off again.
+ * It is also the one writer of the entry's interruption field: the exit handlers queue an
+ * exception or give an interrupted event back through the functions below. */
 #include "vmm/vm.h"
 #include "vmm/vmcs.h"
 #include "host/cpu.h"
+
+/* A hardware exception an exit handler raises for the guest: #GP(0) for a bad MSR or CR8
+ * write, #UD for a VMX instruction, the #VE of the software path, a #DB a step owes. */
+void inject_exception(struct vcpu *v, u8 vector, bool error, u32 code)
+{
+	(void)v;
+	vmwrite(ENTRY_INTR_INFO, INTR_VALID | INTR_TYPE_HW_EXC | (error ? INTR_ERROR_CODE : 0) |
+		vector);
+	if (error)
+		vmwrite(ENTRY_EXCEPTION_ERROR, code);
+}
+
+/* Queues an event for the next entry from an exit's copy of it (info as the exit fields
+ * encode it, error_field the VMCS field holding its error code). Bit 12 is the exit's own
+ * "NMI unblocking" note, not part of the event; software interrupts and exceptions need
+ * the instruction length (SDM Vol. 3C 26.6.1.1). */
+void inject_event(struct vcpu *v, u32 info, u64 error_field)
+{
+	u32 type = (info >> 8) & 7;
+	(void)v;
+	vmwrite(ENTRY_INTR_INFO, info & ~(1u << 12));
+	if (info & INTR_ERROR_CODE)
+		vmwrite(ENTRY_EXCEPTION_ERROR, vmread(error_field));
+	if (type == 4 || type == 5 || type == 6)	/* software interrupt / exceptions */
+		vmwrite(ENTRY_INSTR_LEN, vmread(EXIT_INSTR_LEN));
+}
+
+/* An exit in the middle of delivering an event (e.g. an EPT violation while pushing an
+ * interrupt frame) must deliver that event again once the cause is fixed (SDM Vol. 3C
+ * "Information for VM Exits During Event Delivery"). */
+void inject_vectoring(struct vcpu *v)
+{
+	u32 info = (u32)vmread(IDT_VECTORING_INFO);
+	if (info & INTR_VALID)
+		inject_event(v, info, IDT_VECTORING_ERROR);
+}
+
+/* An external interrupt can be injected now: RFLAGS.IF set, no STI or MOV-SS blocking
+ * (else the entry fails, SDM Vol. 3C 27.3.1.5), and no other event queued for this entry. */
+bool inject_can_interrupt(struct vcpu *v)
+{
+	(void)v;
+	return (vmread(GUEST_RFLAGS) & RFLAGS_IF) && !(vmread(GUEST_INTERRUPTIBILITY) & 3) &&
+	       !(vmread(ENTRY_INTR_INFO) & INTR_VALID);
+}
 
 /* A look without the lock first: this runs before every entry of vCPU 0, most guests never
  * use the PIC, and its lock would cost every exit. A request raised just after the look
@@ -29,7 +76,7 @@ static bool pic_maybe(const struct vcpu *v)
 static bool pic_inject(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
-	bool open = vcpu_can_inject(v), waiting;
+	bool open = inject_can_interrupt(v), waiting;
 	u8 vector = 0;
 
 	u64 flags = spin_lock_irqsave(&vm->lock);
@@ -49,7 +96,7 @@ static bool completion_inject(struct vcpu *v)
 
 	if (!apf_vcpu_pending(&v->apf))
 		return false;
-	if (!vcpu_can_inject(v))
+	if (!inject_can_interrupt(v))
 		return true;
 	if (apf_take_completion(v, &vector))
 		vmwrite(ENTRY_INTR_INFO, INTR_VALID | INTR_TYPE_EXT | vector);

@@ -81,7 +81,7 @@ static void msr_access(struct vcpu *v, bool write)
 		ok = e && e->rd && e->rd(v, &val);
 	if (!ok) {
 		pr_debug("vm %s: %s of MSR 0x%x: #GP", v->vm->name, write ? "WRMSR" : "RDMSR", msr);
-		vcpu_inject_gp(v);
+		inject_exception(v, 13, true, 0);
 		return;
 	}
 	if (!write) {

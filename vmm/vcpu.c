@@ -36,47 +36,6 @@ void vcpu_skip_instruction(struct vcpu *v)
 	vmwrite(GUEST_INTERRUPTIBILITY, vmread(GUEST_INTERRUPTIBILITY) & ~3ULL);
 }
 
-void vcpu_inject_gp(struct vcpu *v)
-{
-	(void)v;
-	vmwrite(ENTRY_INTR_INFO, INTR_VALID | INTR_TYPE_HW_EXC | INTR_ERROR_CODE | 13);
-	vmwrite(ENTRY_EXCEPTION_ERROR, 0);
-}
-
-/* Queues an event for the next entry from an exit's copy of it (info as the exit fields
- * encode it, error_field the VMCS field holding its error code). Bit 12 is the exit's own
- * "NMI unblocking" note, not part of the event; software interrupts and exceptions need
- * the instruction length (SDM Vol. 3C 26.6.1.1). */
-void vcpu_inject_event(struct vcpu *v, u32 info, u64 error_field)
-{
-	u32 type = (info >> 8) & 7;
-	(void)v;
-	vmwrite(ENTRY_INTR_INFO, info & ~(1u << 12));
-	if (info & INTR_ERROR_CODE)
-		vmwrite(ENTRY_EXCEPTION_ERROR, vmread(error_field));
-	if (type == 4 || type == 5 || type == 6)	/* software interrupt / exceptions */
-		vmwrite(ENTRY_INSTR_LEN, vmread(EXIT_INSTR_LEN));
-}
-
-/* An exit in the middle of delivering an event (e.g. an EPT violation while pushing an
- * interrupt frame) must deliver that event again once the cause is fixed (SDM Vol. 3C
- * "Information for VM Exits During Event Delivery"). */
-void vcpu_reinject_vectoring(struct vcpu *v)
-{
-	u32 info = (u32)vmread(IDT_VECTORING_INFO);
-	if (info & INTR_VALID)
-		vcpu_inject_event(v, info, IDT_VECTORING_ERROR);
-}
-
-/* An external interrupt can be injected now: RFLAGS.IF set, no STI or MOV-SS blocking
- * (else the entry fails, SDM Vol. 3C 27.3.1.5), and no other event queued for this entry. */
-bool vcpu_can_inject(struct vcpu *v)
-{
-	(void)v;
-	return (vmread(GUEST_RFLAGS) & RFLAGS_IF) && !(vmread(GUEST_INTERRUPTIBILITY) & 3) &&
-	       !(vmread(ENTRY_INTR_INFO) & INTR_VALID);
-}
-
 /* The guest turned paging on or off through an exit (a MOV to CR0 that touched CR0.NE):
  * do what the CPU does for IA-32e mode (SDM Vol. 3A 10.8.5), and keep the "IA-32e mode
  * guest" entry control equal to EFER.LMA, as VM entry requires. */

@@ -52,12 +52,16 @@ struct vcpu {
 /* The physical CPU runs v until its VM stops. Called on v->cpu. */
 void vcpu_run(struct vcpu *v);
 void vcpu_skip_instruction(struct vcpu *v);
-void vcpu_inject_gp(struct vcpu *v);
 void vcpu_print_ring(struct vcpu *v);
 u64 *vcpu_gpr(struct vcpu *v, unsigned n);	/* 0 = RAX ... 15 = R15; 4 (RSP) is NULL */
 void vcpu_update_long_mode(struct vcpu *v);	/* after a CR0 write: EFER.LMA, the entry control */
-void vcpu_reinject_vectoring(struct vcpu *v);
-void vcpu_inject_event(struct vcpu *v, u32 info, u64 error_field);
-bool vcpu_can_inject(struct vcpu *v);	/* an external interrupt could be injected now */
+/* vmm/inject.c, the one writer of the entry's interruption field: an exception for the
+ * guest; an event from an exit's copy of it (info as the exit encodes it, error_field the
+ * VMCS field with its error code); the event an exit interrupted, given back; whether an
+ * external interrupt could go in with this entry. */
+void inject_exception(struct vcpu *v, u8 vector, bool error, u32 code);
+void inject_event(struct vcpu *v, u32 info, u64 error_field);
+void inject_vectoring(struct vcpu *v);
+bool inject_can_interrupt(struct vcpu *v);
 
 #endif

@@ -254,7 +254,7 @@ static void step_end(struct vcpu *v, const char *how, unsigned vector)
 static void step_raised(struct vcpu *v, u32 info)
 {
 	step_end(v, "an exception for the guest: ", info & 0xFF);
-	vcpu_inject_event(v, info, EXIT_INTR_ERROR);
+	inject_event(v, info, EXIT_INTR_ERROR);
 	if ((info & 0xFF) == 14) {	/* #PF: the exit left CR2 alone; the qualification has it */
 		u64 cr2 = vmread(EXIT_QUALIFICATION);
 		__asm__ volatile("mov %0, %%cr2" ::"r"(cr2));
@@ -271,7 +271,7 @@ void debug_db_exit(struct vcpu *v, u32 info)
 			 v->vm->name, v->index, vmread(GUEST_RIP));
 		return;
 	}
-	vcpu_inject_event(v, info, EXIT_INTR_ERROR);	/* the guest's own #DB (or ICEBP's) */
+	inject_event(v, info, EXIT_INTR_ERROR);	/* the guest's own #DB (or ICEBP's) */
 }
 
 #define STEP_TRIES	16
@@ -285,7 +285,7 @@ void debug_step_exit(struct vcpu *v, u32 reason)
 	if (exc && (info & 0xFF) == DB_VECTOR && (vmread(EXIT_QUALIFICATION) & DR6_BS)) {
 		step_end(v, "the #DB single-step trap", 256);
 		if (v->dbg.tf_was_set)	/* the guest was single-stepping itself: its trap too */
-			vmwrite(ENTRY_INTR_INFO, INTR_VALID | INTR_TYPE_HW_EXC | DB_VECTOR);
+			inject_exception(v, DB_VECTOR, false, 0);
 		return;
 	}
 	if (exc) {
