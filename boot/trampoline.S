@@ -5,6 +5,8 @@
  * page tables, loads the stack it was given and jumps to ap_entry(cpu index). It is written
  * for the address it will run at: every absolute reference is TRAMP_BASE + offset. */
 
+#include "lib/longmode.h"
+
 #define TRAMP_BASE	0x8000
 #define REL(x)		(TRAMP_BASE + (x) - tramp_start)
 
@@ -28,18 +30,8 @@ tramp_pm:
 	movw	%ax, %ds
 	movw	%ax, %es
 	movw	%ax, %ss
-	movl	%cr4, %eax
-	orl	$0x20, %eax			/* PAE */
-	movl	%eax, %cr4
-	movl	REL(tramp_cr3), %eax
-	movl	%eax, %cr3
-	movl	$0xC0000080, %ecx		/* EFER: LME | NXE */
-	rdmsr
-	orl	$0x900, %eax
-	wrmsr
-	movl	%cr0, %eax
-	orl	$0x80010001, %eax		/* PG | WP | PE */
-	movl	%eax, %cr0
+	/* The bootstrap CPU's tables (tramp_cr3), EFER as boot/entry.S sets it. */
+	lm_enable_from tramp_cr3_abs, (EFER_LME|EFER_NXE)
 	ljmp	$0x18, $REL(tramp_lm)
 
 	.code64
@@ -69,6 +61,7 @@ tramp_gdtr:
 	.long	REL(tramp_gdt)
 	.balign 8
 tramp_cr3:	.quad 0
+	.set	tramp_cr3_abs, TRAMP_BASE + tramp_cr3 - tramp_start	/* where an AP reads it */
 tramp_stack:	.quad 0
 tramp_entry:	.quad 0
 tramp_cpu:	.long 0

@@ -1,6 +1,7 @@
 /* lib/longmode.h: the way from 32-bit protected mode with paging off into IA-32e (long) mode,
- * for the three places that take it: the hypervisor's boot (boot/entry.S), a guest's boot
- * vCPU (guest/lib/entry.S) and a guest's application vCPUs (guest/lib/apentry.S). One copy,
+ * for the four places that take it: the hypervisor's boot (boot/entry.S) and application
+ * processors (boot/trampoline.S, after its real-mode start), a guest's boot vCPU
+ * (guest/lib/entry.S) and a guest's application vCPUs (guest/lib/apentry.S). One copy,
  * so the page-table layout and the enabling order cannot drift apart between them.
  *
  * Assembler macros (gas .macro), for .S files only: everything is inside __ASSEMBLER__, so
@@ -67,12 +68,18 @@
  * CR4.PAE, CR3 = pml4, IA32_EFER.LME (plus any other EFER bits in efer, e.g. NXE), then
  * CR0.PG, which activates long mode (EFER.LMA = 1); with it CR0.WP, so that ring-0 writes
  * honour read-only pages too. The CPU is then in compatibility mode: the caller loads a GDT
- * with a 64-bit code segment and far-jumps to it. */
+ * with a 64-bit code segment and far-jumps to it. pml4 is the table's address (a symbol);
+ * lm_enable_from takes any movl source for it instead (boot/trampoline.S reads it from
+ * memory: an AP runs on the bootstrap CPU's tables). */
 .macro lm_enable pml4, efer=EFER_LME
+	lm_enable_from $\pml4, \efer
+.endm
+
+.macro lm_enable_from cr3, efer=EFER_LME
 	movl	%cr4, %eax
 	orl	$CR4_PAE, %eax
 	movl	%eax, %cr4
-	movl	$\pml4, %eax
+	movl	\cr3, %eax
 	movl	%eax, %cr3
 	movl	$MSR_EFER, %ecx
 	rdmsr
