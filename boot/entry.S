@@ -64,13 +64,7 @@ no_long_mode:
 
 	.code64
 long_entry:
-	movw	$0x10, %ax
-	movw	%ax, %ds
-	movw	%ax, %es
-	movw	%ax, %ss
-	xorw	%ax, %ax
-	movw	%ax, %fs
-	movw	%ax, %gs
+	lm_data_segments 0x10
 	movq	$boot_stack_top, %rsp
 	xorq	%rbp, %rbp			/* ends the backtrace */
 	movl	boot_magic, %edi

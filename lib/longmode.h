@@ -90,5 +90,19 @@
 	movl	%eax, %cr0
 .endm
 
+/* lm_data_segments sel: the first thing in 64-bit code after the far jump: DS, ES and SS
+ * get the flat data selector sel (SS must be a valid writable segment for the stack the
+ * caller loads next); FS and GS get the null selector (their bases, if any, are set
+ * through the MSRs later). Clobbers AX. */
+.macro lm_data_segments sel
+	movw	$\sel, %ax
+	movw	%ax, %ds
+	movw	%ax, %es
+	movw	%ax, %ss
+	xorw	%ax, %ax
+	movw	%ax, %fs
+	movw	%ax, %gs
+.endm
+
 #endif /* __ASSEMBLER__ */
 #endif

@@ -45,13 +45,7 @@ ap_bad:
 
 	.code64
 ap_long:
-	movw	$0x10, %ax
-	movw	%ax, %ds
-	movw	%ax, %es
-	movw	%ax, %ss
-	xorw	%ax, %ax
-	movw	%ax, %fs
-	movw	%ax, %gs			/* ap_start sets the GS base itself */
+	lm_data_segments 0x10			/* ap_start sets the GS base itself */
 	movl	%ebx, %esp			/* zero-extends: the stack top, 16-byte aligned */
 	xorq	%rbp, %rbp			/* ends any backtrace */
 	movl	%esi, %edi			/* ap_start(index) */

@@ -78,13 +78,7 @@ no_long_mode:
 
 	.code64
 long_entry:
-	movw	$0x10, %ax
-	movw	%ax, %ds
-	movw	%ax, %es
-	movw	%ax, %ss
-	xorw	%ax, %ax
-	movw	%ax, %fs
-	movw	%ax, %gs
+	lm_data_segments 0x10
 	movq	$rt_stack_top, %rsp
 	xorq	%rbp, %rbp			/* ends any backtrace */
 	movl	rt_boot_magic, %edi
