@@ -99,7 +99,7 @@ run: deps all
 deps:
 	@sh tools/deps.sh
 
-$(B)/unit/test_%: tests/unit/test_%.c $(LIB_HOST) $(wildcard lib/*.h vmm/*.h vmm/debug/*.h dev/*.h ept/*.h apf/*.h) tests/unit/check.h
+$(B)/unit/test_%: tests/unit/test_%.c $(LIB_HOST) $(wildcard lib/*.h vmm/*.h vmm/debug/*.h dev/*.h ept/*.h apf/*.h) tests/unit/check.h $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
 	@$(CC) $(HOSTCFLAGS) $< $(LIB_HOST) -o $@

@@ -215,7 +215,7 @@ static void complete(struct vcpu *v, u32 index, const struct fl_fault *fail, boo
 	u64 flags = spin_lock_irqsave(&v->apf.lock);
 	bool held = v->apf.pv.held & (1ULL << index);
 	bool cont = held && v->apf.pv.decision[index] == FL_PV_CAN_CONTINUE && !sync;
-	bool kick = pv_complete(&v->apf.pv, &m, index, fail, sync);
+	bool kick = pv_complete(&v->apf.pv, &m, index, fail, sync, rdtsc());
 	spin_unlock_irqrestore(&v->apf.lock, flags);
 	struct apf_stats *st = &v->vm->apf.st;
 	if (held)	/* each accepted REPORT ends here exactly once */
@@ -327,6 +327,9 @@ s64 apf_hc_register(struct vcpu *v, u64 ve_gpa, u64 pv_gpa, u64 vector, u64 flag
 	}
 	if (v->vm->apf.ve == VE_HW)
 		set_hw_ve(v, true);
+	v->apf.poll_up = false;		/* the guest's page says 0 until the poller writes 1 */
+	if (v->apf.pv.polled)
+		workers_wake_poller();
 	pr_info("vm %s vcpu%u: registered for #VE (%s): VE info 0x%lx, PV page 0x%lx, vector %lu",
 		v->vm->name, v->index, v->vm->apf.ve == VE_HW ? "hardware" : "software", ve_gpa,
 		pv_gpa, vector);
@@ -335,6 +338,10 @@ s64 apf_hc_register(struct vcpu *v, u64 ve_gpa, u64 pv_gpa, u64 vector, u64 flag
 
 s64 apf_hc_unregister(struct vcpu *v)
 {
+	/* Polled mode: a report posted and not taken yet is taken now, so unregister sees it
+	 * outstanding (FL_EBUSY) instead of leaving its task parked for ever. */
+	if (v->apf.pv.polled)
+		apf_poll_vcpu(v);
 	u64 f = spin_lock_irqsave(&v->apf.lock);
 	int r = pv_unregister(&v->apf.pv);
 	spin_unlock_irqrestore(&v->apf.lock, f);
@@ -379,18 +386,11 @@ static void report_failed_page(struct vcpu *v, u32 index, u64 gpa)
 				 "access to a failed page failed again on its synchronous retry");
 }
 
-s64 apf_hc_report(struct vcpu *v, u64 index, u64 decision)
+/* What every accepted report counts and records, hypercall or posted. */
+static void report_accepted(struct vcpu *v, u64 index, u64 decision, u64 gpa, u32 outstanding)
 {
 	struct vm *vm = v->vm;
-	struct pv_mem m = vm_mem(vm);
-	struct pv_waiter w = { v, (s32)index };
-	u64 gpa, f = spin_lock_irqsave(&v->apf.lock);
-	int r = pv_report(&v->apf.pv, &m, index, decision, &gpa);
-	u32 outstanding = v->apf.pv.outstanding;
-	spin_unlock_irqrestore(&v->apf.lock, f);
 
-	if (r)
-		return r;
 	v->apf.report_tsc[index] = rdtsc();
 	APF_STAT(vm, reports, 1);
 	if (vm->apf.ve == VE_HW)
@@ -406,10 +406,37 @@ s64 apf_hc_report(struct vcpu *v, u64 index, u64 decision)
 	if (vm->apf.lazy)
 		apf_recent_add(vm, v->index, gpa, vm->apf.ve == VE_HW ? RECENT_HW_VE : RECENT_SW_VE,
 			       (unsigned)decision);
-	f = spin_lock_irqsave(&vm->apf.lock);
-	bool failed_before = vm->apf.lazy && apf_page_failed_before(vm, gpa);
+}
+
+static bool failed_before(struct vm *vm, u64 gpa)
+{
+	u64 f = spin_lock_irqsave(&vm->apf.lock);
+	bool failed = vm->apf.lazy && apf_page_failed_before(vm, gpa);
 	spin_unlock_irqrestore(&vm->apf.lock, f);
-	if (failed_before) {
+	return failed;
+}
+
+s64 apf_hc_report(struct vcpu *v, u64 index, u64 decision)
+{
+	struct vm *vm = v->vm;
+	struct pv_mem m = vm_mem(vm);
+	struct pv_waiter w = { v, (s32)index };
+
+	if (index == FL_PV_DOORBELL && v->apf.pv.polled) {
+		APF_STAT(vm, doorbells, 1);
+		apf_poll_vcpu(v);	/* polled mode: take what was posted, here and now */
+		workers_wake_poller();	/* and poll again from now on */
+		return 0;
+	}
+	u64 gpa, f = spin_lock_irqsave(&v->apf.lock);
+	int r = pv_report(&v->apf.pv, &m, index, decision, &gpa);
+	u32 outstanding = v->apf.pv.outstanding;
+	spin_unlock_irqrestore(&v->apf.lock, f);
+
+	if (r)
+		return r;
+	report_accepted(v, index, decision, gpa, outstanding);
+	if (failed_before(vm, gpa)) {
 		report_failed_page(v, (u32)index, gpa);
 		return 0;
 	}
@@ -432,6 +459,118 @@ s64 apf_hc_report(struct vcpu *v, u64 index, u64 decision)
 	if (r == 1)
 		complete(v, (u32)index, 0, true);
 	return 0;
+}
+
+/* ---- polled mode (docs/pv-protocol.md "Polled mode") ---- */
+
+/* Where a posted report's page comes from. The guest has parked (or will park) the task,
+ * so every outcome is a completion it reads at a schedule point, never FL_PV_F_SYNC.
+ * retry: the failure policy's one synchronous retry of a failed page, made on this CPU
+ * (failing again is fatal, as on the hypercall path). What cannot be done now (the page's
+ * job has no waiter slot left, or somebody else produces it and this is a worker, which
+ * must not wait on a job it may itself have to run) is put off: poll_later, under the
+ * vCPU's apf lock, retried at the next poll. */
+static void dispatch_posted(struct vcpu *v, u32 index, u64 gpa, bool retry)
+{
+	struct vm *vm = v->vm;
+	struct pv_waiter w = { v, (s32)index };
+	struct fl_fault rec;
+	int r = 0;
+
+	if (retry) {
+		r = apf_fetch_here(vm, gpa, &rec, !workers_count());
+	} else if (vm->apf.lazy && page_state(vm, gpa) != PAGE_PRESENT) {
+		r = apf_fetch_async(vm, gpa, w);
+		if (r == 0)
+			return;				/* queued or joined: the job completes it */
+		if (r < 0)
+			r = apf_fetch_here(vm, gpa, &rec, !workers_count());
+		else
+			r = 0;				/* present meanwhile */
+	}
+	if (r == 1) {
+		u64 f = spin_lock_irqsave(&v->apf.lock);
+		v->apf.poll_later |= 1ULL << index;
+		v->apf.poll_retry = retry ? v->apf.poll_retry | 1ULL << index :
+				    v->apf.poll_retry & ~(1ULL << index);
+		v->apf.poll_gpa[index] = gpa;
+		spin_unlock_irqrestore(&v->apf.lock, f);
+		APF_STAT(vm, posted_later, 1);
+		workers_wake_poller();
+		return;
+	}
+	complete(v, index, r ? &rec : 0, false);
+	if (r && retry)
+		apf_fault_fatal_posted(vm, &rec, v->index, "access to a failed page failed again "
+				       "on its synchronous retry");
+}
+
+/* One posted report: validated as a CAN_CONTINUE REPORT would be, counted, dispatched. */
+static void report_posted(struct vcpu *v, u32 index)
+{
+	struct vm *vm = v->vm;
+	struct pv_mem m = vm_mem(vm);
+	u64 gpa, f = spin_lock_irqsave(&v->apf.lock);
+	int r = pv_report(&v->apf.pv, &m, index, FL_PV_CAN_CONTINUE, &gpa);
+	u32 outstanding = v->apf.pv.outstanding;
+	spin_unlock_irqrestore(&v->apf.lock, f);
+
+	if (r) {
+		APF_STAT(vm, posted_bad, 1);	/* a bit that is no report: the guest's own loss */
+		return;
+	}
+	APF_STAT(vm, posted, 1);
+	report_accepted(v, index, FL_PV_CAN_CONTINUE, gpa, outstanding);
+	bool retry = failed_before(vm, gpa);
+	if (retry)
+		APF_STAT(vm, sync_retries, 1);
+	dispatch_posted(v, index, gpa, retry);
+}
+
+u32 apf_poll_vcpu(struct vcpu *v)
+{
+	struct pv_mem m = vm_mem(v->vm);
+	u32 n = 0;
+
+	u64 f = spin_lock_irqsave(&v->apf.lock);
+	u64 bits = pv_take_posted(&v->apf.pv, &m), later = v->apf.poll_later;
+	u64 retry = v->apf.poll_retry;
+	v->apf.poll_later = 0;
+	spin_unlock_irqrestore(&v->apf.lock, f);
+	for (; later; later &= later - 1) {
+		u32 i = (u32)__builtin_ctzll(later);
+		dispatch_posted(v, i, v->apf.poll_gpa[i], retry & (1ULL << i));
+	}
+	for (; bits; bits &= bits - 1, n++)
+		report_posted(v, (u32)__builtin_ctzll(bits));
+	return n;
+}
+
+/* The deadline of an unconsumed completion (apf/pv.c: pv_deadline), in TSC ticks. */
+bool apf_poll_deadline(struct vcpu *v)
+{
+	struct pv_mem m = vm_mem(v->vm);
+	u64 now = rdtsc(), deadline = tsc_khz * APF_POLL_DEADLINE_US / 1000;
+
+	u64 f = spin_lock_irqsave(&v->apf.lock);
+	bool kick = pv_deadline(&v->apf.pv, &m, now, deadline);
+	spin_unlock_irqrestore(&v->apf.lock, f);
+	if (kick)
+		APF_STAT(v->vm, deadline_irqs, 1);
+	return kick;
+}
+
+/* The poller's view of one vCPU: 1 in host_polling while a worker polls (0: the guest
+ * rings the doorbell). A plain store: the guest reads it after its locked OR of posted, and
+ * the poller reads posted after its own full barrier (apf/worker.c), Dekker's way round. */
+void apf_poll_flag(struct vcpu *v, bool polling)
+{
+	struct pv_mem m = vm_mem(v->vm);
+	struct fl_pv_page *pg = v->apf.pv.polled ? pv_page(&v->apf.pv, &m) : 0;
+
+	if (pg)
+		__atomic_store_n(&pg->host_polling, polling ? 1u : 0u, __ATOMIC_RELEASE);
+	v->apf.poll_up = polling;
 }
 
 void apf_summary(struct vm *vm)
@@ -459,4 +598,8 @@ void apf_summary(struct vm *vm)
 	pr_info("summary:   apf: job queue depth at push 0:%lu 1:%lu 2-3:%lu 4-15:%lu 16+:%lu",
 		s->depth_hist[0], s->depth_hist[1], s->depth_hist[2], s->depth_hist[3],
 		s->depth_hist[4]);
+	if (s->posted || s->doorbells || s->posted_bad)
+		pr_info("summary:   apf: polled reports=%lu put-off=%lu not-a-report=%lu "
+			"doorbells=%lu deadline-vectors=%lu", s->posted, s->posted_later,
+			s->posted_bad, s->doorbells, s->deadline_irqs);
 }

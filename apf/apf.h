@@ -51,6 +51,20 @@ int apf_fetch_sync(struct vcpu *v, u64 gpa, struct fl_fault *rec);
 void apf_complete_waiter(struct pv_waiter w, const struct fl_fault *fail);
 void apf_sync_done(struct vcpu *v, const struct fl_fault *fail);	/* index -1's end */
 
+/* Polled mode (docs/pv-protocol.md "Polled mode"; apf/apf.c). apf_poll_vcpu: take the
+ * reports v's guest posted (and those put off), as CAN_CONTINUE REPORTs made from here;
+ * returns how many were taken. apf_poll_deadline: an unconsumed completion is past its
+ * deadline: the completion vector is pending now (true: kick v). apf_poll_flag: say in v's
+ * PV page whether a worker polls it. apf_fetch_here (apf/worker.c): produce a page on this
+ * CPU without a job: 0, -1 with *rec, or 1 when somebody else produces it and may_wait is
+ * false. workers_wake_poller: the poller polls again (a doorbell rang). */
+#define APF_POLL_DEADLINE_US	2000
+u32 apf_poll_vcpu(struct vcpu *v);
+bool apf_poll_deadline(struct vcpu *v);
+void apf_poll_flag(struct vcpu *v, bool polling);
+int apf_fetch_here(struct vm *vm, u64 gpa, struct fl_fault *rec, bool may_wait);
+void workers_wake_poller(void);
+
 /* apf/fail.c: the failure policy. With the VM's apf lock held (apf/page.c calls them as
  * a production ends): */
 void apf_page_failed(struct vm *vm, u64 gpa, u32 code);
@@ -62,6 +76,8 @@ bool apf_page_failed_before(struct vm *vm, u64 gpa);
 void apf_fault_fatal(struct vm *vm, const struct fl_fault *f, u64 rip, const char *what);
 void apf_fault_fatal_reported(struct vm *vm, const struct fl_fault *f, u64 vmcall_rip,
 			      const char *what);
+/* _posted: the access was reported by posting in the PV page (polled mode): no rip. */
+void apf_fault_fatal_posted(struct vm *vm, const struct fl_fault *f, u32 vcpu, const char *what);
 void apf_fail_summary(struct vm *vm);
 void apf_failed_print(struct vm *vm, void (*out)(const char *fmt, ...));
 

@@ -87,6 +87,13 @@ void apf_fault_fatal_reported(struct vm *vm, const struct fl_fault *f, u64 vmcal
 	fatal(vm, f, vmcall_rip, what, where);
 }
 
+void apf_fault_fatal_posted(struct vm *vm, const struct fl_fault *f, u32 vcpu, const char *what)
+{
+	char where[80];
+	fmt(where, sizeof(where), "(posted in vcpu%u's PV page)", vcpu);
+	fatal(vm, f, 0, what, where);
+}
+
 void apf_fail_summary(struct vm *vm)
 {
 	struct failset *s = &vm->apf.failed;

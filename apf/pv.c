@@ -52,8 +52,8 @@ int pv_register(struct pv_vcpu *p, const struct pv_mem *m, u64 ve_gpa, u64 pv_gp
 {
 	if (p->registered)
 		return FL_EBUSY;
-	if (flags != 0)
-		return FL_EINVAL;	/* no flags are defined yet: reserve them all */
+	if (flags & ~(u64)FL_VE_F_POLLED)
+		return FL_EINVAL;	/* the others are reserved */
 	if ((ve_gpa & PAGE_MASK) || (pv_gpa & PAGE_MASK))
 		return FL_EINVAL;
 	if (!in_ram(m, ve_gpa, PAGE_SIZE) || !in_ram(m, pv_gpa, FL_PV_SIZE))
@@ -70,6 +70,8 @@ int pv_register(struct pv_vcpu *p, const struct pv_mem *m, u64 ve_gpa, u64 pv_gp
 	p->vector = (u8)vector;
 	p->held = 0;
 	p->outstanding = 0;
+	p->polled = flags & FL_VE_F_POLLED;
+	p->unconsumed = false;
 	p->registered = true;
 	return 0;
 }
@@ -165,16 +167,17 @@ static void finish_entry(struct fl_pv_entry *e, const struct fl_fault *fail, boo
 
 /* Spec, "Completion": the state, then host_current, then completions, each visible to a
  * guest handler that reads host_current first and then scans the states. */
-static void post_completion(struct fl_pv_page *pg, u32 index)
+static void post_completion(struct pv_vcpu *p, struct fl_pv_page *pg, u32 index)
 {
 	u64 n = __atomic_load_n(&pg->completions, __ATOMIC_RELAXED);
 
+	p->posted_total++;	/* ours, for polled mode's deadline: the page's is the guest's too */
 	__atomic_store_n(&pg->host_current, index, __ATOMIC_RELEASE);
 	__atomic_store_n(&pg->completions, n + 1, __ATOMIC_RELEASE);
 }
 
 bool pv_complete(struct pv_vcpu *p, const struct pv_mem *m, u32 index,
-		 const struct fl_fault *fail, bool sync)
+		 const struct fl_fault *fail, bool sync, u64 now)
 {
 	struct fl_pv_page *pg;
 	bool was_pending;
@@ -200,9 +203,15 @@ bool pv_complete(struct pv_vcpu *p, const struct pv_mem *m, u32 index,
 	 * "REPORT": handled as SUSPEND_ME). */
 	if (!pg || sync)
 		return false;
-	post_completion(pg, index);
+	post_completion(p, pg, index);
 	p->pending_count++;
 	p->last_completed = index;
+	if (p->polled) {	/* the guest reads it at its next schedule point */
+		if (!p->unconsumed)
+			p->unconsumed_since = now;
+		p->unconsumed = true;
+		return false;
+	}
 	was_pending = p->pending;
 	p->pending = true;
 	return !was_pending;	/* only the false -> true edge kicks the vCPU */
@@ -219,4 +228,40 @@ bool pv_take_pending(struct pv_vcpu *p, u8 *vector, u32 *batched)
 	p->pending = false;
 	p->pending_count = 0;
 	return true;
+}
+
+/* Polled mode, spec "Polled mode": one exchange takes every bit posted so far; a bit the
+ * guest sets after it is taken by the next call. */
+u64 pv_take_posted(struct pv_vcpu *p, const struct pv_mem *m)
+{
+	struct fl_pv_page *pg;
+
+	if (!p->polled || !(pg = pv_page(p, m)))
+		return 0;
+	if (!__atomic_load_n(&pg->posted[0], __ATOMIC_RELAXED))
+		return 0;	/* the common look: no locked write to a line the guest writes */
+	return __atomic_exchange_n(&pg->posted[0], 0, __ATOMIC_ACQ_REL);
+}
+
+/* The guest acted on every completion when its consumed word equals our count (a guest
+ * that writes anything else, or scribbles over completions, is only ever interrupted once
+ * per deadline: bounded). */
+bool pv_deadline(struct pv_vcpu *p, const struct pv_mem *m, u64 now, u64 deadline)
+{
+	struct fl_pv_page *pg;
+	bool was_pending;
+
+	if (!p->polled || !p->unconsumed)
+		return false;
+	pg = pv_page(p, m);
+	if (!pg || __atomic_load_n(&pg->consumed, __ATOMIC_ACQUIRE) == p->posted_total) {
+		p->unconsumed = false;
+		return false;
+	}
+	if (now - p->unconsumed_since < deadline)
+		return false;
+	p->unconsumed_since = now;	/* the next look is a deadline later */
+	was_pending = p->pending;
+	p->pending = true;
+	return !was_pending;
 }

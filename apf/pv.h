@@ -25,6 +25,10 @@ struct pv_vcpu {
 	bool pending;			/* a completion waits to be injected */
 	u32 pending_count;		/* completions since the last injection (for batching) */
 	u64 last_completed;		/* index written to host_current last */
+	bool polled;			/* FL_VE_F_POLLED: no completion interrupt but by deadline */
+	u64 posted_total;		/* completions posted (the page's completions, ours) */
+	bool unconsumed;		/* polled: posted completions the guest has not acted on */
+	u64 unconsumed_since;		/* ... since this time (the caller's clock) */
 };
 
 /* FL_HC_VE_REGISTER's checks (see the spec for the order and the codes); 0 or FL_E*.
@@ -44,7 +48,18 @@ int pv_report(struct pv_vcpu *p, const struct pv_mem *m, u64 index, u64 decision
  * completions++, pending = true; returns true when pending went from false to true (the
  * caller kicks the vCPU then, and only then). Returns false for an entry not held. */
 bool pv_complete(struct pv_vcpu *p, const struct pv_mem *m, u32 index,
-		 const struct fl_fault *fail, bool sync);
+		 const struct fl_fault *fail, bool sync, u64 now);
+
+/* Polled mode (FL_VE_F_POLLED). pv_complete posts a CAN_CONTINUE completion without making
+ * it pending (no interrupt, no kick) and notes since when completions are unconsumed (now).
+ * pv_take_posted: the reports the guest posted since the last take (bit i: entry i), taken
+ * with one atomic exchange, so each is taken once; the caller validates each with
+ * pv_report(CAN_CONTINUE) as if the guest had made the hypercall. pv_deadline: when the
+ * guest has not acted on every completion (its consumed word short of posted_total) for
+ * deadline of the caller's clock, the completion interrupt becomes pending after all;
+ * true when pending went from false to true (the caller kicks the vCPU). */
+u64 pv_take_posted(struct pv_vcpu *p, const struct pv_mem *m);
+bool pv_deadline(struct pv_vcpu *p, const struct pv_mem *m, u64 now, u64 deadline);
 
 /* Before a VM entry, once the guest can take an interrupt: true with *vector when a
  * completion is to be injected now (clears pending; *batched = completions it covers). */

@@ -40,6 +40,10 @@ struct apf_stats {
 	u64 sync_retries;				/* faults on failed pages, retried sync */
 	u64 lat_hist[8];				/* report->completion, ticks: <1K <4K ... */
 	u64 depth_hist[5];				/* job queue depth at push: 0 1 2-3 4-15 16+ */
+	u64 posted, posted_bad, posted_later;		/* polled mode: reports taken from the PV
+							 * page, bits that were no report, put off */
+	u64 doorbells, deadline_irqs;			/* REPORT(DOORBELL)s; completion vectors
+							 * a deadline made */
 };
 
 /* The last faults of a VM, for the monitor's `faults` (apf/recent.c): how each came in and
@@ -92,6 +96,10 @@ struct apf_vcpu {
 	volatile bool sync_done;	/* the job this vCPU waits for synchronously ended */
 	bool sync_failed;
 	struct fl_fault sync_rec;	/* ... and its record when it failed */
+	u64 poll_later, poll_retry;	/* polled: reports taken but put off (apf/apf.c),
+					 * and which of them are a failed page's retry */
+	u64 poll_gpa[FL_PV_ENTRIES];	/* ... and their pages */
+	bool poll_up;			/* polled: host_polling as the poller last wrote it */
 };
 
 /* Cheap looks for the path before every entry (vmm/inject.c), inline so that an entry
@@ -100,6 +108,11 @@ struct apf_vcpu {
 static inline bool apf_vcpu_pending(const struct apf_vcpu *a)
 {
 	return a->pv.pending;
+}
+
+static inline bool apf_vcpu_unconsumed(const struct apf_vcpu *a)
+{
+	return a->pv.unconsumed;
 }
 
 static inline bool apf_switch_due(const struct apf_vm *m, const struct apf_vcpu *a)

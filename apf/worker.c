@@ -1,10 +1,12 @@
 /* apf/worker.c: the worker pool and the one way pages arrive. A job is one guest page of
  * one VM; a fault on a page already being fetched joins that job instead of starting
  * another (deduplication), so every page is produced once. Workers are the last `workers=`
- * CPUs; they take jobs from a bounded lock-free queue (lib/queue.c), spend the backing
- * store's latency, fill the page, map it in the VM's EPT under the VM's apf lock (the lock
- * every path that changes that EPT takes), and post the completion to every waiter. With no
- * workers, the faulting vCPU does the same work itself, synchronously. */
+ * CPUs; they take jobs from the VMs' own queues round-robin, spend the backing store's
+ * latency, fill the page, have apf/page.c map it in the VM's EPT under the VM's apf lock,
+ * and post the completion to every waiter. With no workers, the faulting vCPU does the
+ * same work itself, synchronously. The first worker is also the poller of polled mode
+ * (docs/pv-protocol.md "Polled mode"): while it has no job it takes the reports the guests
+ * posted in their PV pages, and it sleeps only after saying so in them. */
 #include "apf/apf.h"
 #include "apf/page.h"
 #include "vmm/vm.h"
@@ -17,6 +19,7 @@
 #include "lib/string.h"
 
 #define JOB_WAITERS	8
+#define POLL_IDLE_US	20000	/* the poller sleeps after this long with nothing found */
 
 struct job {
 	struct vm *vm;
@@ -29,6 +32,7 @@ struct job {
 
 struct worker_stat {
 	u64 jobs, busy_tsc;
+	u64 poll_tsc, polls, poll_sleeps;	/* the poller: time polling with nothing found */
 	struct vm *volatile cur_vm;	/* the job it is on (the monitor's workers), or NULL */
 	volatile u64 cur_gpa, cur_tsc;
 };
@@ -211,23 +215,100 @@ static struct job *take_job(void)
 	return 0;
 }
 
+/* ---- the poller (polled mode) ---- */
+
+static bool polled(struct vcpu *v)
+{
+	return __atomic_load_n(&v->apf.pv.polled, __ATOMIC_RELAXED) &&
+	       __atomic_load_n(&v->apf.pv.registered, __ATOMIC_RELAXED);
+}
+
+/* One pass over every polled vCPU of the running VMs: the reports posted and those put off,
+ * the deadlines of unconsumed completions. found: some report was taken; owed: the poller
+ * may not sleep yet (reports put off, completions unconsumed); returns whether any vCPU is
+ * polled at all. */
+static bool poll_pass(bool up, bool *found, bool *owed)
+{
+	bool any = false;
+
+	*found = *owed = false;
+	for (u32 i = 0; i < nvms; i++) {
+		if (vms[i].state == VM_STOPPED)
+			continue;
+		for (u32 k = 0; k < vms[i].nvcpus; k++) {
+			struct vcpu *v = &vms[i].vcpus[k];
+			if (!polled(v))
+				continue;
+			any = true;
+			if (up != v->apf.poll_up)
+				apf_poll_flag(v, up);
+			*found |= apf_poll_vcpu(v) > 0;
+			if (apf_poll_deadline(v))
+				smp_kick(v->cpu);	/* the completion vector, after all */
+			*owed |= v->apf.pv.unconsumed || v->apf.poll_later;
+		}
+	}
+	return any;
+}
+
+/* The poller without a job: polls until it has found nothing for POLL_IDLE_US, then says
+ * in the PV pages that it sleeps and looks once more (the guest posts, then reads
+ * host_polling: with the full barrier between our store and our look, one of the two
+ * sides sees the other). Returns true when it should look for jobs again, false to sleep. */
+static bool poll(struct worker_stat *ws, u64 *idle_since)
+{
+	bool found, owed;
+	u64 t0 = rdtsc();
+
+	if (!poll_pass(true, &found, &owed))
+		return false;			/* no polled vCPU: sleep as always */
+	if (found || owed) {
+		if (found)
+			*idle_since = rdtsc();
+		return true;
+	}
+	ws->polls++;
+	if (rdtsc() - *idle_since < tsc_khz * POLL_IDLE_US / 1000) {
+		cpu_relax();
+		ws->poll_tsc += rdtsc() - t0;
+		return true;
+	}
+	ws->poll_tsc += rdtsc() - t0;
+	poll_pass(false, &found, &owed);	/* host_polling = 0 ... */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	poll_pass(false, &found, &owed);	/* ... then a last look */
+	if (found || owed) {
+		*idle_since = rdtsc();
+		return true;
+	}
+	ws->poll_sleeps++;
+	return false;
+}
+
 static void worker_main(void *arg)
 {
+	bool poller = cpu_index() == first_worker;
+	u64 idle_since = rdtsc();
+
 	(void)arg;
-	pr_debug("worker on cpu%u: ready", cpu_index());
+	pr_debug("worker on cpu%u: ready%s", cpu_index(), poller ? ", the poller" : "");
 	for (;;) {
 		struct job *j = take_job();
 		if (j) {
 			run_job(j);
+			idle_since = rdtsc();
 			continue;
 		}
 		if (stopping)
 			return;
+		if (poller && poll(&wstat[cpu_index()], &idle_since))
+			continue;
 		irq_disable();
 		/* A push counts before it kicks: with IF=0 here, a kick after this look stays
 		 * pending and ends the HLT at once. */
 		if (!__atomic_load_n(&waiting, __ATOMIC_ACQUIRE) && !stopping)
 			__asm__ volatile("sti; hlt; cli" ::: "memory");
+		idle_since = rdtsc();	/* woken: a job, a doorbell's, or the end */
 	}
 }
 
@@ -236,6 +317,12 @@ static void kick_workers(void)
 	for (u32 c = first_worker; c < first_worker + nworkers; c++)
 		if (c != cpu_index())
 			smp_kick(c);
+}
+
+void workers_wake_poller(void)
+{
+	if (nworkers && first_worker != cpu_index())
+		smp_kick(first_worker);
 }
 
 static void depth_count(struct vm *vm, u64 d)
@@ -400,6 +487,44 @@ int apf_fetch_sync(struct vcpu *v, u64 gpa, struct fl_fault *rec)
 	return r;
 }
 
+int apf_fetch_here(struct vm *vm, u64 gpa, struct fl_fault *rec, bool may_wait)
+{
+	gpa &= ~(PAGE_SIZE - 1);
+	memset(rec, 0, sizeof(*rec));
+	rec->gpa = gpa;
+	rec->size = PAGE_SIZE;
+	if (gpa >= vm->mem || !vm->apf.lazy) {
+		rec->code = FL_FAULT_OUTSIDE_RAM;
+		return gpa >= vm->mem ? -1 : 0;
+	}
+	for (int i = 0; i < 4; i++) {	/* again only after a poison made it absent */
+		u64 f = spin_lock_irqsave(&vm->apf.lock);
+		u8 st = page_state(vm, gpa);
+		if (st == PAGE_PRESENT) {
+			spin_unlock_irqrestore(&vm->apf.lock, f);
+			return 0;
+		}
+		if (st == PAGE_FETCHING) {
+			spin_unlock_irqrestore(&vm->apf.lock, f);
+			if (!may_wait)
+				return 1;
+			st = page_wait(vm, gpa);
+			if (st == PAGE_PRESENT)
+				return 0;
+			if (st == PAGE_FAILED) {
+				rec->code = page_fail_code(vm, gpa);
+				return -1;
+			}
+			continue;
+		}
+		page_set_fetching(vm, gpa);
+		spin_unlock_irqrestore(&vm->apf.lock, f);
+		return produce(vm, gpa, rec, 0, 0, 0);
+	}
+	rec->code = FL_FAULT_POISONED;
+	return -1;
+}
+
 void workers_start(u32 first, u32 n)
 {
 	first_worker = first;
@@ -424,6 +549,11 @@ void workers_print_stats(void)
 	for (u32 c = first_worker; c < first_worker + nworkers; c++)
 		pr_info("summary: worker cpu%u: jobs=%lu busy=%lu us", c, wstat[c].jobs,
 			tsc_to_us(wstat[c].busy_tsc));
+	for (u32 c = first_worker; c < first_worker + nworkers; c++)
+		if (wstat[c].polls)
+			pr_info("summary: poller cpu%u: polled idle %lu us in %lu empty passes, "
+				"slept %lu times", c, tsc_to_us(wstat[c].poll_tsc), wstat[c].polls,
+				wstat[c].poll_sleeps);
 
 }
 

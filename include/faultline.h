@@ -105,6 +105,12 @@ struct fl_ve_info {
 #define FL_PV_RESOLVED		3	/* host: the page is present; retry the access */
 #define FL_PV_FAIL		4	/* host: the page cannot be produced; fault holds the record */
 
+/* FL_HC_VE_REGISTER flags. */
+#define FL_VE_F_POLLED		(1u << 0)	/* polled mode: reports posted in the PV page,
+						 * completions read from it (docs/pv-protocol.md) */
+/* FL_HC_VE_REPORT's index for the doorbell of polled mode: take every posted report now. */
+#define FL_PV_DOORBELL		0xFFFFu
+
 /* Entry host_flags. */
 #define FL_PV_F_SYNC		(1u << 0)	/* the host resolved it before REPORT returned */
 
@@ -123,6 +129,13 @@ struct fl_pv_page {
 	volatile unsigned int host_current;	/* host: the latest entry it completed */
 	volatile unsigned long long active[FL_PV_ENTRIES / 64]; /* guest: entries in use */
 	volatile unsigned long long completions; /* host: completions posted, ever */
+	/* Polled mode (FL_VE_F_POLLED) only: */
+	volatile unsigned long long posted[FL_PV_ENTRIES / 64]; /* guest: bit i set (a locked
+						 * OR) reports entry i; the host takes the bits
+						 * with an atomic exchange */
+	volatile unsigned long long consumed;	/* guest: the completions value it has acted on */
+	volatile unsigned int host_polling;	/* host: 1 while a worker polls posted; 0: ring
+						 * the doorbell after posting */
 };
 
 /* Lazily backed memory's test content (the "pattern" backing store): every 64-bit word of

@@ -37,6 +37,7 @@ int apf_make_present(struct vcpu *v, u64 gpa, u64 len);
 void apf_before_entry(struct vcpu *v);
 bool apf_event_pending(struct vcpu *v);
 bool apf_take_completion(struct vcpu *v, u8 *vector);
+bool apf_poll_deadline(struct vcpu *v);	/* polled mode: a completion is overdue */
 
 /* The end of the run (vmm/run.c): the VM's apf summary lines; the pool's. */
 void apf_summary(struct vm *vm);

@@ -124,6 +124,8 @@ void inject_before_entry(struct vcpu *v)
 		return;
 	if (apf_switch_due(&v->vm->apf, &v->apf))
 		apf_before_entry(v);
+	if (apf_vcpu_unconsumed(&v->apf))
+		apf_poll_deadline(v);	/* polled mode: the vector only when overdue */
 	u64 proc = vmread(PROC_CONTROLS);
 	if (apf_vcpu_pending(&v->apf) || pic_maybe(v))
 		inject_waiting(v, proc);

@@ -121,10 +121,17 @@ static void switch_mm(struct task *next)
 
 /* IF=0. The next runnable task; idle when none is but some are parked; the main context
  * when all have exited. */
+void (*sched_poll_hook)(void);
+
 static void schedule(void)
 {
 	struct runq *q = rq();
-	struct task *prev = q->current, *next = rq_pop(q);
+	struct task *prev, *next;
+
+	if (sched_poll_hook)
+		sched_poll_hook();	/* may wake parked tasks: before the pick */
+	prev = q->current;
+	next = rq_pop(q);
 
 	if (!next)
 		next = q->nlive ? &q->idle : NULL;
@@ -277,6 +284,11 @@ static void idle_main(void *arg)
 		asm volatile("cli" : : : "memory");
 		if (q->head || !q->nlive) {
 			schedule();
+			continue;
+		}
+		if (sched_poll_hook) {	/* polled mode: no interrupt will come, look */
+			asm volatile("sti; pause; cli" : : : "memory");
+			sched_poll_hook();
 			continue;
 		}
 		STAT_INC(halts);

@@ -90,4 +90,8 @@ static inline bool irq_enabled(void)
 	return f & RFLAGS_IF;
 }
 
+/* Called at every schedule point and, instead of HLT, in the idle loop (PAUSE between
+ * calls), when set: polled mode's completions (guest/lib/ve.c: ve_poll) are read there. */
+extern void (*sched_poll_hook)(void);
+
 #endif

@@ -42,6 +42,7 @@ struct ve_cpu {
 		u8 raw[FL_PV_SIZE];
 	} pv;
 	bool registered;
+	bool polled;			/* FL_VE_F_POLLED (the guest's "poll" argument) */
 	u32 depth[NCTX];		/* #VEs in progress, per context */
 	struct ve_ctx_stats ctx[NCTX];
 	u64 vlog[VE_LOG];		/* gpa of the last #VEs */
@@ -206,7 +207,20 @@ static void ve_trap(struct trapframe *tf)
 	barrier();
 	e->state = decision;		/* last: the host reads the record after it */
 
-	r = rt_hypercall(FL_HC_VE_REPORT, idx, decision, 0, 0);	/* step 5 */
+	if (c->polled && decision == FL_PV_CAN_CONTINUE) {
+		/* Polled mode: post, then look whether a worker polls (the locked OR is a
+		 * full barrier: the host stores host_polling = 0, fences, then looks at
+		 * posted); if none does, the REPORT hypercall rings the doorbell. */
+		__atomic_fetch_or(&pv->posted[idx / 64], 1ULL << (idx % 64), __ATOMIC_SEQ_CST);
+		STAT_INC(posted);
+		r = 0;
+		if (!__atomic_load_n(&pv->host_polling, __ATOMIC_SEQ_CST)) {
+			STAT_INC(doorbells);
+			r = rt_hypercall(FL_HC_VE_REPORT, FL_PV_DOORBELL, 0, 0, 0);
+		}
+	} else {
+		r = rt_hypercall(FL_HC_VE_REPORT, idx, decision, 0, 0);	/* step 5 */
+	}
 	if (r < 0)
 		die("FL_HC_VE_REPORT failed", idx, r);
 	if (e->host_flags & FL_PV_F_SYNC) {
@@ -230,12 +244,11 @@ static void ve_trap(struct trapframe *tf)
 /* Completion (the registered vector, IF=0), for this vCPU's own PV area: host_current
  * first, as the spec says, then every entry, since one interrupt may stand for several
  * completions. */
-static void ve_complete(struct trapframe *tf)
+static void complete_scan(struct fl_pv_page *pv)
 {
-	struct fl_pv_page *pv = &me()->pv.pv;
+	/* completions first: every completion it counts has its state written before. */
+	u64 seen = __atomic_load_n(&pv->completions, __ATOMIC_ACQUIRE);
 
-	(void)tf;
-	STAT_INC(irqs);
 	ve_stats.host_current = ve_stats_cpu[cpu_id()].host_current = pv->host_current;
 	barrier();
 	for (unsigned i = 0; i < FL_PV_ENTRIES; i++) {
@@ -250,6 +263,28 @@ static void ve_complete(struct trapframe *tf)
 			wake(&e->wait);
 		}
 	}
+	__atomic_store_n(&pv->consumed, seen, __ATOMIC_RELEASE);	/* polled: acted on */
+}
+
+static void ve_complete(struct trapframe *tf)
+{
+	(void)tf;
+	STAT_INC(irqs);
+	complete_scan(&me()->pv.pv);
+}
+
+/* Polled mode, at every schedule point (sched_poll_hook, IF=0): one load when nothing
+ * completed since the last look. */
+static void ve_poll(void)
+{
+	struct ve_cpu *c = me();
+	struct fl_pv_page *pv = &c->pv.pv;
+
+	if (!c->polled || __atomic_load_n(&pv->completions, __ATOMIC_ACQUIRE) ==
+			  __atomic_load_n(&pv->consumed, __ATOMIC_RELAXED))
+		return;
+	STAT_INC(polls);
+	complete_scan(pv);
 }
 
 /* The IDT is shared: installing again from another vCPU writes the same values. */
@@ -271,9 +306,16 @@ s64 ve_register(unsigned vector)
 		memset(&c->ve, 0, sizeof(c->ve));
 		memset(&c->pv, 0, sizeof(c->pv));
 	}
-	r = rt_hypercall(FL_HC_VE_REGISTER, (u64)&c->ve, (u64)&c->pv, vector, 0);
+	/* "poll" among the guest's arguments: polled mode (docs/pv-protocol.md). */
+	c->polled = rt_arg_has(rt_cmdline(), "poll");
+	r = rt_hypercall(FL_HC_VE_REGISTER, (u64)&c->ve, (u64)&c->pv, vector,
+			 c->polled ? FL_VE_F_POLLED : 0);
 	if (r == 0)
 		c->registered = true;
+	else
+		c->polled = false;
+	if (c->polled)
+		sched_poll_hook = ve_poll;	/* shared: ve_poll looks at its own vCPU */
 	return r;
 }
 
@@ -323,6 +365,9 @@ static void print_stats(const char *who, const struct ve_stats *s, u64 hc)
 	rt_printf("guest: %s: parks=%lu resumed=%lu failed=%lu completion-irqs=%lu "
 		  "completions=%lu host-completions=%lu\n", who, s->parks, s->resumed, s->failed,
 		  s->irqs, s->completions, hc);
+	if (s->posted)
+		rt_printf("guest: %s: polled: posted=%lu doorbells=%lu polls=%lu\n", who,
+			  s->posted, s->doorbells, s->polls);
 }
 
 /* The host's count of completions, from a vCPU's PV area: 0 if it never registered, and

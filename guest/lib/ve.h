@@ -51,6 +51,9 @@ struct ve_stats {
 	u64 irqs;		/* completion interrupts */
 	u64 completions;	/* parked tasks those interrupts woke */
 	u64 host_current;	/* the last host_current the completion handler read */
+	u64 posted;		/* polled mode: reports posted in the PV page */
+	u64 doorbells;		/* ... of which rang the doorbell (no worker polled) */
+	u64 polls;		/* ... schedule points that found completions */
 };
 extern struct ve_stats ve_stats;			/* the VM's: every vCPU's summed */
 extern struct ve_stats ve_stats_cpu[SMP_MAX_CPUS];	/* each vCPU's */

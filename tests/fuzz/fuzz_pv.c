@@ -57,6 +57,7 @@ struct model {
 	u32 pending_count;
 	u64 last_completed;
 	bool ever_posted;
+	bool polled;		/* FL_VE_F_POLLED: completions post no interrupt */
 };
 
 static bool reachable(const struct world *w, u64 gpa, u64 len)
@@ -190,7 +191,7 @@ static void op_register(struct fz *f, struct world *w, struct model *md)
 	guest_pv = pv;
 	if (md->registered)
 		want = FL_EBUSY;
-	else if (flags)
+	else if (flags & ~(u64)FL_VE_F_POLLED)
 		want = FL_EINVAL;
 	else if ((ve | pv) & (PG - 1))
 		want = FL_EINVAL;
@@ -214,6 +215,7 @@ static void op_register(struct fz *f, struct world *w, struct model *md)
 		return;
 	}
 	md->registered = true;
+	md->polled = flags & FL_VE_F_POLLED;
 	md->ve = ve;
 	md->pv = pv;
 	md->vector = (u8)vec;
@@ -330,10 +332,10 @@ static void op_complete(struct fz *f, struct world *w, struct model *md)
 			posted = true;
 		}
 	}
-	kick = posted && !md->pending;
+	kick = posted && !md->pending && !md->polled;	/* polled: no interrupt but by deadline */
 
 	enter(w);
-	ret = pv_complete(&w->p, &w->m, index, failed ? &rec : NULL, sync);
+	ret = pv_complete(&w->p, &w->m, index, failed ? &rec : NULL, sync, 0);
 	leave(w);
 
 	FZ_CHECK(ret == kick);
@@ -347,7 +349,7 @@ static void op_complete(struct fz *f, struct world *w, struct model *md)
 	}
 	md->held &= ~(1ULL << index);
 	if (posted) {
-		md->pending = true;
+		md->pending |= !md->polled;
 		md->pending_count++;
 		md->last_completed = index;
 		md->ever_posted = true;

@@ -14,81 +14,7 @@
 #include "tests/unit/check.h"
 #include "apf/pv.h"
 
-#define RAM (1024 * 1024ULL)
-#define VE 0x10000ULL
-#define PV 0x20000ULL
-#define VEC 0xecu
-
-struct world {
-	u8 *buf;
-	bool refuse;		/* every ptr() answers NULL */
-	int calls, outside;	/* outside: asked for a range not inside RAM */
-	struct pv_mem m;
-	struct pv_vcpu p;
-};
-
-static void *fake_ptr(void *ctx, u64 gpa, u64 len)
-{
-	struct world *w = ctx;
-
-	w->calls++;
-	if (len > RAM || gpa > RAM - len) {
-		w->outside++;
-		return NULL;
-	}
-	return w->refuse ? NULL : w->buf + gpa;
-}
-
-static void world_init(struct world *w)
-{
-	memset(w, 0, sizeof(*w));
-	w->buf = calloc(1, RAM);
-	w->m = (struct pv_mem){ RAM, fake_ptr, w };
-}
-
-/* A world registered with the default layout. */
-static void world_reg(struct world *w)
-{
-	world_init(w);
-	CHECK_EQ(pv_register(&w->p, &w->m, VE, PV, VEC, 0), 0);
-}
-
-static struct fl_pv_page *page_at(struct world *w, u64 gpa)
-{
-	return (struct fl_pv_page *)(w->buf + gpa);
-}
-
-/* The guest's steps 2-4 for entry i: active bit, record, decision in state. gpa is stored
- * as given, so a test can play a guest that did not align it. */
-static void guest_fill(struct fl_pv_page *pg, unsigned i, u64 gpa, unsigned decision)
-{
-	struct fl_pv_entry *e = &pg->entry[i];
-
-	__atomic_fetch_or(&pg->active[i / 64], 1ULL << (i % 64), __ATOMIC_RELAXED);
-	e->fault = (struct fl_fault){ .gpa = gpa, .size = 4096, .gla = 0x7000 + i,
-				      .access = FL_ACC_WRITE, .flags = FL_FAULT_GLA_VALID };
-	e->qual = 0x82;
-	e->host_flags = 0;
-	pg->guest_current = i;
-	__atomic_store_n(&e->state, decision, __ATOMIC_RELEASE);
-}
-
-/* The guest's step 9: back to NONE, active bit cleared. */
-static void guest_consume(struct fl_pv_page *pg, unsigned i)
-{
-	__atomic_store_n(&pg->entry[i].state, FL_PV_NONE, __ATOMIC_RELAXED);
-	__atomic_fetch_and(&pg->active[i / 64], ~(1ULL << (i % 64)), __ATOMIC_RELEASE);
-}
-
-/* The guest's steps 2-5 for entry i, expecting REPORT to succeed with gpa's page. */
-static void fill_report(struct world *w, unsigned i, u64 gpa, unsigned decision)
-{
-	u64 page = ~0ULL;
-
-	guest_fill(page_at(w, w->p.pv_gpa), i, gpa, decision);
-	CHECK_EQ(pv_report(&w->p, &w->m, i, decision, &page), 0);
-	CHECK_EQ(page, gpa & ~0xfffULL);
-}
+#include "tests/unit/pv_world.h"
 
 /* ---- registration ---- */
 
@@ -113,9 +39,10 @@ static const struct reg_case {
 	{ RAM - 4096, RAM - 3 * 4096, VEC, 0, 0, 0 },	/* both at the very end */
 	{ VE, PV, VEC, 0, FL_EBUSY, PRE },
 	{ VE + 1, RAM * 4, 3, 7, FL_EBUSY, PRE },	/* registered beats everything */
-	{ VE, PV, VEC, 1, FL_EINVAL, EARLY },
+	{ VE, PV, VEC, FL_VE_F_POLLED, 0, 0 },		/* polled mode */
+	{ VE, PV, VEC, 2, FL_EINVAL, EARLY },
 	{ VE, PV, VEC, 1ULL << 63, FL_EINVAL, EARLY },
-	{ RAM * 4, RAM * 8, 300, 1, FL_EINVAL, EARLY },	/* flags before RAM */
+	{ RAM * 4, RAM * 8, 300, 2, FL_EINVAL, EARLY },	/* flags before RAM */
 	{ VE + 8, PV, VEC, 0, FL_EINVAL, EARLY },
 	{ VE, PV + 0x800, VEC, 0, FL_EINVAL, EARLY },
 	{ VE, PV + 1, VEC, 0, FL_EINVAL, EARLY },
@@ -193,7 +120,7 @@ TEST(unregister)
 	fill_report(&w, 5, 0x50000, FL_PV_CAN_CONTINUE);
 	CHECK_EQ(pv_unregister(&w.p), FL_EBUSY);	/* a CAN_CONTINUE is outstanding */
 	CHECK(w.p.registered);
-	CHECK(pv_complete(&w.p, &w.m, 5, NULL, false));
+	CHECK(pv_complete(&w.p, &w.m, 5, NULL, false, 0));
 	CHECK_EQ(pv_unregister(&w.p), 0);
 	CHECK(!w.p.registered);
 	CHECK_EQ(pv_unregister(&w.p), FL_ENOENT);
@@ -204,7 +131,7 @@ TEST(unregister)
 	guest_consume(page_at(&w, PV), 5);
 	fill_report(&w, 6, 0x60000, FL_PV_SUSPEND_ME);
 	CHECK_EQ(pv_unregister(&w.p), FL_EBUSY);
-	CHECK(!pv_complete(&w.p, &w.m, 6, NULL, true));
+	CHECK(!pv_complete(&w.p, &w.m, 6, NULL, true, 0));
 	CHECK_EQ(pv_unregister(&w.p), 0);
 
 	/* Re-register elsewhere, with another vector. */
@@ -312,7 +239,7 @@ TEST(complete_resolved_and_fail)
 	fill_report(&w, 1, 0x10000, FL_PV_SUSPEND_ME);
 	fill_report(&w, 2, 0x20000, FL_PV_SUSPEND_ME);
 	want = pg->entry[1].fault;
-	CHECK(!pv_complete(&w.p, &w.m, 1, NULL, false));
+	CHECK(!pv_complete(&w.p, &w.m, 1, NULL, false, 0));
 	CHECK_EQ(pg->entry[1].state, FL_PV_RESOLVED);
 	CHECK_EQ(pg->entry[1].host_flags, 0);
 	CHECK(memcmp(&want, &pg->entry[1].fault, sizeof(want)) == 0);
@@ -322,7 +249,7 @@ TEST(complete_resolved_and_fail)
 	want.code = FL_FAULT_IO_ERROR;
 	want.size = 8192;
 	want.flags |= 2;
-	CHECK(!pv_complete(&w.p, &w.m, 2, &fail, true));
+	CHECK(!pv_complete(&w.p, &w.m, 2, &fail, true, 0));
 	CHECK_EQ(pg->entry[2].state, FL_PV_FAIL);
 	CHECK_EQ(pg->entry[2].host_flags, FL_PV_F_SYNC);
 	CHECK(memcmp(&want, &pg->entry[2].fault, sizeof(want)) == 0);
@@ -344,13 +271,13 @@ TEST(complete_not_held)
 	world_reg(&w);
 	guest_fill(page_at(&w, PV), 4, 0x4000, FL_PV_CAN_CONTINUE);	/* never reported */
 	fill_report(&w, 5, 0x5000, FL_PV_CAN_CONTINUE);
-	CHECK(pv_complete(&w.p, &w.m, 5, NULL, false));
+	CHECK(pv_complete(&w.p, &w.m, 5, NULL, false, 0));
 	memcpy(copy, w.buf, RAM);
 	before = w.p;
-	CHECK(!pv_complete(&w.p, &w.m, 4, NULL, false));
-	CHECK(!pv_complete(&w.p, &w.m, 5, NULL, false));	/* completed already */
-	CHECK(!pv_complete(&w.p, &w.m, 64, NULL, false));
-	CHECK(!pv_complete(&w.p, &w.m, ~0u, NULL, false));
+	CHECK(!pv_complete(&w.p, &w.m, 4, NULL, false, 0));
+	CHECK(!pv_complete(&w.p, &w.m, 5, NULL, false, 0));	/* completed already */
+	CHECK(!pv_complete(&w.p, &w.m, 64, NULL, false, 0));
+	CHECK(!pv_complete(&w.p, &w.m, ~0u, NULL, false, 0));
 	CHECK(memcmp(copy, w.buf, RAM) == 0);
 	CHECK(memcmp(&before, &w.p, sizeof(before)) == 0);
 	free(copy);
@@ -375,18 +302,18 @@ TEST(complete_posts_and_batches)
 	CHECK_EQ(w.p.outstanding, 4);
 
 	/* Resolved before REPORT returned: final state, F_SYNC, and no completion owed. */
-	CHECK(!pv_complete(&w.p, &w.m, 12, NULL, true));
+	CHECK(!pv_complete(&w.p, &w.m, 12, NULL, true, 0));
 	CHECK_EQ(pg->entry[12].state, FL_PV_RESOLVED);
 	CHECK_EQ(pg->entry[12].host_flags, FL_PV_F_SYNC);
 	CHECK_EQ(pg->completions, 0);
 	CHECK(!w.p.pending);
 	CHECK_EQ(w.p.outstanding, 3);
-	CHECK(pv_complete(&w.p, &w.m, 10, NULL, false));	/* false -> true: kick */
+	CHECK(pv_complete(&w.p, &w.m, 10, NULL, false, 0));	/* false -> true: kick */
 	CHECK_EQ(pg->host_current, 10);
 	CHECK_EQ(pg->completions, 1);
 	CHECK_EQ(pg->entry[10].host_flags, 0);
 	CHECK(w.p.pending);
-	CHECK(!pv_complete(&w.p, &w.m, 13, NULL, false));	/* already pending */
+	CHECK(!pv_complete(&w.p, &w.m, 13, NULL, false, 0));	/* already pending */
 	CHECK_EQ(pg->host_current, 13);
 	CHECK_EQ(pg->completions, 2);
 	CHECK_EQ(w.p.outstanding, 1);
@@ -396,7 +323,7 @@ TEST(complete_posts_and_batches)
 	CHECK(!w.p.pending);
 	CHECK(!pv_take_pending(&w.p, &vec, &batched));
 
-	CHECK(pv_complete(&w.p, &w.m, 11, &fail, false));	/* pending again: kick */
+	CHECK(pv_complete(&w.p, &w.m, 11, &fail, false, 0));	/* pending again: kick */
 	CHECK(pv_take_pending(&w.p, &vec, &batched));
 	CHECK_EQ(batched, 1);
 	CHECK_EQ(pg->entry[11].state, FL_PV_FAIL);
@@ -419,7 +346,7 @@ TEST(complete_edges)
 
 	world_reg(&w);
 	fill_report(&w, 0, 0x1000, FL_PV_CAN_CONTINUE);
-	CHECK(pv_complete(&w.p, &w.m, 0, NULL, false));
+	CHECK(pv_complete(&w.p, &w.m, 0, NULL, false, 0));
 	CHECK_EQ(pv_unregister(&w.p), 0);
 	CHECK_EQ(pv_register(&w.p, &w.m, VE, PV, 0x40, 0), 0);
 	CHECK(pv_take_pending(&w.p, &vec, &batched));
@@ -429,7 +356,7 @@ TEST(complete_edges)
 	guest_consume(page_at(&w, PV), 0);
 	fill_report(&w, 0, 0x1000, FL_PV_CAN_CONTINUE);
 	w.refuse = true;
-	CHECK(!pv_complete(&w.p, &w.m, 0, NULL, false));
+	CHECK(!pv_complete(&w.p, &w.m, 0, NULL, false, 0));
 	CHECK_EQ(w.p.held | w.p.outstanding, 0);
 	CHECK(!pv_take_pending(&w.p, &vec, &batched));
 	CHECK(pv_page(&w.p, &w.m) == NULL && pv_ve_info(&w.p, &w.m) == NULL);
@@ -550,14 +477,14 @@ static void model_complete(struct world *w, struct model *md, u32 i)
 	bool cc, sync = rnd(2);
 
 	if (i >= FL_PV_ENTRIES || md->st[i] != M_HELD) {
-		CHECK(!pv_complete(&w->p, &w->m, i, NULL, false));
+		CHECK(!pv_complete(&w->p, &w->m, i, NULL, false, 0));
 		return;
 	}
 	cc = md->dec[i] == FL_PV_CAN_CONTINUE;
 	md->st[i] = M_DONE;
 	md->state[i] = rnd(2) ? FL_PV_RESOLVED : FL_PV_FAIL;
 	CHECK_EQ(pv_complete(&w->p, &w->m, i, md->state[i] == FL_PV_FAIL ? &fail : NULL,
-			     sync), cc && !sync && md->pend == 0);
+			     sync, 0), cc && !sync && md->pend == 0);
 	if (!cc)
 		return;
 	if (sync) {
@@ -678,7 +605,7 @@ static void *mt_worker(void *arg)
 		if (t->w.p.held) {
 			while (!(t->w.p.held & (1ULL << i)))	/* rotate: out of order */
 				i = (i + 1) % FL_PV_ENTRIES;
-			t->kicks += pv_complete(&t->w.p, &t->w.m, i, i & 1 ? &fail : NULL, false);
+			t->kicks += pv_complete(&t->w.p, &t->w.m, i, i & 1 ? &fail : NULL, false, 0);
 			if (++t->completed == MT_TOTAL)
 				__atomic_store_n(&t->done, 1, __ATOMIC_RELAXED);
 		}
