@@ -293,6 +293,11 @@ static void worker_main(void *arg)
 	(void)arg;
 	pr_debug("worker on cpu%u: ready%s", cpu_index(), poller ? ", the poller" : "");
 	for (;;) {
+		bool found, owed;
+		/* The poller looks between any two jobs too (with its flag up: a job of 2 ms
+		 * delays a posted report by at most that, it does not make it ring). */
+		if (poller)
+			poll_pass(true, &found, &owed);
 		struct job *j = take_job();
 		if (j) {
 			run_job(j);

@@ -137,7 +137,7 @@ storm() { # MODE LATENCY-US [PAGES]
 		rng=$((seed * 2 + bseed - 1))
 		storm_specials $rng $pages
 		echo "$vm: rng=$rng poison=$STORM_POISON flaky=$STORM_FLAKY mp=${STORM_MP[*]}" >> "$DIR/specials"
-		mods+=("$G/storm.elf vm=$vm mem=64M vcpus=2 lazy=on ve=$mode backing.latency_us=$latency backing.seed=$bseed backing.poison=$STORM_POISON backing.flaky=$STORM_FLAKY:1 -- seed=$bseed rng=$rng pages=$pages")
+		mods+=("$G/storm.elf vm=$vm mem=64M vcpus=2 lazy=on ve=$mode backing.latency_us=$latency backing.seed=$bseed backing.poison=$STORM_POISON backing.flaky=$STORM_FLAKY:1 -- seed=$bseed rng=$rng pages=$pages${STORM_ARGS:+ $STORM_ARGS}")
 		if [ $vm = a ]; then mp_a=("${STORM_MP[@]}"); else mp_b=("${STORM_MP[@]}"); fi
 		# The module line (path included) must fit faultline's 255 characters.
 		line="/guests/${mods[-1]#$G/}"

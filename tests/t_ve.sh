@@ -87,18 +87,3 @@ t_ve_no_hw_model() {
 	expect 'summary: vm auto +passed'
 	expect_exit 1		# wanthw was asked for and never ran
 }
-
-# Polled mode (issue 14, docs/pv-protocol.md "Polled mode"): the guest's "poll" argument
-# registers with FL_VE_F_POLLED. CAN_CONTINUE reports are posted in the PV page and taken
-# by the poller (the first worker), completions are read at the guest's schedule points:
-# no REPORT hypercall but a doorbell when no worker polls, no completion vector but by
-# deadline.
-ve_park_poll() {
-	ve_boot "$1" ve_park "backing.latency_us=2000" "pages=8 poll"
-	expect '\[ve_park\] guest: ve-park: other task made [1-9][0-9]* steps during [1-9][0-9]* waits'
-	expect_stat continue 8
-	expect 'summary:   apf: polled reports=8 put-off=0 not-a-report=0 '
-	expect 'summary: poller cpu1: polled idle'
-}
-t_ve_park_poll_hw() { ve_park_poll hw; }
-t_ve_park_poll_sw() { ve_park_poll sw; }

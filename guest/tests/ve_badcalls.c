@@ -32,7 +32,7 @@ static void before_register(void)
 {
 	rt_check_eq(report(0, FL_PV_SUSPEND_ME), FL_ENOENT, "REPORT before REGISTER -> FL_ENOENT");
 	rt_check_eq(unreg(), FL_ENOENT, "UNREGISTER before REGISTER -> FL_ENOENT");
-	rt_check_eq(reg(ve, pvg, VE_VECTOR, 1), FL_EINVAL, "REGISTER flags=1 -> FL_EINVAL");
+	rt_check_eq(reg(ve, pvg, VE_VECTOR, 2), FL_EINVAL, "REGISTER flags=2 (reserved) -> FL_EINVAL");
 	rt_check_eq(reg(ve + 8, pvg, VE_VECTOR, 0), FL_EINVAL,
 		    "REGISTER misaligned VE page -> FL_EINVAL");
 	rt_check_eq(reg(ve, pvg + 8, VE_VECTOR, 0), FL_EINVAL,
