@@ -33,6 +33,14 @@ for m in hw sw; do
 	wait
 	run ov-$m-off 3 "workers=2" "$G/apf_overlap.elf vm=ov mem=32M lazy=on ve=$m apf=off backing.latency_us=2000 -- $OV workers=2 noassert apfoff"
 done
+# Polled mode (docs/pv-protocol.md): the same fault benchmarks and overlap runs with "poll".
+for m in hw sw; do
+	run bench-$m-poll 2 "workers=1" "$G/bench.elf vm=bench mem=32M lazy=on ve=$m -- poll" &
+	for w in 1 2 3; do
+		run ov-$m-w$w-poll $((w + 1)) "workers=$w" "$G/apf_overlap.elf vm=ov mem=32M lazy=on ve=$m backing.latency_us=2000 -- $OV workers=$w noassert poll" &
+	done
+	wait
+done
 
 printf '\n%-52s %16s %16s\n' "faultline fault benchmark (Bochs, guest TSC ticks)" "hw #VE" "sw #VE"
 row() { printf '%-52s %16s %16s\n' "$1" "${2:-?}" "${3:-?}"; }
@@ -51,21 +59,28 @@ row "ve_park (32 pages, 2 ms each): CAN_CONTINUE faults" "$cont_hw" "$cont_sw"
 row "ve_park: VM exits in the whole run" "$exits_hw" "$exits_sw"
 # Exits per async fault: VMCALL (REPORT) + HLT + external-interrupt (kick) + window exits,
 # over the faults; the serial console's I/O exits are not part of a fault.
-for m in hw sw; do
-	l=$out/ov-$m-w2.log
-	e=$(grep -Eo '(VMCALL|HLT|external interrupt|interrupt window|EPT violation)=[0-9]+' $l |
-		awk -F= '{ s += $2 } END { print s }')
-	c=$(stat ov-$m-w2 continue)
+epf() { # LOG-NAME: exits per CAN_CONTINUE fault
+	e=$(grep -Eo '(VMCALL|HLT|external interrupt|interrupt window|EPT violation)=[0-9]+' $out/$1.log |
+		awk -F= '{ s += $2 } END { print s + 0 }')
+	c=$(stat $1 continue)
 	# minus the 2 VMCALLs of register and unregister
-	eval "epf_$m=$(awk -v e="$e" -v c="$c" 'BEGIN { printf "%.2f", (e - 2) / c }')"
-done
-row "exits per async fault (apf_overlap, W=2)" "$epf_hw" "$epf_sw"
+	awk -v e="$e" -v c="${c:-0}" 'BEGIN { if (c) printf "%.2f", (e - 2) / c; else print "?" }'
+}
+row "exits per async fault (apf_overlap, W=2)" "$(epf ov-hw-w2)" "$(epf ov-sw-w2)"
+row "  polled mode" "$(epf ov-hw-w2-poll)" "$(epf ov-sw-w2-poll)"
+row "CAN_CONTINUE fault: access -> task woken, polled" "$(fig bench-hw-poll '#VE CAN_CONTINUE fault access->wake-up')" "$(fig bench-sw-poll '#VE CAN_CONTINUE fault access->wake-up')"
 eff() { grep -Eo 'efficiency=[0-9]+%' $out/$1.log | head -1 | cut -d= -f2; }
 wall() { grep -Eo 'wall=[0-9]+ us' $out/$1.log | head -1 | cut -d= -f2; }
 for w in 1 2 3; do
 	row "overlap efficiency, 6x4 pages x 2 ms, W=$w" "$(eff ov-hw-w$w) $(wall ov-hw-w$w)" "$(eff ov-sw-w$w) $(wall ov-sw-w$w)"
 done
 row "same workload, apf=off (every fault sync), W=2" "$(eff ov-hw-off) $(wall ov-hw-off)" "$(eff ov-sw-off) $(wall ov-sw-off)"
+for w in 1 2 3; do
+	row "overlap efficiency, polled, W=$w" "$(eff ov-hw-w$w-poll) $(wall ov-hw-w$w-poll)" "$(eff ov-sw-w$w-poll) $(wall ov-sw-w$w-poll)"
+done
+pidle() { grep -Eo 'polled idle [0-9]+ us' $out/$1.log | head -1 | grep -Eo '[0-9]+'; }
+row "poller CPU polling while idle, polled W=2 (us)" "$(pidle ov-hw-w2-poll)" "$(pidle ov-sw-w2-poll)"
+row "doorbells, polled W=2 (of 24 faults)" "$(stat ov-hw-w2-poll doorbells)" "$(stat ov-sw-w2-poll doorbells)"
 echo "ve_park hw: $steps_hw"
 echo "ve_park sw: $steps_sw"
 echo "(logs in $out/)"
