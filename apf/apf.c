@@ -231,6 +231,8 @@ static void complete(struct vcpu *v, u32 index, const struct fl_fault *fail, boo
 	if (kick) {
 		__atomic_add_fetch(&st->kicks, 1, __ATOMIC_RELAXED);
 		smp_kick(v->cpu);	/* out of guest mode or out of HLT, to inject */
+	} else if (cont && v->apf.pv.polled) {
+		workers_wake_poller();	/* a sleeping poller would miss its deadline */
 	}
 }
 
@@ -238,6 +240,9 @@ void apf_complete_waiter(struct pv_waiter w, const struct fl_fault *fail)
 {
 	if (w.index >= 0) {
 		complete(w.v, (u32)w.index, fail, false);
+		if (fail && w.fatal)
+			apf_fault_fatal_posted(w.v->vm, fail, w.v->index, "access to a failed page "
+					       "failed again on its retry");
 	} else {
 		apf_sync_done(w.v, fail);	/* a vCPU waiting synchronously: its result */
 		smp_kick(w.v->cpu);
@@ -318,16 +323,23 @@ s64 apf_hc_register(struct vcpu *v, u64 ve_gpa, u64 pv_gpa, u64 vector, u64 flag
 		return FL_EPERM;	/* apf=off: the guest stays unregistered, faults are sync */
 	u64 f = spin_lock_irqsave(&v->apf.lock);
 	int r = pv_register(&v->apf.pv, &m, ve_gpa, pv_gpa, vector, flags);
+	bool polled = v->apf.pv.polled;
+	v->apf.pv.polled = false;	/* the poller looks only once the areas are there */
+	v->apf.poll_up = false;		/* the guest's page says 0 until the poller writes 1 */
 	spin_unlock_irqrestore(&v->apf.lock, f);
 	if (r)
 		return r;
 	if (apf_make_present(v, ve_gpa, PAGE_SIZE) || apf_make_present(v, pv_gpa, FL_PV_SIZE)) {
-		pv_unregister(&v->apf.pv);
+		f = spin_lock_irqsave(&v->apf.lock);
+		pv_unregister(&v->apf.pv);	/* nothing can be held: not polled, no REPORT */
+		spin_unlock_irqrestore(&v->apf.lock, f);
 		return FL_EFAULT;
 	}
+	f = spin_lock_irqsave(&v->apf.lock);
+	v->apf.pv.polled = polled;
+	spin_unlock_irqrestore(&v->apf.lock, f);
 	if (v->vm->apf.ve == VE_HW)
 		set_hw_ve(v, true);
-	v->apf.poll_up = false;		/* the guest's page says 0 until the poller writes 1 */
 	if (v->apf.pv.polled)
 		workers_wake_poller();
 	pr_info("vm %s vcpu%u: registered for #VE (%s): VE info 0x%lx, PV page 0x%lx, vector %lu",
@@ -420,9 +432,9 @@ s64 apf_hc_report(struct vcpu *v, u64 index, u64 decision)
 {
 	struct vm *vm = v->vm;
 	struct pv_mem m = vm_mem(vm);
-	struct pv_waiter w = { v, (s32)index };
+	struct pv_waiter w = { v, (s32)index, false };
 
-	if (index == FL_PV_DOORBELL && v->apf.pv.polled) {
+	if (index == FL_PV_DOORBELL && v->apf.pv.polled && v->apf.pv.registered) {
 		APF_STAT(vm, doorbells, 1);
 		apf_poll_vcpu(v);	/* polled mode: take what was posted, here and now */
 		workers_wake_poller();	/* and poll again from now on */
@@ -465,26 +477,25 @@ s64 apf_hc_report(struct vcpu *v, u64 index, u64 decision)
 
 /* Where a posted report's page comes from. The guest has parked (or will park) the task,
  * so every outcome is a completion it reads at a schedule point, never FL_PV_F_SYNC.
- * retry: the failure policy's one synchronous retry of a failed page, made on this CPU
- * (failing again is fatal, as on the hypercall path). What cannot be done now (the page's
- * job has no waiter slot left, or somebody else produces it and this is a worker, which
- * must not wait on a job it may itself have to run) is put off: poll_later, under the
- * vCPU's apf lock, retried at the next poll. */
+ * retry: the failure policy's one retry of a failed page, as a job whose failure is fatal
+ * (as on the hypercall path, where the vCPU makes it synchronously; here it must not cost
+ * the poller, which serves every VM). What cannot be done now (the page's job has no
+ * waiter slot left) is put off: poll_later, under the vCPU's apf lock, taken again at the
+ * next poll. A worker never produces a page here: apf_fetch_async queues it, and only a
+ * vCPU without a pool (the doorbell) produces it itself. */
 static void dispatch_posted(struct vcpu *v, u32 index, u64 gpa, bool retry)
 {
 	struct vm *vm = v->vm;
-	struct pv_waiter w = { v, (s32)index };
+	struct pv_waiter w = { v, (s32)index, retry };
 	struct fl_fault rec;
 	int r = 0;
 
-	if (retry) {
-		r = apf_fetch_here(vm, gpa, &rec, !workers_count());
-	} else if (vm->apf.lazy && page_state(vm, gpa) != PAGE_PRESENT) {
+	if (vm->apf.lazy && (retry || page_state(vm, gpa) != PAGE_PRESENT)) {
 		r = apf_fetch_async(vm, gpa, w);
 		if (r == 0)
 			return;				/* queued or joined: the job completes it */
-		if (r < 0)
-			r = apf_fetch_here(vm, gpa, &rec, !workers_count());
+		if (r < 0)	/* no waiter slot left: later; no pool: the vCPU produces it */
+			r = workers_count() ? 1 : apf_fetch_here(vm, gpa, &rec, true);
 		else
 			r = 0;				/* present meanwhile */
 	}
@@ -502,47 +513,49 @@ static void dispatch_posted(struct vcpu *v, u32 index, u64 gpa, bool retry)
 	complete(v, index, r ? &rec : 0, false);
 	if (r && retry)
 		apf_fault_fatal_posted(vm, &rec, v->index, "access to a failed page failed again "
-				       "on its synchronous retry");
+				       "on its retry");
 }
 
-/* One posted report: validated as a CAN_CONTINUE REPORT would be, counted, dispatched. */
-static void report_posted(struct vcpu *v, u32 index)
+/* Takes what v's guest posted, and what was put off: each posted bit is validated as a
+ * CAN_CONTINUE REPORT in the same critical section that takes it (so an unregister between
+ * the two cannot find it neither posted nor held), then counted and dispatched outside. */
+u32 apf_poll_vcpu(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
 	struct pv_mem m = vm_mem(vm);
-	u64 gpa, f = spin_lock_irqsave(&v->apf.lock);
-	int r = pv_report(&v->apf.pv, &m, index, FL_PV_CAN_CONTINUE, &gpa);
-	u32 outstanding = v->apf.pv.outstanding;
-	spin_unlock_irqrestore(&v->apf.lock, f);
-
-	if (r) {
-		APF_STAT(vm, posted_bad, 1);	/* a bit that is no report: the guest's own loss */
-		return;
-	}
-	APF_STAT(vm, posted, 1);
-	report_accepted(v, index, FL_PV_CAN_CONTINUE, gpa, outstanding);
-	bool retry = failed_before(vm, gpa);
-	if (retry)
-		APF_STAT(vm, sync_retries, 1);
-	dispatch_posted(v, index, gpa, retry);
-}
-
-u32 apf_poll_vcpu(struct vcpu *v)
-{
-	struct pv_mem m = vm_mem(v->vm);
-	u32 n = 0;
+	u64 gpa[FL_PV_ENTRIES], ok = 0;
+	u32 outstanding[FL_PV_ENTRIES], n = 0, bad = 0;
 
 	u64 f = spin_lock_irqsave(&v->apf.lock);
 	u64 bits = pv_take_posted(&v->apf.pv, &m), later = v->apf.poll_later;
 	u64 retry = v->apf.poll_retry;
 	v->apf.poll_later = 0;
+	for (u64 b = bits; b; b &= b - 1) {
+		u32 i = (u32)__builtin_ctzll(b);
+		if (pv_report(&v->apf.pv, &m, i, FL_PV_CAN_CONTINUE, &gpa[i])) {
+			bad++;			/* a bit that is no report: the guest's own loss */
+			continue;
+		}
+		ok |= 1ULL << i;
+		outstanding[i] = v->apf.pv.outstanding;
+	}
 	spin_unlock_irqrestore(&v->apf.lock, f);
+
 	for (; later; later &= later - 1) {
 		u32 i = (u32)__builtin_ctzll(later);
 		dispatch_posted(v, i, v->apf.poll_gpa[i], retry & (1ULL << i));
 	}
-	for (; bits; bits &= bits - 1, n++)
-		report_posted(v, (u32)__builtin_ctzll(bits));
+	if (bad)
+		APF_STAT(vm, posted_bad, bad);
+	for (; ok; ok &= ok - 1, n++) {
+		u32 i = (u32)__builtin_ctzll(ok);
+		APF_STAT(vm, posted, 1);
+		report_accepted(v, i, FL_PV_CAN_CONTINUE, gpa[i], outstanding[i]);
+		bool again = failed_before(vm, gpa[i]);
+		if (again)
+			APF_STAT(vm, sync_retries, 1);
+		dispatch_posted(v, i, gpa[i], again);
+	}
 	return n;
 }
 
@@ -563,14 +576,16 @@ bool apf_poll_deadline(struct vcpu *v)
 /* The poller's view of one vCPU: 1 in host_polling while a worker polls (0: the guest
  * rings the doorbell). A plain store: the guest reads it after its locked OR of posted, and
  * the poller reads posted after its own full barrier (apf/worker.c), Dekker's way round. */
-void apf_poll_flag(struct vcpu *v, bool polling)
+void apf_poll_flag(struct vcpu *v, bool polling, bool force)
 {
 	struct pv_mem m = vm_mem(v->vm);
-	struct fl_pv_page *pg = v->apf.pv.polled ? pv_page(&v->apf.pv, &m) : 0;
 
-	if (pg)
+	u64 f = spin_lock_irqsave(&v->apf.lock);	/* the page of this registration */
+	struct fl_pv_page *pg = v->apf.pv.polled ? pv_page(&v->apf.pv, &m) : 0;
+	if (pg && (force || v->apf.poll_up != polling))
 		__atomic_store_n(&pg->host_polling, polling ? 1u : 0u, __ATOMIC_RELEASE);
 	v->apf.poll_up = polling;
+	spin_unlock_irqrestore(&v->apf.lock, f);
 }
 
 void apf_summary(struct vm *vm)

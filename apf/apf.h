@@ -39,6 +39,7 @@ u32 workers_inflight(struct vm *vm, u64 *gpa, u32 *waiters, u32 max);
 struct pv_waiter {
 	struct vcpu *v;
 	s32 index;	/* PV entry to complete, or -1: a vCPU waiting synchronously */
+	bool fatal;	/* polled mode's retry of a failed page: failing again stops the VM */
 };
 /* Starts (or joins) the fetch of a page. Returns 0 if queued/joined, 1 if the page is
  * present (or the RAM is not lazily backed), -1 if the page cannot be queued (no pool, gpa
@@ -55,13 +56,13 @@ void apf_sync_done(struct vcpu *v, const struct fl_fault *fail);	/* index -1's e
  * reports v's guest posted (and those put off), as CAN_CONTINUE REPORTs made from here;
  * returns how many were taken. apf_poll_deadline: an unconsumed completion is past its
  * deadline: the completion vector is pending now (true: kick v). apf_poll_flag: say in v's
- * PV page whether a worker polls it. apf_fetch_here (apf/worker.c): produce a page on this
+ * PV page whether a worker polls it (force: write even when it should say so already). apf_fetch_here (apf/worker.c): produce a page on this
  * CPU without a job: 0, -1 with *rec, or 1 when somebody else produces it and may_wait is
  * false. workers_wake_poller: the poller polls again (a doorbell rang). */
 #define APF_POLL_DEADLINE_US	2000
 u32 apf_poll_vcpu(struct vcpu *v);
 bool apf_poll_deadline(struct vcpu *v);
-void apf_poll_flag(struct vcpu *v, bool polling);
+void apf_poll_flag(struct vcpu *v, bool polling, bool force);
 int apf_fetch_here(struct vm *vm, u64 gpa, struct fl_fault *rec, bool may_wait);
 void workers_wake_poller(void);
 

@@ -171,7 +171,7 @@ static void post_completion(struct pv_vcpu *p, struct fl_pv_page *pg, u32 index)
 {
 	u64 n = __atomic_load_n(&pg->completions, __ATOMIC_RELAXED);
 
-	p->posted_total++;	/* ours, for polled mode's deadline: the page's is the guest's too */
+	p->written = n + 1;	/* what a guest that acted on everything writes into consumed */
 	__atomic_store_n(&pg->host_current, index, __ATOMIC_RELEASE);
 	__atomic_store_n(&pg->completions, n + 1, __ATOMIC_RELEASE);
 }
@@ -203,11 +203,14 @@ bool pv_complete(struct pv_vcpu *p, const struct pv_mem *m, u32 index,
 	 * "REPORT": handled as SUSPEND_ME). */
 	if (!pg || sync)
 		return false;
+	/* Polled: had the guest acted on every earlier completion? Then this one starts the
+	 * deadline afresh. */
+	bool caught_up = __atomic_load_n(&pg->consumed, __ATOMIC_ACQUIRE) == p->written;
 	post_completion(p, pg, index);
 	p->pending_count++;
 	p->last_completed = index;
 	if (p->polled) {	/* the guest reads it at its next schedule point */
-		if (!p->unconsumed)
+		if (!p->unconsumed || caught_up)
 			p->unconsumed_since = now;
 		p->unconsumed = true;
 		return false;
@@ -243,9 +246,9 @@ u64 pv_take_posted(struct pv_vcpu *p, const struct pv_mem *m)
 	return __atomic_exchange_n(&pg->posted[0], 0, __ATOMIC_ACQ_REL);
 }
 
-/* The guest acted on every completion when its consumed word equals our count (a guest
- * that writes anything else, or scribbles over completions, is only ever interrupted once
- * per deadline: bounded). */
+/* The guest acted on every completion when its consumed word equals what we wrote last
+ * into completions (a guest that writes anything else, or scribbles over completions, is
+ * only ever interrupted once per deadline: bounded). */
 bool pv_deadline(struct pv_vcpu *p, const struct pv_mem *m, u64 now, u64 deadline)
 {
 	struct fl_pv_page *pg;
@@ -254,7 +257,7 @@ bool pv_deadline(struct pv_vcpu *p, const struct pv_mem *m, u64 now, u64 deadlin
 	if (!p->polled || !p->unconsumed)
 		return false;
 	pg = pv_page(p, m);
-	if (!pg || __atomic_load_n(&pg->consumed, __ATOMIC_ACQUIRE) == p->posted_total) {
+	if (!pg || __atomic_load_n(&pg->consumed, __ATOMIC_ACQUIRE) == p->written) {
 		p->unconsumed = false;
 		return false;
 	}

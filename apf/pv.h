@@ -26,7 +26,8 @@ struct pv_vcpu {
 	u32 pending_count;		/* completions since the last injection (for batching) */
 	u64 last_completed;		/* index written to host_current last */
 	bool polled;			/* FL_VE_F_POLLED: no completion interrupt but by deadline */
-	u64 posted_total;		/* completions posted (the page's completions, ours) */
+	u64 written;			/* the completions value we wrote last (the guest
+					 * zeroes its page at each register: not a count) */
 	bool unconsumed;		/* polled: posted completions the guest has not acted on */
 	u64 unconsumed_since;		/* ... since this time (the caller's clock) */
 };
@@ -55,8 +56,8 @@ bool pv_complete(struct pv_vcpu *p, const struct pv_mem *m, u32 index,
  * pv_take_posted: the reports the guest posted since the last take (bit i: entry i), taken
  * with one atomic exchange, so each is taken once; the caller validates each with
  * pv_report(CAN_CONTINUE) as if the guest had made the hypercall. pv_deadline: when the
- * guest has not acted on every completion (its consumed word short of posted_total) for
- * deadline of the caller's clock, the completion interrupt becomes pending after all;
+ * guest has not acted on every completion for deadline of the caller's clock (its
+ * consumed word is not what we wrote last into completions), the completion interrupt becomes pending after all;
  * true when pending went from false to true (the caller kicks the vCPU). */
 u64 pv_take_posted(struct pv_vcpu *p, const struct pv_mem *m);
 bool pv_deadline(struct pv_vcpu *p, const struct pv_mem *m, u64 now, u64 deadline);

@@ -217,6 +217,14 @@ static struct job *take_job(void)
 
 /* ---- the poller (polled mode) ---- */
 
+static u32 poll_rr;		/* the poller's own: where its next pass starts */
+/* A wake-up for the poller (a doorbell, a report put off, a polled completion to watch):
+ * the sequence moves first, then the kick goes, only to a poller that said it sleeps. The
+ * poller says so, then looks at the sequence with IF=0 before it halts: one of the two
+ * sees the other, so no wake-up is lost between its last look and its HLT. */
+static volatile u64 wake_seq;
+static volatile bool poller_asleep;
+
 static bool polled(struct vcpu *v)
 {
 	return __atomic_load_n(&v->apf.pv.polled, __ATOMIC_RELAXED) &&
@@ -229,23 +237,28 @@ static bool polled(struct vcpu *v)
  * polled at all. */
 static bool poll_pass(bool up, bool *found, bool *owed)
 {
+	u32 n = nvms, start = poll_rr++;	/* a different VM first at each pass */
 	bool any = false;
 
 	*found = *owed = false;
-	for (u32 i = 0; i < nvms; i++) {
-		if (vms[i].state == VM_STOPPED)
+	for (u32 i = 0; i < n; i++) {
+		struct vm *vm = &vms[(start + i) % n];
+		if (vm->state == VM_STOPPED)
 			continue;
-		for (u32 k = 0; k < vms[i].nvcpus; k++) {
-			struct vcpu *v = &vms[i].vcpus[k];
+		for (u32 k = 0; k < vm->nvcpus; k++) {
+			struct vcpu *v = &vm->vcpus[k];
 			if (!polled(v))
 				continue;
 			any = true;
-			if (up != v->apf.poll_up)
-				apf_poll_flag(v, up);
-			*found |= apf_poll_vcpu(v) > 0;
+			if (up != v->apf.poll_up || !up)	/* going to sleep: always say it */
+				apf_poll_flag(v, up, !up);
+			*found |= apf_poll_vcpu(v) > 0;	/* at most 64 reports a vCPU a pass */
 			if (apf_poll_deadline(v))
 				smp_kick(v->cpu);	/* the completion vector, after all */
-			*owed |= v->apf.pv.unconsumed || v->apf.poll_later;
+			/* An overdue completion whose vector is pending is the entry path's now:
+			 * it does not keep the poller awake (a guest that never consumes, a
+			 * paused VM). */
+			*owed |= (v->apf.pv.unconsumed && !v->apf.pv.pending) || v->apf.poll_later;
 		}
 	}
 	return any;
@@ -255,7 +268,7 @@ static bool poll_pass(bool up, bool *found, bool *owed)
  * in the PV pages that it sleeps and looks once more (the guest posts, then reads
  * host_polling: with the full barrier between our store and our look, one of the two
  * sides sees the other). Returns true when it should look for jobs again, false to sleep. */
-static bool poll(struct worker_stat *ws, u64 *idle_since)
+static bool poll(struct worker_stat *ws, u64 *idle_since, u64 *seq)
 {
 	bool found, owed;
 	u64 t0 = rdtsc();
@@ -274,6 +287,7 @@ static bool poll(struct worker_stat *ws, u64 *idle_since)
 		return true;
 	}
 	ws->poll_tsc += rdtsc() - t0;
+	*seq = __atomic_load_n(&wake_seq, __ATOMIC_ACQUIRE);
 	poll_pass(false, &found, &owed);	/* host_polling = 0 ... */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	poll_pass(false, &found, &owed);	/* ... then a last look */
@@ -288,7 +302,7 @@ static bool poll(struct worker_stat *ws, u64 *idle_since)
 static void worker_main(void *arg)
 {
 	bool poller = cpu_index() == first_worker;
-	u64 idle_since = rdtsc();
+	u64 idle_since = rdtsc(), seq = 0;
 
 	(void)arg;
 	pr_debug("worker on cpu%u: ready%s", cpu_index(), poller ? ", the poller" : "");
@@ -306,13 +320,22 @@ static void worker_main(void *arg)
 		}
 		if (stopping)
 			return;
-		if (poller && poll(&wstat[cpu_index()], &idle_since))
+		seq = __atomic_load_n(&wake_seq, __ATOMIC_ACQUIRE);
+		if (poller && poll(&wstat[cpu_index()], &idle_since, &seq))
 			continue;
 		irq_disable();
+		if (poller) {
+			__atomic_store_n(&poller_asleep, true, __ATOMIC_SEQ_CST);
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		}
 		/* A push counts before it kicks: with IF=0 here, a kick after this look stays
-		 * pending and ends the HLT at once. */
-		if (!__atomic_load_n(&waiting, __ATOMIC_ACQUIRE) && !stopping)
+		 * pending and ends the HLT at once. The poller also looks at the wake-ups it
+		 * has not seen yet. */
+		if (!__atomic_load_n(&waiting, __ATOMIC_ACQUIRE) && !stopping &&
+		    (!poller || __atomic_load_n(&wake_seq, __ATOMIC_ACQUIRE) == seq))
 			__asm__ volatile("sti; hlt; cli" ::: "memory");
+		if (poller)
+			__atomic_store_n(&poller_asleep, false, __ATOMIC_RELEASE);
 		idle_since = rdtsc();	/* woken: a job, a doorbell's, or the end */
 	}
 }
@@ -326,7 +349,11 @@ static void kick_workers(void)
 
 void workers_wake_poller(void)
 {
-	if (nworkers && first_worker != cpu_index())
+	if (!nworkers)
+		return;
+	__atomic_add_fetch(&wake_seq, 1, __ATOMIC_SEQ_CST);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (first_worker != cpu_index() && __atomic_load_n(&poller_asleep, __ATOMIC_SEQ_CST))
 		smp_kick(first_worker);
 }
 
@@ -439,7 +466,7 @@ static int spin_page(struct vcpu *v, u64 gpa, struct fl_fault *rec)
 static int fetch_once(struct vcpu *v, u64 gpa, struct fl_fault *rec)
 {
 	struct vm *vm = v->vm;
-	struct pv_waiter w = { v, -1 };
+	struct pv_waiter w = { v, -1, false };
 
 	if (nworkers) {
 		v->apf.sync_done = false;	/* before the job can exist */

@@ -105,6 +105,16 @@ t_poll_deadline() {
 	expect_exit 0
 }
 
+# The same with two workers and pages that take 30 ms: the poller may sleep while the other
+# worker produces; that worker's completion wakes it to watch the deadline.
+t_poll_deadline_asleep() {
+	boot_bochs 3 2 "workers=2" "$G/ve_park.elf vm=park mem=32M lazy=on ve=hw backing.latency_us=30000 -- pages=3 hog_us=5000 poll"
+	expect '\[park\] guest: [0-9]+ passed, 0 failed'
+	expect 'summary:   apf: polled reports=3 .* deadline-vectors=[1-9]'
+	expect 'summary: vm park +passed'
+	expect_exit 0
+}
+
 # The storm in polled mode: two VMs x two vCPUs, poisoned and flaky pages, the monitor's
 # pauses, resumes, poisons and apf off/on with polled faults in flight; every REPORT (each
 # posted report is one) completed exactly once, as t_storm.sh's judge checks.

@@ -121,7 +121,7 @@ static void switch_mm(struct task *next)
 
 /* IF=0. The next runnable task; idle when none is but some are parked; the main context
  * when all have exited. */
-void (*sched_poll_hook)(void);
+bool (*sched_poll_hook)(void);
 
 static void schedule(void)
 {
@@ -286,9 +286,8 @@ static void idle_main(void *arg)
 			schedule();
 			continue;
 		}
-		if (sched_poll_hook) {	/* polled mode: no interrupt will come, look */
+		if (sched_poll_hook && sched_poll_hook()) {	/* polled: no interrupt will come */
 			asm volatile("sti; pause; cli" : : : "memory");
-			sched_poll_hook();
 			continue;
 		}
 		STAT_INC(halts);

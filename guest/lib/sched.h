@@ -90,8 +90,9 @@ static inline bool irq_enabled(void)
 	return f & RFLAGS_IF;
 }
 
-/* Called at every schedule point and, instead of HLT, in the idle loop (PAUSE between
- * calls), when set: polled mode's completions (guest/lib/ve.c: ve_poll) are read there. */
-extern void (*sched_poll_hook)(void);
+/* Called at every schedule point and in the idle loop, when set: polled mode's completions
+ * (guest/lib/ve.c: ve_poll) are read there. It returns whether this vCPU is in polled mode:
+ * then the idle loop PAUSEs between calls instead of halting (no interrupt will come). */
+extern bool (*sched_poll_hook)(void);
 
 #endif

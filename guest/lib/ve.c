@@ -275,16 +275,19 @@ static void ve_complete(struct trapframe *tf)
 
 /* Polled mode, at every schedule point (sched_poll_hook, IF=0): one load when nothing
  * completed since the last look. */
-static void ve_poll(void)
+static bool ve_poll(void)
 {
 	struct ve_cpu *c = me();
 	struct fl_pv_page *pv = &c->pv.pv;
 
-	if (!c->polled || __atomic_load_n(&pv->completions, __ATOMIC_ACQUIRE) ==
-			  __atomic_load_n(&pv->consumed, __ATOMIC_RELAXED))
-		return;
-	STAT_INC(polls);
-	complete_scan(pv);
+	if (!c->polled)
+		return false;
+	if (__atomic_load_n(&pv->completions, __ATOMIC_ACQUIRE) !=
+	    __atomic_load_n(&pv->consumed, __ATOMIC_RELAXED)) {
+		STAT_INC(polls);
+		complete_scan(pv);
+	}
+	return true;
 }
 
 /* The IDT is shared: installing again from another vCPU writes the same values. */
@@ -326,7 +329,7 @@ s64 ve_unregister(void)
 	s64 r = rt_hypercall(FL_HC_VE_UNREGISTER, 0, 0, 0, 0);
 
 	if (r == 0)
-		me()->registered = false;
+		me()->registered = me()->polled = false;	/* the idle loop halts again */
 	return r;
 }
 

@@ -700,7 +700,7 @@ TEST(threads)
  * watchdog turns that into a failure (tests/unit/run.sh reports the missing summary). */
 static void watchdog(int sig)
 {
-	static const char m[] = "  FAIL watchdog: a completion never arrived after 60 s\n";
+	static const char m[] = "  FAIL watchdog: a completion never arrived after 600 s\n";
 
 	(void)sig;
 	if (write(1, m, sizeof(m) - 1) < 0)
@@ -711,7 +711,7 @@ static void watchdog(int sig)
 int main(void)
 {
 	signal(SIGALRM, watchdog);
-	alarm(60);
+	alarm(600);	/* a hang, not slowness: generous on a loaded machine */
 	RUN(register_checks);
 	RUN(unregister);
 	RUN(report_errors);
