@@ -495,7 +495,7 @@ static void dispatch_posted(struct vcpu *v, u32 index, u64 gpa, bool retry)
 		if (r == 0)
 			return;				/* queued or joined: the job completes it */
 		if (r < 0)	/* no waiter slot left: later; no pool: the vCPU produces it */
-			r = workers_count() ? 1 : apf_fetch_here(vm, gpa, &rec, true);
+			r = workers_count() ? 1 : apf_fetch_here(vm, gpa, &rec);
 		else
 			r = 0;				/* present meanwhile */
 	}

@@ -56,14 +56,16 @@ void apf_sync_done(struct vcpu *v, const struct fl_fault *fail);	/* index -1's e
  * reports v's guest posted (and those put off), as CAN_CONTINUE REPORTs made from here;
  * returns how many were taken. apf_poll_deadline: an unconsumed completion is past its
  * deadline: the completion vector is pending now (true: kick v). apf_poll_flag: say in v's
- * PV page whether a worker polls it (force: write even when it should say so already). apf_fetch_here (apf/worker.c): produce a page on this
- * CPU without a job: 0, -1 with *rec, or 1 when somebody else produces it and may_wait is
- * false. workers_wake_poller: the poller polls again (a doorbell rang). */
+ * PV page whether a worker polls it (force: write even when it should say so already).
+ * apf_fetch_here (apf/worker.c): produce a page on this CPU without a job, or wait for
+ * whoever produces it: 0, or -1 with *rec; used only where there is no pool, so no queued
+ * job can be what it waits for. workers_wake_poller: the poller polls again (a doorbell
+ * rang, a report was put off, a polled completion has a deadline to watch). */
 #define APF_POLL_DEADLINE_US	2000
 u32 apf_poll_vcpu(struct vcpu *v);
 bool apf_poll_deadline(struct vcpu *v);
 void apf_poll_flag(struct vcpu *v, bool polling, bool force);
-int apf_fetch_here(struct vm *vm, u64 gpa, struct fl_fault *rec, bool may_wait);
+int apf_fetch_here(struct vm *vm, u64 gpa, struct fl_fault *rec);
 void workers_wake_poller(void);
 
 /* apf/fail.c: the failure policy. With the VM's apf lock held (apf/page.c calls them as

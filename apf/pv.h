@@ -57,8 +57,9 @@ bool pv_complete(struct pv_vcpu *p, const struct pv_mem *m, u32 index,
  * with one atomic exchange, so each is taken once; the caller validates each with
  * pv_report(CAN_CONTINUE) as if the guest had made the hypercall. pv_deadline: when the
  * guest has not acted on every completion for deadline of the caller's clock (its
- * consumed word is not what we wrote last into completions), the completion interrupt becomes pending after all;
- * true when pending went from false to true (the caller kicks the vCPU). */
+ * consumed word is not what we wrote last into completions), the completion interrupt
+ * becomes pending after all; true when pending went from false to true (the caller kicks
+ * the vCPU). */
 u64 pv_take_posted(struct pv_vcpu *p, const struct pv_mem *m);
 bool pv_deadline(struct pv_vcpu *p, const struct pv_mem *m, u64 now, u64 deadline);
 

@@ -444,21 +444,32 @@ void apf_sync_done(struct vcpu *v, const struct fl_fault *fail)
 	__atomic_store_n(&v->apf.sync_done, true, __ATOMIC_RELEASE);
 }
 
-/* Somebody without a job (no waiter slot left on it, or no pool) produces the page: spin
- * until its state moves on (there is nobody to kick us). 1: it went back to ABSENT (the
- * monitor's poison unmapped it), ask again. */
-static int spin_page(struct vcpu *v, u64 gpa, struct fl_fault *rec)
+/* Somebody without a job (no waiter slot left on it, or no pool) produces the page, on
+ * this CPU, unless somebody already is: then wait for them, spinning on the page state
+ * (there is nobody to kick us). 0 present, -1 failed (with *rec), 1: it went back to
+ * ABSENT (the monitor's poison unmapped it), ask again. */
+static int here_once(struct vm *vm, u64 gpa, struct fl_fault *rec)
 {
-	u8 s = page_wait(v->vm, gpa);
-	if (s == PAGE_PRESENT)
+	u64 f = spin_lock_irqsave(&vm->apf.lock);
+	u8 st = page_state(vm, gpa);
+
+	if (st != PAGE_PRESENT && st != PAGE_FETCHING) {
+		page_set_fetching(vm, gpa);
+		spin_unlock_irqrestore(&vm->apf.lock, f);
+		return produce(vm, gpa, rec, 0, 0, 0);
+	}
+	spin_unlock_irqrestore(&vm->apf.lock, f);
+	if (st == PAGE_FETCHING)
+		st = page_wait(vm, gpa);
+	if (st == PAGE_PRESENT)
 		return 0;
-	if (s == PAGE_ABSENT)
+	if (st == PAGE_ABSENT)
 		return 1;
 	memset(rec, 0, sizeof(*rec));
 	rec->gpa = gpa;
 	rec->size = PAGE_SIZE;
 	/* The code is stored before the state is published (apf/page.h). */
-	rec->code = s == PAGE_FAILED ? page_fail_code(v->vm, gpa) : FL_FAULT_NONE;
+	rec->code = st == PAGE_FAILED ? page_fail_code(vm, gpa) : FL_FAULT_NONE;
 	return -1;
 }
 
@@ -476,21 +487,7 @@ static int fetch_once(struct vcpu *v, u64 gpa, struct fl_fault *rec)
 		if (r == 0)
 			return wait_job(v, rec);
 	}
-	/* No pool, or no waiter slot left on the page's job: produce it on this CPU, unless
-	 * somebody already is (then wait for them without a slot). */
-	u64 f = spin_lock_irqsave(&vm->apf.lock);
-	u8 st = page_state(vm, gpa);
-	if (st == PAGE_PRESENT) {
-		spin_unlock_irqrestore(&vm->apf.lock, f);
-		return 0;
-	}
-	if (st == PAGE_FETCHING) {
-		spin_unlock_irqrestore(&vm->apf.lock, f);
-		return spin_page(v, gpa, rec);
-	}
-	page_set_fetching(vm, gpa);
-	spin_unlock_irqrestore(&vm->apf.lock, f);
-	return produce(vm, gpa, rec, 0, 0, 0);
+	return here_once(vm, gpa, rec);
 }
 
 int apf_fetch_sync(struct vcpu *v, u64 gpa, struct fl_fault *rec)
@@ -519,42 +516,27 @@ int apf_fetch_sync(struct vcpu *v, u64 gpa, struct fl_fault *rec)
 	return r;
 }
 
-int apf_fetch_here(struct vm *vm, u64 gpa, struct fl_fault *rec, bool may_wait)
+int apf_fetch_here(struct vm *vm, u64 gpa, struct fl_fault *rec)
 {
+	int r = 1;
+
 	gpa &= ~(PAGE_SIZE - 1);
 	memset(rec, 0, sizeof(*rec));
 	rec->gpa = gpa;
 	rec->size = PAGE_SIZE;
-	if (gpa >= vm->mem || !vm->apf.lazy) {
+	if (!vm->apf.lazy)
+		return 0;
+	if (gpa >= vm->mem) {
 		rec->code = FL_FAULT_OUTSIDE_RAM;
-		return gpa >= vm->mem ? -1 : 0;
+		return -1;
 	}
-	for (int i = 0; i < 4; i++) {	/* again only after a poison made it absent */
-		u64 f = spin_lock_irqsave(&vm->apf.lock);
-		u8 st = page_state(vm, gpa);
-		if (st == PAGE_PRESENT) {
-			spin_unlock_irqrestore(&vm->apf.lock, f);
-			return 0;
-		}
-		if (st == PAGE_FETCHING) {
-			spin_unlock_irqrestore(&vm->apf.lock, f);
-			if (!may_wait)
-				return 1;
-			st = page_wait(vm, gpa);
-			if (st == PAGE_PRESENT)
-				return 0;
-			if (st == PAGE_FAILED) {
-				rec->code = page_fail_code(vm, gpa);
-				return -1;
-			}
-			continue;
-		}
-		page_set_fetching(vm, gpa);
-		spin_unlock_irqrestore(&vm->apf.lock, f);
-		return produce(vm, gpa, rec, 0, 0, 0);
+	for (int i = 0; i < 4 && r == 1; i++)	/* again only after a poison made it absent */
+		r = here_once(vm, gpa, rec);
+	if (r == 1) {
+		rec->code = FL_FAULT_POISONED;
+		return -1;
 	}
-	rec->code = FL_FAULT_POISONED;
-	return -1;
+	return r;
 }
 
 void workers_start(u32 first, u32 n)
