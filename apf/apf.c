@@ -18,6 +18,7 @@
 #define QUAL_GLA_VALID	(1ULL << 7)
 
 const char *const ve_mode_names[] = { "auto", "hw", "sw", 0 };
+volatile u32 apf_npolled;
 
 static void *mem_ptr(void *ctx, u64 gpa, u64 len)
 {
@@ -338,6 +339,8 @@ s64 apf_hc_register(struct vcpu *v, u64 ve_gpa, u64 pv_gpa, u64 vector, u64 flag
 	f = spin_lock_irqsave(&v->apf.lock);
 	v->apf.pv.polled = polled;
 	spin_unlock_irqrestore(&v->apf.lock, f);
+	if (polled)
+		__atomic_add_fetch(&apf_npolled, 1, __ATOMIC_RELAXED);
 	if (v->vm->apf.ve == VE_HW)
 		set_hw_ve(v, true);
 	if (v->apf.pv.polled)
@@ -355,8 +358,11 @@ s64 apf_hc_unregister(struct vcpu *v)
 	if (v->apf.pv.polled)
 		apf_poll_vcpu(v);
 	u64 f = spin_lock_irqsave(&v->apf.lock);
+	bool polled = v->apf.pv.polled;
 	int r = pv_unregister(&v->apf.pv);
 	spin_unlock_irqrestore(&v->apf.lock, f);
+	if (!r && polled)
+		__atomic_sub_fetch(&apf_npolled, 1, __ATOMIC_RELAXED);
 	if (!r && v->apf.ve_on)
 		set_hw_ve(v, false);
 	return r;

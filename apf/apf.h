@@ -62,6 +62,7 @@ void apf_sync_done(struct vcpu *v, const struct fl_fault *fail);	/* index -1's e
  * job can be what it waits for. workers_wake_poller: the poller polls again (a doorbell
  * rang, a report was put off, a polled completion has a deadline to watch). */
 #define APF_POLL_DEADLINE_US	2000
+extern volatile u32 apf_npolled;	/* vCPUs registered in polled mode: the poller's work */
 u32 apf_poll_vcpu(struct vcpu *v);
 bool apf_poll_deadline(struct vcpu *v);
 void apf_poll_flag(struct vcpu *v, bool polling, bool force);

@@ -310,7 +310,7 @@ static void worker_main(void *arg)
 		bool found, owed;
 		/* The poller looks between any two jobs too (with its flag up: a job of 2 ms
 		 * delays a posted report by at most that, it does not make it ring). */
-		if (poller)
+		if (poller && __atomic_load_n(&apf_npolled, __ATOMIC_RELAXED))
 			poll_pass(true, &found, &owed);
 		struct job *j = take_job();
 		if (j) {
@@ -321,7 +321,8 @@ static void worker_main(void *arg)
 		if (stopping)
 			return;
 		seq = __atomic_load_n(&wake_seq, __ATOMIC_ACQUIRE);
-		if (poller && poll(&wstat[cpu_index()], &idle_since, &seq))
+		if (poller && __atomic_load_n(&apf_npolled, __ATOMIC_RELAXED) &&
+		    poll(&wstat[cpu_index()], &idle_since, &seq))
 			continue;
 		irq_disable();
 		if (poller) {
