@@ -30,15 +30,7 @@ _start:
 	rep stosl
 	movl	boot_magic, %eax	/* the zeroing did not touch .data, but keep it obvious */
 
-	/* Long mode present? CPUID 0x80000001 EDX bit 29. */
-	movl	$0x80000000, %eax
-	cpuid
-	cmpl	$0x80000001, %eax
-	jb	no_long_mode
-	movl	$0x80000001, %eax
-	cpuid
-	testl	$(1 << 29), %edx
-	jz	no_long_mode
+	lm_check no_long_mode		/* CPUID 0x80000001 EDX bit 29 */
 
 	/* [0, 4 GiB) identity-mapped; the top 32 MiB (0xFE000000 up: local APIC, I/O APIC and
 	 * other MMIO) uncached. EFER.NXE as well, like the APs (boot/trampoline.S): vmm/vmcs.c

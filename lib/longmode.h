@@ -6,8 +6,10 @@
  *
  * Assembler macros (gas .macro), for .S files only: everything is inside __ASSEMBLER__, so
  * a C file that includes this gets nothing, and the C headers' own CR0_PG etc. (1ULL << n)
- * never meet these. Both macros run in 32-bit code (.code32) and clobber EAX, ECX, EDX and
- * EDI only: an AP's EBX and ESI (its stack and index) and the multiboot EBX survive. */
+ * never meet these. lm_idmap_4g and lm_enable(_from) run in 32-bit code (.code32) and
+ * clobber EAX, ECX, EDX and EDI only: an AP's EBX and ESI (its stack and index) and the
+ * multiboot EBX survive; lm_check (CPUID) clobbers EBX too; lm_data_segments runs in
+ * 64-bit code. */
 #ifndef LIB_LONGMODE_H
 #define LIB_LONGMODE_H
 #ifdef __ASSEMBLER__
@@ -24,6 +26,20 @@
 #define PTE_PWT		0x008
 #define PTE_PCD		0x010
 #define PTE_PS		0x080
+
+/* lm_check no_lm: jumps to no_lm when the CPU has no long mode (CPUID 0x80000001 EDX bit
+ * 29, after checking that the extended leaf exists). Clobbers EAX, EBX, ECX, EDX: the
+ * callers run it before they need EBX (the multiboot information is saved first). */
+.macro lm_check no_lm
+	movl	$0x80000000, %eax
+	cpuid
+	cmpl	$0x80000001, %eax
+	jb	\no_lm
+	movl	$0x80000001, %eax
+	cpuid
+	testl	$(1 << 29), %edx
+	jz	\no_lm
+.endm
 
 /* lm_idmap_4g pml4, pdpt, pd [, uncached]: identity-maps [0, 4 GiB) with 2 MiB pages,
  * present, writable, supervisor: PML4[0] -> pdpt; pdpt[0..3] -> the four page directories

@@ -42,15 +42,7 @@ _start:
 	xorl	%eax, %eax
 	rep stosl
 
-	/* Long mode present? CPUID 0x80000001 EDX bit 29. */
-	movl	$0x80000000, %eax
-	cpuid
-	cmpl	$0x80000001, %eax
-	jb	no_long_mode
-	movl	$0x80000001, %eax
-	cpuid
-	testl	$(1 << 29), %edx
-	jz	no_long_mode
+	lm_check no_long_mode		/* CPUID 0x80000001 EDX bit 29 */
 
 	/* [0, 4 GiB) identity-mapped, all write-back: a guest has no MMIO to keep uncached (no
 	 * local APIC; its devices are I/O ports). Then PAE, long mode and paging on them. */
