@@ -3,6 +3,8 @@
  * hypercalls, and the injection of completions. */
 #include "apf/apf.h"
 #include "apf/page.h"
+#include "apf/ram.h"
+#include "apf/swap.h"
 #include "vmm/vm.h"
 #include "vmm/vmcs.h"
 #include "vmm/vmx.h"
@@ -22,7 +24,7 @@ volatile u32 apf_npolled;
 
 static void *mem_ptr(void *ctx, u64 gpa, u64 len)
 {
-	return vm_gpa(ctx, gpa, len);
+	return ram_ptr(ctx, gpa, len);	/* REGISTER's areas: pinned */
 }
 
 static struct pv_mem vm_mem(struct vm *vm)
@@ -38,6 +40,8 @@ int apf_vm_alloc(struct vm *vm, char *err, size_t len)
 	u64 n = ALIGN_UP(vm->mem / PAGE_SIZE, PAGE_SIZE) / PAGE_SIZE;
 
 	failset_init(&a->failed);
+	if (ram_alloc(vm, err, len))
+		return -1;
 	if (!a->lazy)
 		return 0;
 	if (a->backing.flaky.n)
@@ -55,17 +59,12 @@ void apf_vm_release(struct vm *vm)
 	struct apf_vm *a = &vm->apf;
 	u64 n = ALIGN_UP(vm->mem / PAGE_SIZE, PAGE_SIZE) / PAGE_SIZE;
 
+	ram_release(vm);
 	page_states_free(vm);
 	if (a->backing.attempts)
 		frame_free((u64)a->backing.attempts, n);
 	if (a->jobs)
 		frame_free((u64)a->jobs, a->jobs_pages);
-}
-
-void apf_keep(struct vm *vm, u64 gpa, u64 len)
-{
-	if (vm->apf.lazy && len)
-		page_keep(vm, gpa, len);
 }
 
 /* Lazily backed RAM: every page absent except those the loader wrote (apf/page.c). */
@@ -84,14 +83,37 @@ int apf_vm_setup(struct vm *vm, char *err, size_t len)
  * backed RAM starts with (apf/page.c: page_unmap; the caller flushes). */
 int apf_unmap(struct vm *vm, u64 gpa)
 {
+	u64 hpa;
+	u32 slot1;
+
 	if (!vm->apf.lazy || gpa >= vm->mem)
 		return -1;
-	return page_unmap(vm, gpa);
+	int r = page_unmap(vm, gpa, &hpa, &slot1);
+	if (r)
+		return r;
+	if (slot1)
+		swap_free(slot1 - 1);
+	/* The frame is reused only once no vCPU can reach it; if one did not answer, it is
+	 * leaked rather than handed to somebody else while reachable. */
+	if (vm_ept_flush(vm))
+		ram_frame_put(vm, hpa);
+	return 0;
 }
 
 bool apf_page_present(struct vm *vm, u64 gpa)
 {
 	return !vm->apf.lazy || gpa >= vm->mem || page_state(vm, gpa) == PAGE_PRESENT;
+}
+
+/* A page being evicted is taken back at once rather than written out and read in again. */
+static bool rescue(struct vm *vm, u64 gpa)
+{
+	if (page_state(vm, gpa) != PAGE_EVICTING)
+		return false;
+	u64 f = spin_lock_irqsave(&vm->apf.lock);
+	bool r = page_rescue(vm, gpa);
+	spin_unlock_irqrestore(&vm->apf.lock, f);
+	return r;
 }
 
 /* Software #VE (docs/pv-protocol.md, "A violation on lazily backed RAM"): what the CPU
@@ -178,8 +200,9 @@ void apf_ept_violation(struct vcpu *v, u64 gpa, u64 qual)
 	u64 t0;
 
 	gpa &= ~(PAGE_SIZE - 1);
-	if (page_state(vm, gpa) == PAGE_PRESENT) {
-		inject_vectoring(v);	/* mapped meanwhile by another CPU: retry */
+	if (page_state(vm, gpa) == PAGE_PRESENT || rescue(vm, gpa)) {
+		inject_vectoring(v);	/* mapped meanwhile by another CPU, or taken back
+					 * from an eviction: retry */
 		return;
 	}
 	ve = sw_ve_target(v);
@@ -283,7 +306,8 @@ static void set_hw_ve(struct vcpu *v, bool on)
 {
 	u64 p2 = vmread(PROC_CONTROLS2);
 	if (on) {
-		vmwrite(VE_INFO_ADDR, v->vm->ram_hpa + v->apf.pv.ve_gpa); /* a host-physical address */
+		/* A host-physical address: the page is pinned, its frame stays. */
+		vmwrite(VE_INFO_ADDR, (u64)ram_ptr(v->vm, v->apf.pv.ve_gpa, PAGE_SIZE));
 		vmwrite(EPTP_INDEX, 0);
 		p2 |= PROC2_EPT_VE;
 	} else {
@@ -317,9 +341,51 @@ int apf_make_present(struct vcpu *v, u64 gpa, u64 len)
 	return 0;
 }
 
+/* REGISTER's check that its areas are RAM (apf/pv.c's in_ram) comes before they are made
+ * present: a lazily backed page may have no frame yet, so the answer only says "RAM" (a
+ * non-NULL token that pv_register never dereferences). */
+static void *ram_reach(void *ctx, u64 gpa, u64 len)
+{
+	struct vm *vm = ctx;
+	return gpa < vm->mem && len <= vm->mem - gpa ? (void *)vm : 0;
+}
+
+/* The areas present and pinned: the CPU writes the VE information by host-physical address
+ * and the host reads the PV page without a lock, so neither may be evicted while
+ * registered. A page evicted between the two steps is made present again (bounded). */
+static int pin_areas(struct vcpu *v, u64 ve_gpa, u64 pv_gpa)
+{
+	struct vm *vm = v->vm;
+	for (int i = 0; i < 4; i++) {
+		if (apf_make_present(v, ve_gpa, PAGE_SIZE) || apf_make_present(v, pv_gpa, FL_PV_SIZE))
+			return -1;
+		if (ram_pin(vm, ve_gpa, true))
+			continue;
+		if (!ram_pin(vm, pv_gpa, true))
+			return 0;
+		ram_pin(vm, ve_gpa, false);
+	}
+	return -1;
+}
+
+int apf_guest_read(struct vcpu *v, u64 gpa, void *buf, u64 len)
+{
+	u64 missing;
+	/* Each turn makes one missing page present; a page may be evicted again before the
+	 * copy (a small cap), so a few turns more than the pages, and no more. */
+	for (u64 i = 0; i < len / PAGE_SIZE + 6; i++) {
+		int r = ram_copy(v->vm, gpa, buf, len, false, &missing);
+		if (r <= 0)
+			return r;
+		if (apf_make_present(v, missing, 1))
+			return -1;
+	}
+	return -1;
+}
+
 s64 apf_hc_register(struct vcpu *v, u64 ve_gpa, u64 pv_gpa, u64 vector, u64 flags)
 {
-	struct pv_mem m = vm_mem(v->vm);
+	struct pv_mem m = { v->vm->mem, ram_reach, v->vm };
 	if (v->vm->apf.off)
 		return FL_EPERM;	/* apf=off: the guest stays unregistered, faults are sync */
 	u64 f = spin_lock_irqsave(&v->apf.lock);
@@ -330,7 +396,7 @@ s64 apf_hc_register(struct vcpu *v, u64 ve_gpa, u64 pv_gpa, u64 vector, u64 flag
 	spin_unlock_irqrestore(&v->apf.lock, f);
 	if (r)
 		return r;
-	if (apf_make_present(v, ve_gpa, PAGE_SIZE) || apf_make_present(v, pv_gpa, FL_PV_SIZE)) {
+	if (pin_areas(v, ve_gpa, pv_gpa)) {
 		f = spin_lock_irqsave(&v->apf.lock);
 		pv_unregister(&v->apf.pv);	/* nothing can be held: not polled, no REPORT */
 		spin_unlock_irqrestore(&v->apf.lock, f);
@@ -365,6 +431,10 @@ s64 apf_hc_unregister(struct vcpu *v)
 		__atomic_sub_fetch(&apf_npolled, 1, __ATOMIC_RELAXED);
 	if (!r && v->apf.ve_on)
 		set_hw_ve(v, false);
+	if (!r) {
+		ram_pin(v->vm, v->apf.pv.ve_gpa, false);
+		ram_pin(v->vm, v->apf.pv.pv_gpa, false);
+	}
 	return r;
 }
 
@@ -600,6 +670,7 @@ void apf_summary(struct vm *vm)
 	struct apf_stats *s = &vm->apf.st;
 	if (!vm->apf.lazy)
 		return;
+	ram_summary(vm);
 	pr_info("summary:   apf: faults hw-#VE=%lu sw-#VE=%lu busy-word-exit=%lu unregistered-exit=%lu "
 		"apf-off-exit=%lu in-delivery-exit=%lu real-mode-exit=%lu", s->hw_ve, s->sw_ve,
 		s->busy_exits, s->unreg_exits, s->off_exits, s->vectoring_exits, s->pe0_exits);

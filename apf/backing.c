@@ -18,10 +18,22 @@ static int zero_fill(const struct backing *b, u64 gpa, void *dst, u32 *code)
 	return 0;
 }
 
+static int image_fill(const struct backing *b, u64 gpa, void *dst, u32 *code)
+{
+	u64 n = gpa < b->image_len ? MIN(b->image_len - gpa, PAGE_SIZE) : 0;
+	(void)code;
+	if (n)
+		memcpy(dst, b->image + gpa, n);
+	memset((u8 *)dst + n, 0, PAGE_SIZE - n);
+	return 0;
+}
+
 const struct backing_ops backing_pattern = { "pattern", pattern_fill };
 const struct backing_ops backing_zero = { "zero", zero_fill };
-const char *const backing_names[] = { "pattern", "zero", 0 };
-const struct backing_ops *const backing_by_index[] = { &backing_pattern, &backing_zero };
+const struct backing_ops backing_image = { "image", image_fill };
+const char *const backing_names[] = { "pattern", "zero", "image", 0 };
+const struct backing_ops *const backing_by_index[] = { &backing_pattern, &backing_zero,
+						       &backing_image };
 
 /* Failure injection: a poisoned page fails for ever (FL_FAULT_POISONED); a flaky page fails
  * its first N attempts (FL_FAULT_IO_ERROR) and then works. One job per page at a time

@@ -1,6 +1,9 @@
 /* apf/backing.h: the backing store: where the content of a lazily backed guest page comes
- * from. An interface, so sources plug in: "pattern" (content derived from the guest-physical
- * address, verifiable by the guest), "zero"; failure injection and images come later. The
+ * from the first time it is touched. An interface, so sources plug in: "pattern" (content
+ * derived from the guest-physical address, verifiable by the guest), "zero" (fresh pages),
+ * "image" (a memory image from a GRUB module: page gpa holds the image's bytes at offset
+ * gpa, zeros past its end: a snapshot restored lazily). A page evicted since is read from
+ * its swap slot instead (apf/worker.c), whatever the kind. Failure injection wraps them. The
  * latency (backing.latency_us) is spent by the caller on the CPU that resolves the page. */
 #ifndef APF_BACKING_H
 #define APF_BACKING_H
@@ -25,13 +28,15 @@ struct backing {
 	struct range_list flaky;	/* the first flaky.count attempts of a page fail */
 	u8 *attempts;		/* per page of the VM, for flaky pages (NULL: none) */
 	volatile u64 live[8];	/* poisoned from the monitor: page | 1, 0 when free */
+	const u8 *image;	/* image: the GRUB module (host memory, read-only) */
+	u64 image_len;
 };
 
 /* The monitor's poison/unpoison: 0, or -1 no free slot, -2 not poisoned (unpoison). */
 int backing_poison_live(struct backing *b, u64 gpa, bool on);
 bool backing_live_poisoned(const struct backing *b, u64 gpa);
 
-extern const struct backing_ops backing_pattern, backing_zero;
+extern const struct backing_ops backing_pattern, backing_zero, backing_image;
 extern const char *const backing_names[];	/* for the VM's backing= key, NULL-terminated */
 extern const struct backing_ops *const backing_by_index[];
 

@@ -29,10 +29,11 @@ void page_states_free(struct vm *vm)
 	vm->apf.fail_code = 0;
 }
 
-void page_keep(struct vm *vm, u64 gpa, u64 len)
+void page_keep(struct vm *vm, u64 gpa, u64 hpa)
 {
-	for (u64 pg = gpa / PAGE_SIZE; pg <= (gpa + len - 1) / PAGE_SIZE; pg++)
-		vm->apf.page[pg] = PAGE_PRESENT;
+	u64 pg = gpa / PAGE_SIZE;
+	vm->apf.ram.frame[pg] = (u32)(hpa >> 12);
+	vm->apf.page[pg] = PAGE_PRESENT;
 }
 
 /* Every page absent (convertible for hardware #VE) except those the loader kept. */
@@ -44,9 +45,15 @@ int page_map_initial(struct vm *vm)
 		return -1;
 	for (u64 pg = 0; pg < vm->mem / PAGE_SIZE; pg++)
 		if (vm->apf.page[pg] == PAGE_PRESENT &&
-		    ept_map(&vm->ept, pg * PAGE_SIZE, vm->ram_hpa + pg * PAGE_SIZE, PAGE_SIZE, EPT_RWX))
+		    ept_map(&vm->ept, pg * PAGE_SIZE, (u64)vm->apf.ram.frame[pg] << 12, PAGE_SIZE,
+			    EPT_RWX))
 			return -1;
 	return 0;
+}
+
+u64 page_frame(struct vm *vm, u64 gpa)
+{
+	return (u64)vm->apf.ram.frame[gpa / PAGE_SIZE] << 12;
 }
 
 u8 page_state(struct vm *vm, u64 gpa)
@@ -69,10 +76,10 @@ void page_set_fetching(struct vm *vm, u64 gpa)
 	set(vm, gpa, PAGE_FETCHING);
 }
 
-u32 page_publish(struct vm *vm, u64 gpa, u32 code)
+u32 page_publish(struct vm *vm, u64 gpa, u32 code, u64 hpa)
 {
 	gpa &= ~(PAGE_SIZE - 1);
-	if (!code && ept_map(&vm->ept, gpa, vm->ram_hpa + gpa, PAGE_SIZE, EPT_RWX))
+	if (!code && ept_map(&vm->ept, gpa, hpa, PAGE_SIZE, EPT_RWX))
 		code = FL_FAULT_IO_ERROR;	/* no memory for an EPT table */
 	if (code) {
 		/* The code first: a waiter that reads FAILED without the lock (page_wait)
@@ -85,20 +92,24 @@ u32 page_publish(struct vm *vm, u64 gpa, u32 code)
 	/* Not present -> present needs no INVEPT: not-present entries are not cached. */
 	if (page_state(vm, gpa) == PAGE_PRESENT)
 		vm->apf.st.produced_present++;	/* never: the state was FETCHING */
+	vm->apf.ram.frame[gpa / PAGE_SIZE] = (u32)(hpa >> 12);
+	vm->apf.ram.meta[gpa / PAGE_SIZE] &= (u8)~RAM_DIRTY;	/* its content is the source's */
 	set(vm, gpa, PAGE_PRESENT);
 	vm->apf.st.fetched++;
 	apf_page_produced(vm, gpa);
 	return 0;
 }
 
-int page_unmap(struct vm *vm, u64 gpa)
+int page_unmap(struct vm *vm, u64 gpa, u64 *hpa, u32 *slot)
 {
 	struct apf_vm *a = &vm->apf;
+	u64 pg = (gpa &= ~(PAGE_SIZE - 1)) / PAGE_SIZE;
 	int r = 1;
 
-	gpa &= ~(PAGE_SIZE - 1);
+	*hpa = 0;
+	*slot = 0;
 	u64 f = spin_lock_irqsave(&a->lock);
-	if (page_state(vm, gpa) == PAGE_PRESENT) {
+	if (page_state(vm, gpa) == PAGE_PRESENT && !(a->ram.meta[pg] & RAM_PIN_MAX)) {
 		r = ept_absent(&vm->ept, gpa, PAGE_SIZE, a->ve == VE_HW) ? -1 : 0;
 		if (!r) {
 			set(vm, gpa, PAGE_ABSENT);
@@ -109,10 +120,83 @@ int page_unmap(struct vm *vm, u64 gpa)
 				pr_warn("vm %s: page 0x%lx unmapped but the EPT asked for no flush "
 					"(flushing anyway)", vm->name, gpa);
 			vm->ept.flush_needed = false;
+			/* Its content is gone: the frame and any swap copy with it. */
+			*hpa = page_frame(vm, gpa);
+			*slot = a->ram.slot[pg];
+			a->ram.frame[pg] = 0;
+			a->ram.slot[pg] = 0;
 		}
 	}
 	spin_unlock_irqrestore(&a->lock, f);
 	return r;
+}
+
+/* ---- eviction (apf/ram.c's clock calls these with the lock held) ---- */
+
+/* The value ept_absent gives a lazily backed page's leaf. */
+static u64 absent_leaf(struct vm *vm)
+{
+	return vm->apf.ve == VE_HW ? 0 : EPT_SVE;
+}
+
+bool page_young(struct vm *vm, u64 gpa)
+{
+	u64 *leaf = ept_leaf(&vm->ept, gpa);
+	/* Atomic: the CPU may set D in the same entry meanwhile (SDM Vol. 3C 29.3.5). A
+	 * translation cached with A set stays usable without setting A again, so a hot page
+	 * may look cold until the next flush: every eviction flushes, which bounds it. */
+	return leaf && (__atomic_fetch_and(leaf, ~EPT_A, __ATOMIC_SEQ_CST) & EPT_A);
+}
+
+int page_evict_begin(struct vm *vm, u64 gpa, bool *dirty)
+{
+	u64 pg = gpa / PAGE_SIZE;
+	u64 *leaf = ept_leaf(&vm->ept, gpa);
+
+	if (page_state(vm, gpa) != PAGE_PRESENT || (vm->apf.ram.meta[pg] & RAM_PIN_MAX) || !leaf)
+		return -1;
+	/* One exchange: a dirty bit the CPU sets between a read and a store would be lost. */
+	u64 old = __atomic_exchange_n(leaf, absent_leaf(vm), __ATOMIC_SEQ_CST);
+	*dirty = (old & EPT_D) || (vm->apf.ram.meta[pg] & RAM_DIRTY) || !vm->apf.ram.slot[pg];
+	set(vm, gpa, PAGE_EVICTING);
+	return 0;
+}
+
+bool page_dirty_late(struct vm *vm, u64 gpa)
+{
+	u64 *leaf = ept_leaf(&vm->ept, gpa);
+	return leaf && (__atomic_load_n(leaf, __ATOMIC_SEQ_CST) & EPT_D);
+}
+
+bool page_rescue(struct vm *vm, u64 gpa)
+{
+	u64 pg = (gpa &= ~(PAGE_SIZE - 1)) / PAGE_SIZE;
+
+	if (page_state(vm, gpa) != PAGE_EVICTING)
+		return false;
+	/* The frame still holds the page. Its copy on swap may be older (the write may not
+	 * have happened, or failed): dirty, so the next eviction writes it again. Mapping
+	 * an absent leaf needs no table (it exists) and no flush. */
+	if (ept_map(&vm->ept, gpa, page_frame(vm, gpa), PAGE_SIZE, EPT_RWX))
+		return false;
+	vm->apf.ram.meta[pg] |= RAM_DIRTY;
+	vm->apf.ram.rescues++;
+	set(vm, gpa, PAGE_PRESENT);
+	return true;
+}
+
+u64 page_evict_end(struct vm *vm, u64 gpa, u32 slot1)
+{
+	u64 pg = gpa / PAGE_SIZE, hpa;
+
+	vm->apf.ram.slot[pg] = slot1;
+	if (page_state(vm, gpa) != PAGE_EVICTING)
+		return 0;		/* rescued meanwhile: it keeps its frame */
+	hpa = page_frame(vm, gpa);
+	vm->apf.ram.frame[pg] = 0;
+	vm->apf.ram.meta[pg] &= (u8)~RAM_DIRTY;
+	set(vm, gpa, PAGE_ABSENT);
+	return hpa;
 }
 
 /* Nobody kicks a waiter here (it holds no job): it spins on the state. */

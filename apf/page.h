@@ -25,26 +25,50 @@ struct vm;
 /* Building the VM, before any vCPU runs (no lock needed). */
 int page_states_alloc(struct vm *vm);
 void page_states_free(struct vm *vm);
-void page_keep(struct vm *vm, u64 gpa, u64 len);	/* the loader wrote it: present */
+void page_keep(struct vm *vm, u64 gpa, u64 hpa);	/* the loader wrote the page at gpa
+							 * into frame hpa: present */
 int page_map_initial(struct vm *vm);			/* the EPT: absent but the kept */
 
 /* With or without the lock. */
 u8 page_state(struct vm *vm, u64 gpa);
 u32 page_fail_code(struct vm *vm, u64 gpa);
+/* The frame of a page (0: none). Stable only under the lock, or for a pinned page. */
+u64 page_frame(struct vm *vm, u64 gpa);
 
 /* With the VM's apf lock held. set_fetching: ABSENT or FAILED -> FETCHING (the caller
  * produces it, or queues a job that will). publish: the production of a FETCHING page
  * ended; code 0 maps it and makes it PRESENT, else (or when the EPT has no memory for
  * the mapping) it becomes FAILED with the code, which is returned (0: present). */
 void page_set_fetching(struct vm *vm, u64 gpa);
-u32 page_publish(struct vm *vm, u64 gpa, u32 code);
+u32 page_publish(struct vm *vm, u64 gpa, u32 code, u64 hpa);	/* hpa: the filled frame, kept
+								 * on success (the caller frees
+								 * it on failure) */
+
+/* Eviction, with the lock held (apf/ram.c's clock):
+ *   PRESENT --evict_begin--> EVICTING --evict_end--> ABSENT (its slot holds it)
+ *                               +--------rescue---------> PRESENT (frame kept, dirty)
+ * young: test and clear the EPT accessed bit. evict_begin: an unpinned PRESENT page leaves
+ * the EPT (one atomic exchange of its leaf: a dirty bit set meanwhile is not lost); dirty
+ * when the EPT's D bit, the host's RAM_DIRTY or the lack of a swap copy says it must be
+ * written. The caller then flushes every vCPU (vm_ept_flush) before reading the frame, and
+ * asks dirty_late (a D bit set through a translation cached before the exchange). rescue: a
+ * fault, or a failed write, takes an EVICTING page back. evict_end: the write (if any)
+ * succeeded, slot1 is its slot + 1: ABSENT, and the frame to free is returned (0 when it
+ * was rescued meanwhile and keeps its frame). */
+bool page_young(struct vm *vm, u64 gpa);
+int page_evict_begin(struct vm *vm, u64 gpa, bool *dirty);
+bool page_dirty_late(struct vm *vm, u64 gpa);
+bool page_rescue(struct vm *vm, u64 gpa);
+u64 page_evict_end(struct vm *vm, u64 gpa, u32 slot1);
 
 /* Taking the lock. unmap: PRESENT -> ABSENT (the monitor's poison): 0 done, 1 it was not
- * present, -1 no memory for the EPT change. On 0 the caller flushes every vCPU's EPT
- * translations (a present -> absent change leaves stale ones, SDM Vol. 3C 29.4.3). After
+ * present (or is pinned), -1 no memory for the EPT change. On 0 the page's frame (*hpa)
+ * and swap slot + 1 (*slot, 0: none) are the caller's to free, the frame only after it has
+ * flushed every vCPU's EPT translations (a present -> absent change leaves stale ones, SDM
+ * Vol. 3C 29.4.3). After
  * the VM is built only this file changes its EPT, so the EPT code's flush_needed, cleared
  * here, tells whether anything since the last unmap wanted a flush. */
-int page_unmap(struct vm *vm, u64 gpa);
+int page_unmap(struct vm *vm, u64 gpa, u64 *hpa, u32 *slot);
 
 /* Without the lock: until the page is no longer FETCHING (or the VM stopped); its state. */
 u8 page_wait(struct vm *vm, u64 gpa);

@@ -20,8 +20,24 @@ extern const char *const on_fault_names[];
 extern const char *const ve_mode_names[];
 
 /* Page states of lazily backed RAM (one byte per 4 KiB page): read and changed through
- * apf/page.h only. */
-enum { PAGE_ABSENT, PAGE_FETCHING, PAGE_PRESENT, PAGE_FAILED };
+ * apf/page.h only. EVICTING: out of the EPT, its frame still held while it is written to
+ * swap (a fault on it takes it back at once: page_rescue). */
+enum { PAGE_ABSENT, PAGE_FETCHING, PAGE_PRESENT, PAGE_FAILED, PAGE_EVICTING };
+
+/* Where a lazily backed VM's pages live (apf/ram.c; the arrays per 4 KiB page, changed
+ * under the VM's apf lock by apf/page.c). A VM that is not lazy has one block instead
+ * (struct vm's ram_hpa) and none of this. */
+#define RAM_PIN_MAX	0x7F		/* meta: pin count (VE info, PV pages) */
+#define RAM_DIRTY	0x80		/* meta: written by the host since its swap copy */
+struct apf_ram {
+	u32 *frame;			/* host frame number (hpa >> 12); 0: none */
+	u32 *slot;			/* swap slot + 1 holding a copy; 0: none */
+	u8 *meta;
+	u64 cap;			/* frames it may hold: resident= (default all) */
+	volatile u64 resident, resident_max;
+	u64 hand;			/* the clock's hand, a page index (under the lock) */
+	u64 evictions, pageins, writes, clean, rescues, young, stalls;
+};
 
 struct apf_stats {
 	u64 hw_ve, sw_ve, busy_exits, unreg_exits;	/* faults by path */
@@ -82,6 +98,7 @@ struct apf_vm {
 	u64 resume_ms;			/* a paused VM resumes by itself after this (0: never) */
 	u64 fail_limit;			/* failures before every failure is fatal */
 	volatile bool off;		/* apf=off: registration refused, every fault synchronous */
+	struct apf_ram ram;
 	struct apf_stats st;
 	struct apf_recent recent[APF_RECENT];	/* ring, under lock */
 	u64 nrecent;

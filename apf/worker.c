@@ -9,6 +9,8 @@
  * posted in their PV pages, and it sleeps only after saying so in them. */
 #include "apf/apf.h"
 #include "apf/page.h"
+#include "apf/ram.h"
+#include "apf/swap.h"
 #include "vmm/vm.h"
 #include "host/cpu.h"
 #include "host/log.h"
@@ -143,8 +145,21 @@ static int produce(struct vm *vm, u64 gpa, struct fl_fault *rec, struct job *j,
 	u32 code;
 	int r;
 
+	u64 hpa = ram_frame_take(vm, gpa);
+	u32 slot1 = ram_slot(vm, gpa);	/* stable: the page is FETCHING, ours */
+
 	udelay(vm->apf.backing.latency_us);
-	r = backing_fill(&vm->apf.backing, gpa, (void *)(vm->ram_hpa + gpa), &code);
+	if (!hpa) {
+		r = -1;		/* the VM was stopped, with the reason */
+		code = FL_FAULT_IO_ERROR;
+	} else if (slot1 && !backing_live_poisoned(&vm->apf.backing, gpa)) {
+		/* Evicted before: its content is the swap copy, not the source's. */
+		r = swap_read(slot1 - 1, hpa);
+		code = r ? FL_FAULT_IO_ERROR : 0;
+		__atomic_add_fetch(&vm->apf.ram.pageins, 1, __ATOMIC_RELAXED);
+	} else {
+		r = backing_fill(&vm->apf.backing, gpa, (void *)hpa, &code);
+	}
 	u64 f = spin_lock_irqsave(&vm->apf.lock);
 	/* The monitor may have poisoned the page while it was being filled: it stores the
 	 * poison, then takes this lock to unmap a present page (apf_unmap), and we look again
@@ -156,7 +171,7 @@ static int produce(struct vm *vm, u64 gpa, struct fl_fault *rec, struct job *j,
 	}
 	if (r && !code)
 		code = FL_FAULT_IO_ERROR;	/* a failure is never published as success */
-	code = page_publish(vm, gpa, r ? code : 0);	/* maps it, or marks it failed */
+	code = page_publish(vm, gpa, r ? code : 0, hpa);	/* maps it, or marks it failed */
 	r = code ? -1 : 0;
 	if (j) {
 		inflight_remove(vm, j);
@@ -165,6 +180,8 @@ static int produce(struct vm *vm, u64 gpa, struct fl_fault *rec, struct job *j,
 		job_free(vm, j);
 	}
 	spin_unlock_irqrestore(&vm->apf.lock, f);
+	if (r && hpa)
+		ram_frame_put(vm, hpa);
 	if (r) {
 		memset(rec, 0, sizeof(*rec));
 		rec->gpa = gpa;
@@ -385,7 +402,7 @@ int apf_fetch_async(struct vm *vm, u64 gpa, struct pv_waiter w)
 	u8 st = page_state(vm, gpa);
 	struct job *j;
 
-	if (st == PAGE_PRESENT) {
+	if (st == PAGE_PRESENT || page_rescue(vm, gpa)) {
 		spin_unlock_irqrestore(&vm->apf.lock, f);
 		return 1;
 	}
@@ -452,7 +469,7 @@ void apf_sync_done(struct vcpu *v, const struct fl_fault *fail)
 static int here_once(struct vm *vm, u64 gpa, struct fl_fault *rec)
 {
 	u64 f = spin_lock_irqsave(&vm->apf.lock);
-	u8 st = page_state(vm, gpa);
+	u8 st = page_rescue(vm, gpa) ? PAGE_PRESENT : page_state(vm, gpa);
 
 	if (st != PAGE_PRESENT && st != PAGE_FETCHING) {
 		page_set_fetching(vm, gpa);
@@ -569,7 +586,7 @@ void workers_print_stats(void)
 			pr_info("summary: poller cpu%u: polled idle %lu us in %lu empty passes, "
 				"slept %lu times", c, tsc_to_us(wstat[c].poll_tsc), wstat[c].polls,
 				wstat[c].poll_sleeps);
-
+	ram_pool_summary();
 }
 
 /* The monitor's view: what each worker is doing now, and the queue behind them. */

@@ -18,6 +18,8 @@
 #include "vmm/controls.h"
 #include "vmm/vm.h"
 #include "apf/apf.h"
+#include "apf/ram.h"
+#include "drivers/ata.h"
 
 extern char boot_stack[], boot_stack_top[];
 
@@ -130,6 +132,8 @@ void kmain(u32 magic, u32 info)
 	if (cfg.selftest)
 		selftest_run(cfg.selftest);
 
+	ata_init();	/* the swap disk, if swap= names one: before VMX (QEMU TCG has none) */
+	ram_init();
 	if (vmx_probe(why, sizeof(why))) {
 		pr_err("vmx: VMX not available: %s", why);
 		fl_exit(EXIT_NO_VMX);

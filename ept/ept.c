@@ -436,6 +436,16 @@ int ept_protect(struct ept *e, u64 gpa, u64 size, u64 perms)
 	return change(e, &r);
 }
 
+u64 *ept_leaf(struct ept *e, u64 gpa)
+{
+	u64 *pde;
+
+	if (gpa >= EPT_LIMIT || !(pde = peek_pde(e, gpa)) || !present(*pde) ||
+	    (*pde & EPT_LARGE))
+		return NULL;
+	return &((u64 *)va(e, *pde & EPT_ADDR_MASK))[idx(gpa, 1)];
+}
+
 int ept_walk(const struct ept *e, u64 gpa, struct ept_walk *w)
 {
 	u64 *t, ent;

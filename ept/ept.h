@@ -63,6 +63,13 @@ int ept_absent(struct ept *e, u64 gpa, u64 size, bool convertible);
  * in the range is changed. */
 int ept_protect(struct ept *e, u64 gpa, u64 size, u64 perms);
 
+/* The 4 KiB leaf entry of gpa, present or not, when the tables down to it exist (none is
+ * made here); NULL otherwise, or when a 2 MiB page maps gpa. For the caller's atomic reads
+ * and updates of an entry the CPU also writes: with A/D on in the EPTP the CPU sets the
+ * accessed and dirty bits in place (SDM Vol. 3C 29.3.5), so a read-then-store would lose
+ * a dirty bit set in between. The caller owns flushing (a present entry changed). */
+u64 *ept_leaf(struct ept *e, u64 gpa);
+
 struct ept_walk {
 	int levels;		/* entries read: 1..4 (PML4 first) */
 	u64 entry[4];		/* entry[0] is the PML4E, ... */

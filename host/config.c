@@ -31,6 +31,12 @@ static const struct opt opts[] = {
 	  .help = "outstanding asynchronous faults per vCPU; more become synchronous", .def = "64" },
 	{ .key = "monitor", .type = OPT_BOOL, .val = &cfg.monitor,
 	  .help = "the interactive monitor on COM1 (cpu0 runs no vCPU then)", .def = "off" },
+	{ .key = "host_mem", .type = OPT_UINT, .val = &cfg.host_mem, .min = 0, .max = 1ULL << 32,
+	  .help = "host frames all lazily backed VMs may hold together (0: all free)", .def = "0" },
+	{ .key = "swap.slots", .type = OPT_UINT, .val = &cfg.swap_slots, .min = 0, .max = 1ULL << 32,
+	  .help = "use at most N 4 KiB slots of the swap disk (0: all of it)", .def = "0" },
+	{ .key = "swap.bad", .type = OPT_STR, .val = cfg.swap_bad, .len = sizeof(cfg.swap_bad),
+	  .help = "disk byte ranges whose swap reads and writes fail: A, A-B, A+L", .def = "none" },
 };
 
 static void report(void *ctx, const char *line)

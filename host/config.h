@@ -22,6 +22,10 @@ struct config {
 	u64 workers;		/* CPUs that fetch pages for every VM (the last ones) */
 	u64 apf_limit;		/* outstanding CAN_CONTINUE faults per vCPU before sync */
 	bool monitor;		/* the COM1 monitor on cpu0 (which then runs no vCPU) */
+	u64 host_mem;		/* bytes of host frames lazily backed VMs may hold together
+				 * (0: every free frame) */
+	u64 swap_slots;		/* use at most this many swap slots (0: the whole disk) */
+	char swap_bad[128];	/* disk byte ranges whose swap I/O fails (failure injection) */
 };
 
 extern struct config cfg;

@@ -10,6 +10,7 @@
 #include "drivers/serial.h"
 #include "host/tsc.h"
 #include "apf/apf.h"
+#include "apf/ram.h"
 #include "vmm/debug/debug.h"
 #include "vmm/vm.h"
 #include "lib/cmdline.h"
@@ -176,14 +177,19 @@ static void c_mem(int argc, char **argv)
 		out("monitor: LEN must be 1..256");
 		return;
 	}
-	const u8 *p = vm_gpa(vm, gpa, n);
-	if (!p) {
+	u8 p[256];
+	u64 missing;
+	int r = ram_copy(vm, gpa, p, n, false, &missing);
+	if (r < 0) {
 		out("monitor: [0x%lx, +%lu) is not inside %s's RAM (%luM)", gpa, n, vm->name,
 		    vm->mem >> 20);
 		return;
 	}
-	if (!apf_page_present(vm, gpa))
-		out("  (page not present yet: its host frame holds zeros, not the guest's data)");
+	if (r > 0) {	/* shown as it is: looking must not fetch (or evict) anything */
+		out("  page 0x%lx has no frame now (never produced, evicted, or being produced): "
+		    "nothing to show", missing);
+		return;
+	}
 	for (u64 i = 0; i < n; i += 16) {
 		char hex[64];
 		int k = 0;
@@ -191,6 +197,18 @@ static void c_mem(int argc, char **argv)
 			k += fmt(hex + k, sizeof(hex) - k, "%02x ", p[j]);
 		out("  0x%08lx: %s", gpa + i, hex);
 	}
+}
+
+static void c_ram(int argc, char **argv)
+{
+	struct vm *one = argc > 1 ? find_vm(argv[1]) : 0;
+	if (argc > 1 && !one)
+		return;
+	if (!one)
+		ram_pool_print(out);
+	for (u32 i = 0; i < nvms; i++)
+		if (!one || one == &vms[i])
+			ram_print(&vms[i], out);
 }
 
 static void c_faults(int argc, char **argv)
@@ -440,6 +458,7 @@ static const struct cmd cmds[] = {
 	{ "mem", "VM GPA [LEN]", "hex dump of guest memory (LEN <= 256)", c_mem, 2 },
 	{ "faults", "VM", "failed pages, outstanding faults, the stopping record", c_faults, 1 },
 	{ "workers", "", "what each worker has done", c_workers, 0 },
+	{ "ram", "[VM]", "host frames: the pool, swap, each VM's resident set", c_ram, 0 },
 	{ "stats", "[VM]", "fault counters", c_stats, 0 },
 	{ "dmesg", "", "the log ring since boot", c_dmesg, 0 },
 	{ "log", "LEVEL", "console verbosity: error|warn|info|debug|trace", c_log, 1 },

@@ -11,14 +11,30 @@
 struct vm;
 struct vcpu;
 
-/* Building a VM (vmm/vm.c, vmm/load.c). apf_vm_alloc: the page states, failure codes and
- * job slots of lazily backed RAM (nothing for other RAM); apf_vm_release frees them.
- * apf_keep: the loader wrote [gpa, gpa+len), those pages start present. apf_vm_setup: the
- * EPT of the VM's RAM (lazy: every page absent but the kept ones). */
+/* Building a VM (vmm/vm.c, vmm/load.c). apf_vm_alloc: the VM's RAM (apf/ram.c: one block,
+ * or the frame table of lazily backed RAM), page states, failure codes and job slots;
+ * apf_vm_release frees them. apf_vm_setup: the EPT of the VM's RAM (lazy: every page
+ * absent but those the loader wrote). */
 int apf_vm_alloc(struct vm *vm, char *err, size_t len);
 void apf_vm_release(struct vm *vm);
-void apf_keep(struct vm *vm, u64 gpa, u64 len);
 int apf_vm_setup(struct vm *vm, char *err, size_t len);
+
+/* Guest RAM from the host (apf/ram.c): the one gpa -> host lookup. The loader: n bytes of src at gpa, then zeros up to len; the pages are present. */
+int ram_load(struct vm *vm, u64 gpa, const void *src, u64 n, u64 len, char *err, size_t elen);
+
+/* A pointer to [gpa, gpa + len) when that is inside one page of RAM and the page has a
+ * frame; NULL otherwise. Without a lock: for pinned pages, or a VM that is not running. */
+void *ram_ptr(struct vm *vm, u64 gpa, u64 len);
+/* Copies between guest RAM and buf, page by page, each under the VM's lock: 0; -1 the
+ * range is not all RAM; 1 a page is not there (*missing: its gpa; nothing is fetched
+ * here: the caller makes it present, or, like the monitor, says so). A write marks the
+ * pages dirty for eviction. */
+int ram_copy(struct vm *vm, u64 gpa, void *buf, u64 len, bool write, u64 *missing);
+
+/* A hypercall's buffer read for the guest: its pages made present as needed (a page
+ * evicted meanwhile is made present again, a bounded number of times): 0, or -1 (not RAM,
+ * or a page cannot be produced). */
+int apf_guest_read(struct vcpu *v, u64 gpa, void *buf, u64 len);
 
 /* Exits (vmm/exit.c, vmm/hypercall.c). An EPT violation inside the VM's RAM: #VE,
  * synchronous fault, or already present. The PV hypercalls. apf_make_present: [gpa,

@@ -22,11 +22,16 @@ static s64 hc_puts(struct vcpu *v, u64 gpa, u64 len, u64 c, u64 d)
 	(void)c, (void)d;
 	if (len == 0 || len > FL_PUTS_MAX)
 		return FL_EINVAL;
-	const char *s = vm_gpa(v->vm, gpa, len);
-	if (!s || apf_make_present(v, gpa, len))
-		return FL_EFAULT;
-	for (u64 i = 0; i < len; i++)
-		vuart_putc(v->vm, s[i]);
+	char s[256];	/* in pieces: a host stack is 16 KiB */
+	if (gpa >= v->vm->mem || len > v->vm->mem - gpa)
+		return FL_EFAULT;	/* before anything is printed */
+	for (u64 off = 0; off < len; off += sizeof(s)) {
+		u64 n = MIN(len - off, sizeof(s));
+		if (apf_guest_read(v, gpa + off, s, n))
+			return FL_EFAULT;
+		for (u64 i = 0; i < n; i++)
+			vuart_putc(v->vm, s[i]);
+	}
 	return (s64)len;
 }
 

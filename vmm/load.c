@@ -45,9 +45,11 @@ static int check_fit(struct vm *vm, const struct elf_image *img, char *err, size
 	return 0;
 }
 
-static void build_mbi(struct vm *vm)
+static int build_mbi(struct vm *vm, char *err, size_t len)
 {
-	u8 *page = vm_gpa(vm, MBI_GPA, PAGE_SIZE);
+	if (ram_load(vm, MBI_GPA, 0, 0, PAGE_SIZE, err, len))	/* a zeroed page */
+		return -1;
+	u8 *page = vm_gpa(vm, MBI_GPA, PAGE_SIZE);	/* not running yet: no lock needed */
 	struct mb1_info *mbi = (struct mb1_info *)page;
 	struct mb1_mmap *mm = (struct mb1_mmap *)(page + MBI_MMAP);
 	const struct mb1_mmap map[] = {
@@ -56,8 +58,6 @@ static void build_mbi(struct vm *vm)
 		{ 20, 0x100000, vm->mem - 0x100000, 1 },
 	};
 
-	memset(page, 0, PAGE_SIZE);
-	apf_keep(vm, MBI_GPA, PAGE_SIZE);
 	/* The command line a loader passes starts with the kernel's name: "NAME -- ARGS". */
 	fmt((char *)page + MBI_CMDLINE, MBI_LOADER - MBI_CMDLINE, "%s -- %s", vm->name,
 	    vm->cmdline);
@@ -70,6 +70,7 @@ static void build_mbi(struct vm *vm)
 	mbi->boot_loader_name = MBI_GPA + MBI_LOADER;
 	mbi->mmap_addr = MBI_GPA + MBI_MMAP;
 	mbi->mmap_length = sizeof(map);
+	return 0;
 }
 
 /* Loads the ELF at [img, img+size) into vm. Returns 0, or -1 with the reason in err. */
@@ -83,13 +84,13 @@ int vm_load(struct vm *vm, const void *img, u64 size, char *err, size_t len)
 		return -1;
 	for (unsigned i = 0; i < e.nsegs; i++) {
 		const struct elf_seg *s = &e.segs[i];
-		u8 *dst = vm_gpa(vm, s->paddr, s->memsz);
-		memcpy(dst, (const u8 *)img + s->offset, s->filesz);
-		memset(dst + s->filesz, 0, s->memsz - s->filesz);
-		apf_keep(vm, s->paddr, s->memsz);
+		if (ram_load(vm, s->paddr, (const u8 *)img + s->offset, s->filesz, s->memsz, err,
+			     len))
+			return -1;
 	}
 	vm->entry = e.entry;
-	build_mbi(vm);
+	if (build_mbi(vm, err, len))
+		return -1;
 	for (unsigned i = 0; i < vm->nvcpus; i++)
 		vm->vcpus[i].regs.rbx = MBI_GPA;
 	pr_info("vm %s: loaded %s kernel, %u segment(s) in [0x%llx-0x%llx), entry 0x%llx",

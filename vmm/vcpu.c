@@ -123,6 +123,24 @@ static u64 tick_now(struct vcpu *v, u64 tick, u64 first)
 	return MAX(MIN(left >> v->ctls.preempt_shift, tick), 1);
 }
 
+/* The other half of vm_ept_flush: in_guest is set before the VM's generation is read
+ * (both sequentially consistent), so a flusher either sees this vCPU outside the guest or
+ * sees it in, kicks it and waits for the exit; and the vCPU either reads the new
+ * generation here and drops its translations before entering, or read the old one before
+ * the flusher's increment, in which case the flusher saw in_guest set. IF is 0 here: the
+ * kick stays pending and makes the entry exit at once. */
+static void ept_catch_up(struct vcpu *v)
+{
+	__atomic_store_n(&v->in_guest, true, __ATOMIC_SEQ_CST);
+	u64 g = __atomic_load_n(&v->vm->ept_gen, __ATOMIC_SEQ_CST);
+	if (v->ept_seen == g)
+		return;
+	if (invept(ept_pointer(&v->vm->ept, v->ctls.ept_ad)))
+		pr_err("vm %s vcpu%u: INVEPT failed: stale EPT translations may remain",
+		       v->vm->name, v->index);
+	__atomic_store_n(&v->ept_seen, g, __ATOMIC_RELEASE);
+}
+
 void vcpu_run(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
@@ -156,8 +174,10 @@ void vcpu_run(struct vcpu *v)
 		if (v->dbg.flush)
 			debug_flush(v);	/* an INVEPT the monitor asked for */
 		inject_before_entry(v);	/* vmm/inject.c: completions, device interrupts */
+		ept_catch_up(v);
 		v->entry_tsc = rdtsc();
 		int rc = vmx_enter(&v->regs, v->launched);
+		__atomic_store_n(&v->in_guest, false, __ATOMIC_RELEASE);
 		v->guest_tsc += rdtsc() - v->entry_tsc;
 		if (rc) {
 			diag_entry_failed(v, rc, 0);

@@ -34,8 +34,8 @@ static struct {
 	u64 mem, vcpus, latency_us, seed;
 	unsigned selftest, ve, backing, on_fault;
 	bool lazy, apf;
-	u64 resume_ms, fail_limit;
-	char poison[128], flaky[128];
+	u64 resume_ms, fail_limit, resident;
+	char poison[128], flaky[128], image[VM_NAME_MAX];
 } vc;
 static u32 vcpu_cpus;	/* CPUs below this index run vCPUs; the rest are workers */
 
@@ -58,6 +58,11 @@ static const struct opt vm_opts[] = {
 	  .help = "#VE delivery: hardware, software, or hardware when offered", .def = "auto" },
 	{ .key = "backing", .type = OPT_ENUM, .val = &vc.backing, .names = backing_names,
 	  .help = "where lazily backed pages come from", .def = "pattern" },
+	{ .key = "backing.image", .type = OPT_STR, .val = vc.image, .len = VM_NAME_MAX,
+	  .help = "backing=image: the GRUB module whose args are image=NAME", .def = "none" },
+	{ .key = "resident", .type = OPT_UINT, .val = &vc.resident, .max = 1ULL << 30,
+	  .help = "lazy=on: host frames the VM may hold (less than mem= needs swap=)",
+	  .def = "all of mem" },
 	{ .key = "backing.latency_us", .type = OPT_UINT, .val = &vc.latency_us, .max = 1000000,
 	  .help = "time to produce one page, spent on the CPU that resolves it", .def = "0" },
 	{ .key = "backing.seed", .type = OPT_UINT, .val = &vc.seed, .max = 0xFFFF,
@@ -83,9 +88,35 @@ static void report(void *ctx, const char *line)
 
 void *vm_gpa(struct vm *vm, u64 gpa, u64 len)
 {
-	if (gpa >= vm->mem || len > vm->mem - gpa)
-		return 0;
-	return (void *)(vm->ram_hpa + gpa);
+	return ram_ptr(vm, gpa, len);
+}
+
+bool vm_ept_flush(struct vm *vm)
+{
+	u64 g = __atomic_add_fetch(&vm->ept_gen, 1, __ATOMIC_SEQ_CST);
+	u64 t0 = time_us();
+	bool ok = true;
+
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+		if (__atomic_load_n(&v->in_guest, __ATOMIC_SEQ_CST) &&
+		    __atomic_load_n(&v->ept_seen, __ATOMIC_ACQUIRE) < g)
+			smp_kick(v->cpu);
+	}
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+		while (__atomic_load_n(&v->in_guest, __ATOMIC_ACQUIRE) &&
+		       __atomic_load_n(&v->ept_seen, __ATOMIC_ACQUIRE) < g) {
+			if (time_us() - t0 > 2000000) {
+				pr_err("vm %s vcpu%u: no EPT flush within 2 s of the request", vm->name,
+				       i);
+				ok = false;
+				break;
+			}
+			cpu_relax();
+		}
+	}
+	return ok;
 }
 
 static u64 ept_alloc(void *ctx)
@@ -111,9 +142,7 @@ static void vm_release(struct vm *vm)
 {
 	if (vm->ept.root_pa)
 		ept_destroy(&vm->ept);
-	apf_vm_release(vm);
-	if (vm->ram_hpa)
-		frame_free(vm->ram_hpa, vm->mem / PAGE_SIZE);
+	apf_vm_release(vm);	/* its RAM too */
 	if (vm->msr_bitmap_pa)
 		frame_free(vm->msr_bitmap_pa, 1);
 	for (u32 i = 0; i < vm->nvcpus; i++)
@@ -143,14 +172,6 @@ static int vm_build(struct vm *vm, const struct mb_module *m, char *err, size_t 
 	vm->mem = ALIGN_UP(vm->mem, EPT_2M);
 	if (pick_cpus(vm, err, len))
 		return -1;
-	vm->ram_hpa = frame_alloc(vm->mem / PAGE_SIZE, EPT_2M);
-	if (vm->ram_hpa == FRAMES_NONE) {
-		vm->ram_hpa = 0;
-		fmt(err, len, "not enough host memory for mem=%lluM",
-		    (unsigned long long)(vm->mem >> 20));
-		return -1;
-	}
-	memset((void *)vm->ram_hpa, 0, vm->mem); /* no host or old-VM data leaks into a guest */
 	for (u32 i = 0; i < vm->nvcpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
 		v->apf.lock = (struct spinlock)SPINLOCK_INIT;
@@ -195,7 +216,41 @@ static void parse_failure_ranges(struct vm *vm)
 		pr_warn("vm %s: backing.poison/flaky need lazy=on: no page is ever fetched", vm->name);
 }
 
-static void vm_create(const struct mb_module *m, u32 modno)
+/* A module whose args start with image=NAME is a memory image: its name, or NULL. */
+static const char *image_name(const struct mb_module *m)
+{
+	return strncmp(m->cmdline, "image=", 6) ? 0 : m->cmdline + 6;
+}
+
+/* backing=image: the module named by backing.image= becomes the VM's initial memory, read
+ * page by page on first touch (apf/backing.c). */
+static int image_attach(struct vm *vm, const struct bootinfo *bi, char *err, size_t len)
+{
+	struct backing *b = &vm->apf.backing;
+	size_t n = strlen(vc.image);
+
+	if (b->ops != &backing_image)
+		return 0;
+	if (!vm->apf.lazy) {
+		fmt(err, len, "backing=image needs lazy=on");
+		return -1;
+	}
+	for (u32 i = 0; n && i < bi->nmods; i++) {
+		const char *name = image_name(&bi->mods[i]);
+		if (name && !strncmp(name, vc.image, n) && (name[n] == 0 || name[n] == ' ')) {
+			b->image = (const u8 *)bi->mods[i].start;
+			b->image_len = bi->mods[i].end - bi->mods[i].start;
+			pr_info("vm %s: memory image '%s': %lu bytes from module %u", vm->name,
+				vc.image, b->image_len, i);
+			return 0;
+		}
+	}
+	fmt(err, len, "backing=image: no module with args image=%s (backing.image=)",
+	    n ? vc.image : "<not given>");
+	return -1;
+}
+
+static void vm_create(const struct bootinfo *bi, const struct mb_module *m, u32 modno)
 {
 	struct vm *vm = &vms[nvms];
 	struct cmdline_result r;
@@ -227,6 +282,13 @@ static void vm_create(const struct mb_module *m, u32 modno)
 	vm->apf.resume_ms = vc.resume_ms;
 	vm->apf.fail_limit = vc.fail_limit;
 	parse_failure_ranges(vm);
+	if (vc.resident && !vm->apf.lazy)
+		pr_warn("vm %s: resident= needs lazy=on: ignored (all of mem= is resident)", vm->name);
+	vm->apf.ram.cap = ALIGN_UP(vc.resident, PAGE_SIZE) / PAGE_SIZE;
+	if (vm->apf.ram.cap && vm->apf.ram.cap < 256) {
+		pr_warn("vm %s: resident= below 1M: using 1M", vm->name);
+		vm->apf.ram.cap = 256;
+	}
 	vm->apf.ve = vc.ve == VE_AUTO ? (ctls.ept_ve ? VE_HW : VE_SW) : vc.ve;
 	if (vm->apf.ve == VE_HW && !ctls.ept_ve) {
 		pr_err("vm %s (module %u): refused: ve=hw but this CPU offers no EPT-violation #VE "
@@ -235,7 +297,7 @@ static void vm_create(const struct mb_module *m, u32 modno)
 		vms_refused++;
 		return;
 	}
-	if (vm_build(vm, m, err, sizeof(err))) {
+	if (image_attach(vm, bi, err, sizeof(err)) || vm_build(vm, m, err, sizeof(err))) {
 		pr_err("vm %s (module %u): refused: %s", vm->name, modno, err);
 		for (u32 i = 0; i < vm->nvcpus; i++)
 			if (vm->vcpus[i].vm)
@@ -250,8 +312,14 @@ static void vm_create(const struct mb_module *m, u32 modno)
 		pr_info("vm %s: lazily backed RAM (backing=%s, latency %lu us), #VE %s (ve=%s)",
 			vm->name, vm->apf.backing.ops->name, vm->apf.backing.latency_us,
 			vm->apf.ve == VE_HW ? "in hardware" : "in software", ve_mode_names[vc.ve]);
-	pr_info("vm %s: ready: mem=%lluM at host 0x%llx, %u vCPU(s) on cpu%u%s, cmdline '%s'",
-		vm->name, (unsigned long long)(vm->mem >> 20), (unsigned long long)vm->ram_hpa,
+	char where[64];
+	if (vm->apf.lazy)
+		fmt(where, sizeof(where), "frames on demand, resident cap %luM",
+		    (u64)((vm->apf.ram.cap * PAGE_SIZE) >> 20));
+	else
+		fmt(where, sizeof(where), "at host 0x%lx", vm->ram_hpa);
+	pr_info("vm %s: ready: mem=%lluM %s, %u vCPU(s) on cpu%u%s, cmdline '%s'",
+		vm->name, (unsigned long long)(vm->mem >> 20), where,
 		vm->nvcpus, vm->vcpus[0].cpu, vm->nvcpus > 1 ? "..." : "", vm->cmdline);
 }
 
@@ -265,12 +333,14 @@ u32 vm_create_all(const struct bootinfo *bi)
 		pr_info("vmx: optional features not offered: %s", absent);
 	vcpu_cpus = ncpus_online - (u32)cfg.workers;
 	for (u32 i = 0; i < bi->nmods; i++) {
+		if (image_name(&bi->mods[i]))
+			continue;	/* data for a VM's backing=image, not a VM */
 		if (nvms == VM_MAX) {
 			pr_err("vm (module %u): refused: %u VMs at most", i, VM_MAX);
 			vms_refused++;
 			continue;
 		}
-		vm_create(&bi->mods[i], i);
+		vm_create(bi, &bi->mods[i], i);
 	}
 	return nvms;
 }

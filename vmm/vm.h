@@ -39,8 +39,9 @@ struct vm {
 	u64 fault_rip;
 
 	u64 mem;			/* bytes of guest RAM at guest-physical 0 */
-	u64 ram_hpa;			/* host-physical base of the RAM */
+	u64 ram_hpa;			/* not lazy: host-physical base of the RAM (apf/ram.c) */
 	struct ept ept;
+	volatile u64 ept_gen;		/* bumped by vm_ept_flush; each vCPU's ept_seen follows */
 	u64 msr_bitmap_pa;
 	char cmdline[VM_CMDLINE_MAX];	/* the guest's, after `--` */
 	u64 entry;			/* guest entry point */
@@ -89,6 +90,12 @@ void vm_pause_fault_at(struct vm *vm, const struct fl_fault *f, u64 rip, const c
 		       const char *where);
 void vm_resume(struct vm *vm);
 bool vm_wait_paused(struct vcpu *v);	/* false: leave the vCPU loop */
+
+/* After a change that removes or narrows a translation of vm's EPT: returns once no vCPU
+ * of vm can still use a translation cached before the call (each has done INVEPT or is
+ * outside the guest and will before its next entry). Kicks the vCPUs in the guest. False
+ * (with a line) when one has not answered in 2 s: the caller must not reuse the frame. */
+bool vm_ept_flush(struct vm *vm);
 
 /* Guest RAM access from the hypervisor: pointer to [gpa, gpa+len) or NULL if not all RAM. */
 void *vm_gpa(struct vm *vm, u64 gpa, u64 len);
