@@ -361,8 +361,14 @@ static int pin_areas(struct vcpu *v, u64 ve_gpa, u64 pv_gpa)
 			return -1;
 		if (ram_pin(vm, ve_gpa, true))
 			continue;
-		if (!ram_pin(vm, pv_gpa, true))
-			return 0;
+		if (!ram_pin(vm, pv_gpa, true)) {
+			if (!ram_pin(vm, pv_gpa + PAGE_SIZE, true)) {
+				if (!ram_join(vm, pv_gpa, FL_PV_SIZE / PAGE_SIZE))
+					return 0;
+				ram_pin(vm, pv_gpa + PAGE_SIZE, false);
+			}
+			ram_pin(vm, pv_gpa, false);
+		}
 		ram_pin(vm, ve_gpa, false);
 	}
 	return -1;
@@ -433,7 +439,8 @@ s64 apf_hc_unregister(struct vcpu *v)
 		set_hw_ve(v, false);
 	if (!r) {
 		ram_pin(v->vm, v->apf.pv.ve_gpa, false);
-		ram_pin(v->vm, v->apf.pv.pv_gpa, false);
+		for (u64 a = 0; a < FL_PV_SIZE; a += PAGE_SIZE)
+			ram_pin(v->vm, v->apf.pv.pv_gpa + a, false);
 	}
 	return r;
 }

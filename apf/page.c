@@ -6,6 +6,7 @@
 #include "host/cpu.h"
 #include "host/log.h"
 #include "host/mem.h"
+#include "lib/string.h"
 
 static u64 state_pages(struct vm *vm)
 {
@@ -129,6 +130,17 @@ int page_unmap(struct vm *vm, u64 gpa, u64 *hpa, u32 *slot)
 	}
 	spin_unlock_irqrestore(&a->lock, f);
 	return r;
+}
+
+int page_move(struct vm *vm, u64 gpa, const u64 *old, u64 hpa, u64 n)
+{
+	for (u64 i = 0; i < n; i++)
+		memcpy((void *)(hpa + i * PAGE_SIZE), (const void *)old[i], PAGE_SIZE);
+	if (ept_map(&vm->ept, gpa, hpa, n * PAGE_SIZE, EPT_RWX))
+		return -1;
+	for (u64 i = 0; i < n; i++)
+		vm->apf.ram.frame[gpa / PAGE_SIZE + i] = (u32)((hpa >> 12) + i);
+	return 0;
 }
 
 /* ---- eviction (apf/ram.c's clock calls these with the lock held) ---- */

@@ -56,6 +56,9 @@ u32 page_publish(struct vm *vm, u64 gpa, u32 code, u64 hpa);	/* hpa: the filled 
  * succeeded, slot1 is its slot + 1: ABSENT, and the frame to free is returned (0 when it
  * was rescued meanwhile and keeps its frame). */
 bool page_young(struct vm *vm, u64 gpa);
+/* n present pages at gpa move to the n frames at hpa (their content copied, the EPT
+ * remapped): 0, or -1 (no memory for the EPT). The caller flushes, then frees old[]. */
+int page_move(struct vm *vm, u64 gpa, const u64 *old, u64 hpa, u64 n);
 int page_evict_begin(struct vm *vm, u64 gpa, bool *dirty);
 bool page_dirty_late(struct vm *vm, u64 gpa);
 bool page_rescue(struct vm *vm, u64 gpa);

@@ -220,7 +220,10 @@ static int evict_one(struct vm *vm)
 			slot1 = (u32)s + 1;
 		}
 		if (swap_write(slot1 - 1, page_frame(vm, gpa))) {
-			abandon(vm, gpa, slot1);
+			/* The slot stays allocated, never to be used again (apf/swap.c counts
+			 * it retired); the page keeps its frame and gets a new slot next time. */
+			swap_retire(slot1 - 1);
+			abandon(vm, gpa, 0);
 			return EV_IO;
 		}
 		__atomic_add_fetch(&r->writes, 1, __ATOMIC_RELAXED);
@@ -261,6 +264,8 @@ u64 ram_frame_take(struct vm *vm, u64 gpa)
 	for (int turn = 0; turn < 64; turn++) {
 		if ((hpa = frame_within_caps(vm)))
 			return hpa;
+		if (vm->state == VM_EMPTY)
+			return 0;	/* being built (the loader): no EPT to evict from yet */
 		struct vm *from = r->resident >= r->cap ? vm : victim_vm(vm);
 		if (!swap_ready() && from->apf.ram.cap == pages(from))
 			from = vm;	/* nothing to write a page to: only clean drops are possible */
@@ -293,10 +298,47 @@ void *ram_ptr(struct vm *vm, u64 gpa, u64 len)
 		return 0;
 	if (!vm->apf.lazy)
 		return (void *)(vm->ram_hpa + gpa);
-	if (!len || (gpa & ~(PAGE_SIZE - 1)) != ((gpa + len - 1) & ~(PAGE_SIZE - 1)))
+	if (!len)
 		return 0;
 	u64 hpa = page_frame(vm, gpa);
+	/* Across pages only where the frames follow each other (ram_join made them so). */
+	for (u64 a = (gpa & ~(PAGE_SIZE - 1)) + PAGE_SIZE; hpa && a < gpa + len; a += PAGE_SIZE)
+		if (page_frame(vm, a) != hpa + (a - (gpa & ~(PAGE_SIZE - 1))))
+			return 0;
 	return hpa ? (void *)(hpa + (gpa & (PAGE_SIZE - 1))) : 0;
+}
+
+int ram_join(struct vm *vm, u64 gpa, u64 n)
+{
+	u64 old[2], hpa;
+
+	if (!vm->apf.lazy || n != 2)
+		return vm->apf.lazy && n > 2 ? -1 : 0;
+	if (ram_ptr(vm, gpa, n * PAGE_SIZE))
+		return 0;	/* already contiguous */
+	hpa = frame_alloc(n, PAGE_SIZE);
+	if (hpa == FRAMES_NONE)
+		return -1;
+	u64 f = spin_lock_irqsave(&vm->apf.lock);
+	int r = 0;
+	for (u64 i = 0; i < n; i++) {
+		old[i] = page_frame(vm, gpa + i * PAGE_SIZE);
+		r |= !old[i] || page_state(vm, gpa + i * PAGE_SIZE) != PAGE_PRESENT;
+	}
+	if (!r)
+		r = page_move(vm, gpa, old, hpa, n);
+	spin_unlock_irqrestore(&vm->apf.lock, f);
+	if (r) {
+		frame_free(hpa, n);
+		return -1;
+	}
+	/* The old frames are reused only once no vCPU can write them through a cached
+	 * translation; a write another vCPU made there meanwhile is lost: the guest's own
+	 * doing (REGISTER is about this vCPU's own areas), never the host's memory. */
+	if (vm_ept_flush(vm))
+		for (u64 i = 0; i < n; i++)
+			frame_free(old[i], 1);
+	return 0;
 }
 
 int ram_copy(struct vm *vm, u64 gpa, void *buf, u64 len, bool write, u64 *missing)

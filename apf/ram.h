@@ -36,6 +36,10 @@ u32 ram_slot(struct vm *vm, u64 gpa);
 /* Pinning (REGISTER's areas): 0, or -1 when the page is not present (make it present and
  * ask again). Unpinning a page that is not pinned does nothing. */
 int ram_pin(struct vm *vm, u64 gpa, bool on);
+/* The PV area is two pages the host reads as one structure: their frames are made to
+ * follow each other (moved to a fresh pair when they do not). Both pages present and
+ * pinned; n is 2 (or 1: nothing to do). 0, or -1 (no pair of frames, or a page went). */
+int ram_join(struct vm *vm, u64 gpa, u64 n);
 
 void ram_summary(struct vm *vm);
 void ram_print(struct vm *vm, void (*out)(const char *fmt, ...));

@@ -16,7 +16,7 @@
 struct swap_stats swap_st;
 static struct slots slots;
 static struct spinlock lock = SPINLOCK_INIT;
-static struct range_list bad;	/* swap.bad=: disk byte ranges whose I/O fails */
+static struct range_list bad, bad_write;	/* injected failures: reads, writes */
 
 static u64 slot_lba(u64 slot)
 {
@@ -31,6 +31,10 @@ void swap_init(void)
 	if (cfg.swap_bad[0] &&
 	    ranges_parse(cfg.swap_bad, strlen(cfg.swap_bad), false, &bad, err, sizeof(err)))
 		pr_warn("cmdline: swap.bad=%s: %s (ignored)", cfg.swap_bad, err);
+	if (cfg.swap_bad_write[0] &&
+	    ranges_parse(cfg.swap_bad_write, strlen(cfg.swap_bad_write), false, &bad_write, err,
+			 sizeof(err)))
+		pr_warn("cmdline: swap.bad_write=%s: %s (ignored)", cfg.swap_bad_write, err);
 	if (!ata_ready())
 		return;
 	n = ata_sectors() / SECTORS_PER_SLOT;
@@ -45,7 +49,7 @@ void swap_init(void)
 	}
 	slots_init(&slots, bits, n);
 	pr_info("swap: %lu slots of 4 KiB (%lu MiB) from byte 4096 of the disk%s", n, n >> 8,
-		bad.n ? ", with injected failures (swap.bad=)" : "");
+		bad.n || bad_write.n ? ", with injected failures (swap.bad=, swap.bad_write=)" : "");
 }
 
 bool swap_ready(void)
@@ -82,9 +86,15 @@ void swap_free(u64 slot)
 		pr_err("swap: slot %lu freed but not in use", slot);
 }
 
-static bool injected(u64 slot)
+static bool injected(u64 slot, bool write)
 {
-	return ranges_contain(&bad, slot_lba(slot) * 512);	/* both page-aligned */
+	return ranges_contain(write ? &bad_write : &bad, slot_lba(slot) * 512); /* page-aligned */
+}
+
+void swap_retire(u64 slot)
+{
+	__atomic_add_fetch(&swap_st.retired, 1, __ATOMIC_RELAXED);
+	pr_warn("swap: slot %lu retired after a failed write", slot);
 }
 
 static int io(u64 slot, u64 hpa, bool write)
@@ -94,9 +104,9 @@ static int io(u64 slot, u64 hpa, bool write)
 
 	if (slot >= slots.n)
 		return -1;
-	if (injected(slot)) {
-		pr_warn("swap: %s of slot %lu (lba %lu) failed: injected (swap.bad=)",
-			write ? "write" : "read", slot, slot_lba(slot));
+	if (injected(slot, write)) {
+		pr_warn("swap: %s of slot %lu (lba %lu) failed: injected (swap.bad%s=)",
+			write ? "write" : "read", slot, slot_lba(slot), write ? "_write" : "");
 		r = -1;
 	} else if (write) {
 		r = ata_write(slot_lba(slot), SECTORS_PER_SLOT, (const void *)hpa);
@@ -127,8 +137,8 @@ void swap_print(void (*out)(const char *fmt, ...))
 		return;
 	}
 	u64 r = swap_st.reads, w = swap_st.writes;
-	out("swap: slots=%lu used=%lu reads=%lu writes=%lu errors=%lu/%lu full=%lu "
+	out("swap: slots=%lu used=%lu reads=%lu writes=%lu errors=%lu/%lu retired=%lu full=%lu "
 	    "read_us=%lu write_us=%lu (per I/O)", slots.n, slots.used, r, w,
-	    swap_st.read_errors, swap_st.write_errors, swap_st.full,
+	    swap_st.read_errors, swap_st.write_errors, swap_st.retired, swap_st.full,
 	    r ? tsc_to_us(swap_st.read_tsc) / r : 0, w ? tsc_to_us(swap_st.write_tsc) / w : 0);
 }

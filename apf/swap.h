@@ -10,6 +10,7 @@
 
 struct swap_stats {
 	u64 reads, writes, read_errors, write_errors, full;	/* full: allocations refused */
+	u64 retired;						/* slots a write failed on */
 	u64 read_tsc, write_tsc;				/* time in the driver */
 };
 extern struct swap_stats swap_st;
@@ -21,8 +22,12 @@ u64 swap_used(void);
 /* A free slot, or -1 when the area is full (or there is none). */
 s64 swap_alloc(void);
 void swap_free(u64 slot);
+void swap_retire(u64 slot);	/* a write to it failed: it stays allocated, unused */
 /* Whole-page I/O between slot and the 4 KiB host frame at hpa (identity-mapped, aligned).
- * 0, or -1 after a device error or an injected one (swap.bad=), said on the console. */
+ * 0, or -1 after a device error or an injected one, said on the console. Injection:
+ * swap.bad= ranges read back bad (a latent media error: what reaches a page-in, and the
+ * guest, as io-error); swap.bad_write= ranges refuse writes (the page stays resident and
+ * the slot is retired: nothing is lost). */
 int swap_read(u64 slot, u64 hpa);
 int swap_write(u64 slot, u64 hpa);
 void swap_print(void (*out)(const char *fmt, ...));

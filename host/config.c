@@ -36,7 +36,10 @@ static const struct opt opts[] = {
 	{ .key = "swap.slots", .type = OPT_UINT, .val = &cfg.swap_slots, .min = 0, .max = 1ULL << 32,
 	  .help = "use at most N 4 KiB slots of the swap disk (0: all of it)", .def = "0" },
 	{ .key = "swap.bad", .type = OPT_STR, .val = cfg.swap_bad, .len = sizeof(cfg.swap_bad),
-	  .help = "disk byte ranges whose swap reads and writes fail: A, A-B, A+L", .def = "none" },
+	  .help = "disk byte ranges whose swap reads fail: A, A-B, A+L", .def = "none" },
+	{ .key = "swap.bad_write", .type = OPT_STR, .val = cfg.swap_bad_write,
+	  .len = sizeof(cfg.swap_bad_write),
+	  .help = "disk byte ranges whose swap writes fail (the slot is retired)", .def = "none" },
 };
 
 static void report(void *ctx, const char *line)

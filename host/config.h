@@ -25,7 +25,8 @@ struct config {
 	u64 host_mem;		/* bytes of host frames lazily backed VMs may hold together
 				 * (0: every free frame) */
 	u64 swap_slots;		/* use at most this many swap slots (0: the whole disk) */
-	char swap_bad[128];	/* disk byte ranges whose swap I/O fails (failure injection) */
+	char swap_bad[128];	/* disk byte ranges that read back bad (failure injection) */
+	char swap_bad_write[128];	/* ... whose writes fail */
 };
 
 extern struct config cfg;
