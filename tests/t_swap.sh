@@ -13,7 +13,10 @@ swap_boot() {
 	[ -f tools/mkdisk.sh ] || { fail "tools/mkdisk.sh is missing: no swap disk to attach"; return 1; }
 	sh tools/mkdisk.sh "$DIR/swap.img" "$mib" > "$DIR/mkdisk.out" 2>&1 ||
 		{ fail "tools/mkdisk.sh $DIR/swap.img $mib failed: $(tail -1 "$DIR/mkdisk.out")"; return 1; }
-	DISK=$DIR/swap.img TIMEOUT=${TIMEOUT:-240} boot_bochs "$cpus" 2 "$hv" "$@"
+	DISK=$DIR/swap.img TIMEOUT=${TIMEOUT:-240} boot_bochs "$cpus" 2 "$hv" "$@" || return
+	# Every key is known: an ignored resident= or swap= would make an overcommit test a
+	# plain lazy one that passes for the wrong reason.
+	expect_not 'cmdline: unknown key'
 }
 
 # vm_passed NAME: the guest's report, the summary's verdict.
@@ -34,7 +37,7 @@ expect_swapped() {
 # guest overwrites both). The faulting task parks, the three others go on.
 swap_overcommit() {
 	swap_boot 2 "workers=1 swap=auto" 64 \
-		"$G/overcommit.elf vm=oc mem=32M resident=8M lazy=on ve=$1 backing=$2 -- tasks=4 pages=5120 seed=11"
+		"$G/overcommit.elf vm=oc mem=32M resident=8M lazy=on ve=$1 backing=$2 -- tasks=4 pages=5120 seed=11" || return
 	expect '\[oc\] guest: overcommit: 5120 pages x 3 passes verified, tasks=4'
 	expect_not 'guest: FAIL'
 	vm_passed oc
@@ -47,7 +50,7 @@ t_swap_overcommit_sw() { swap_overcommit sw pattern; }
 # The same without the PV protocol: one task, never registered, every page-in synchronous.
 t_swap_overcommit_sync() {
 	swap_boot 2 "workers=1 swap=auto" 64 \
-		"$G/overcommit.elf vm=oc mem=32M resident=8M lazy=on backing=zero -- tasks=1 pages=5120 seed=12 nove"
+		"$G/overcommit.elf vm=oc mem=32M resident=8M lazy=on backing=zero -- tasks=1 pages=5120 seed=12 nove" || return
 	expect '\[oc\] guest: overcommit: 5120 pages x 3 passes verified, tasks=1'
 	expect '\[oc\] guest: PASS not registered: no #VE'
 	vm_passed oc
@@ -63,7 +66,7 @@ t_swap_three_vms() {
 	swap_boot 4 "workers=1 swap=auto host_mem=24M" 64 \
 		"$G/overcommit.elf vm=a mem=24M resident=12M lazy=on ve=hw backing=zero -- tasks=4 pages=3072 seed=1" \
 		"$G/overcommit.elf vm=b mem=24M resident=12M lazy=on ve=sw backing=pattern -- tasks=4 pages=3072 seed=2" \
-		"$G/overcommit.elf vm=c mem=24M resident=12M lazy=on ve=hw backing=zero -- tasks=1 pages=3072 seed=3"
+		"$G/overcommit.elf vm=c mem=24M resident=12M lazy=on ve=hw backing=zero -- tasks=1 pages=3072 seed=3" || return
 	for v in a b c; do
 		expect "\[$v\] guest: overcommit: 3072 pages x 3 passes verified"
 		vm_passed $v
@@ -80,7 +83,7 @@ t_swap_restore() {
 	build/tools/mkimage "$DIR/snap.img" 18M || { fail "build/tools/mkimage failed"; return; }
 	swap_boot 2 "workers=1 swap=auto" 64 \
 		"$DIR/snap.img image=snap" \
-		"$G/restore.elf vm=restore mem=32M lazy=on ve=hw backing=image backing.image=snap -- from=0x1000000 pages=256 tail=0x1200000"
+		"$G/restore.elf vm=restore mem=32M lazy=on ve=hw backing=image backing.image=snap -- from=0x1000000 pages=256 tail=0x1200000" || return
 	expect '\[restore\] guest: restore: 256 pages match the image'
 	expect '\[restore\] guest: restore: page 0x1200000 past the image is zero'
 	vm_passed restore
@@ -94,7 +97,7 @@ t_swap_restore_evict() {
 	build/tools/mkimage "$DIR/snap.img" 18M || { fail "build/tools/mkimage failed"; return; }
 	swap_boot 2 "workers=1 swap=auto" 64 \
 		"$DIR/snap.img image=snap" \
-		"$G/restore.elf vm=restore mem=32M resident=6M lazy=on ve=sw backing=image backing.image=snap -- from=0x400000 pages=3584 passes=2 tail=0x1200000"
+		"$G/restore.elf vm=restore mem=32M resident=6M lazy=on ve=sw backing=image backing.image=snap -- from=0x400000 pages=3584 passes=2 tail=0x1200000" || return
 	expect '\[restore\] guest: restore: 3584 pages match the image'
 	vm_passed restore
 	expect '^.*summary:.*evicted=[1-9]' 'pages were evicted'
@@ -106,7 +109,7 @@ t_swap_restore_evict() {
 # checks); nothing hangs, the run ends with status 1.
 t_swap_full() {
 	swap_boot 2 "workers=1 swap=auto" 1 \
-		"$G/overcommit.elf vm=full mem=32M resident=8M lazy=on ve=hw backing=zero -- tasks=4 pages=5120 seed=13"
+		"$G/overcommit.elf vm=full mem=32M resident=8M lazy=on ve=hw backing=zero -- tasks=4 pages=5120 seed=13" || return
 	expect '[Ss]wap (is )?full' 'the hypervisor names the cause'
 	expect_not '\[full\] guest: overcommit: [0-9]+ pages x 3 passes verified'
 	expect 'summary: vm full +FAILED'
@@ -123,7 +126,7 @@ t_swap_full() {
 # "some page failed" check).
 t_swap_ioerror() {
 	swap_boot 2 "workers=1 swap=auto swap.bad=16384-16511" 64 \
-		"$G/overcommit.elf vm=ioerr mem=32M resident=8M lazy=on ve=hw backing=zero -- tasks=4 pages=5120 seed=14 expect_fail"
+		"$G/overcommit.elf vm=ioerr mem=32M resident=8M lazy=on ve=hw backing=zero -- tasks=4 pages=5120 seed=14 expect_fail" || return
 	expect '\[ioerr\] guest: overcommit: page 0x[0-9a-f]+ failed in pass [0-2]: code=io-error'
 	expect '\[ioerr\] guest: overcommit: [1-9][0-9]* pages failed \([1-9][0-9]* io-error\), as expected'
 	expect '\[ioerr\] guest: overcommit: [0-9]+ pages x 3 passes verified, tasks=4'
@@ -135,7 +138,7 @@ t_swap_ioerror() {
 # record; the hypervisor goes on to its summary.
 t_swap_ioerror_sync() {
 	swap_boot 2 "workers=1 swap=auto swap.bad=16384-16511" 64 \
-		"$G/overcommit.elf vm=ioerr mem=32M resident=8M lazy=on backing=zero -- tasks=1 pages=5120 seed=15 nove"
+		"$G/overcommit.elf vm=ioerr mem=32M resident=8M lazy=on backing=zero -- tasks=1 pages=5120 seed=15 nove" || return
 	expect 'vm ioerr: stopped: synchronous fault failed \(the guest cannot be told\) .*code=io-error'
 	expect 'summary: vm ioerr +FAILED'
 	expect_exit 1

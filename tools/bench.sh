@@ -24,13 +24,14 @@ stat() { grep -Eo "$2=[0-9]+" $out/$1.log | head -1 | cut -d= -f2; }
 # swap disk of its own: (a) async: resident= about 0.6 of the working sets, registered for
 # #VE, so a task waiting for a page-in parks and the others compute; (b) sync: the same
 # with apf=off (every page-in keeps the vCPU waiting); (c) resident: no cap, nothing goes to
-# swap (the ceiling). Three boots, not three VMs of one boot: the runs must not share the
+# swap (the ceiling). resident=5M: about 4 MiB of frames for 8 MiB of working sets once the
+# guest's own image and stacks are in. Three boots, not three VMs of one boot: the runs must not share the
 # disk and the workers, or each would slow the others by its own fault rate. The guest's
 # time is the TSC (instruction-driven in Bochs), so the host's load does not change it.
 # SB_WORK sets the compute per page: the async gain is largest when it is about a page-in's
 # cost, so tune it with the page-in rate the table shows.
 SB_TASKS=${SB_TASKS:-4} SB_WS=${SB_WS:-512} SB_WORK=${SB_WORK:-1000} SB_MS=${SB_MS:-2000}
-SB_MEM=${SB_MEM:-16M} SB_RES=${SB_RES:-6M} SB_DISK_MIB=${SB_DISK_MIB:-64}
+SB_MEM=${SB_MEM:-16M} SB_RES=${SB_RES:-5M} SB_DISK_MIB=${SB_DISK_MIB:-64}
 # summary mem line field (the first VM's): "summary:   mem: ... evicted=N ..."
 memf() { grep -E 'summary:.*mem:' $out/$1.log | grep -Eo " $2=[0-9]+" | head -1 | cut -d= -f2; }
 # the guest's figure (" rate=" is not " page_rate=")
