@@ -37,7 +37,7 @@ LIB_HOST := $(filter-out lib/string.c,$(wildcard lib/*.c)) ept/ept.c vmm/decode.
 UNIT     := $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all run test unit integration deps clean iso bench FORCE
-all: $(B)/faultline.elf $(B)/faultline32.elf guests $(B)/faultline.iso
+all: $(B)/faultline.elf $(B)/faultline32.elf guests $(B)/faultline.iso $(B)/tools/mkimage
 
 include guest/guest.mk
 include tests/fuzz/fuzz.mk
@@ -92,6 +92,12 @@ $(B)/faultline.iso: $(B)/faultline.elf $(GUEST_ELFS) tools/mkiso.sh $(B)/iso.arg
 	@sh tools/mkiso.sh $@ 2 "$(CMDLINE)" "$(RUN_MODULES)"
 
 iso: $(B)/faultline.iso
+
+# The lazy-restore image writer (tests/t_swap.sh), a host program: plain gcc and libc.
+$(B)/tools/mkimage: tools/mkimage.c guest/tests/restore_image.h guest/tests/mix64.h
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	@$(CC) -std=gnu11 -Wall -Wextra -Werror -O2 -I. $< -o $@
 
 run: deps all
 	@CMDLINE="$(CMDLINE)" bash tools/run.sh $(BACKEND) $(B)/faultline.iso

@@ -1,7 +1,8 @@
 #!/bin/sh
 # tools/bench.sh: `make bench`. Runs the fault benchmarks in Bochs and prints a table of
 # figures in guest TSC ticks (with `clock: sync=none` Bochs ties the TSC to the instruction
-# count, so the numbers repeat run after run) and exit counts from the hypervisor summary.
+# count, so the numbers repeat run after run) and exit counts from the hypervisor summary;
+# then the swap benchmark (`sh tools/bench.sh swap` runs that part alone: below).
 # Not a test: it asserts nothing, it measures.
 set -u
 cd "$(dirname "$0")/.."
@@ -16,6 +17,87 @@ run() { # NAME CPUS HVCMD MODULE...
 }
 fig() { grep -Eo "bench: $2: [0-9]+" $out/$1.log | grep -Eo '[0-9]+$' | head -1; }
 stat() { grep -Eo "$2=[0-9]+" $out/$1.log | head -1 | cut -d= -f2; }
+
+# ---- Swap (issue 15): Natapov's experiment, `sh tools/bench.sh swap` for this part alone ----
+# The swapbench guest (guest/tests/swapbench.c: tasks loop over working sets of their own,
+# a read-modify-write and some compute per page) in three boots side by side, each with a
+# swap disk of its own: (a) async: resident= about 0.6 of the working sets, registered for
+# #VE, so a task waiting for a page-in parks and the others compute; (b) sync: the same
+# with apf=off (every page-in keeps the vCPU waiting); (c) resident: no cap, nothing goes to
+# swap (the ceiling). resident=5M: about 4 MiB of frames for 8 MiB of working sets once the
+# guest's own image and stacks are in. Three boots, not three VMs of one boot: the runs must not share the
+# disk and the workers, or each would slow the others by its own fault rate. The guest's
+# time is the TSC (instruction-driven in Bochs), so the host's load does not change it.
+# SB_WORK sets the compute per page: the async gain is largest when it is about a page-in's
+# cost, so tune it with the page-in rate the table shows.
+SB_TASKS=${SB_TASKS:-4} SB_WS=${SB_WS:-512} SB_WORK=${SB_WORK:-1000} SB_MS=${SB_MS:-2000}
+SB_MEM=${SB_MEM:-16M} SB_RES=${SB_RES:-5M} SB_DISK_MIB=${SB_DISK_MIB:-64}
+# summary mem line field (the first VM's): "summary:   mem: ... evicted=N ..."
+memf() { grep -E 'summary:.*mem:' $out/$1.log | grep -Eo " $2=[0-9]+" | head -1 | cut -d= -f2; }
+# the guest's figure (" rate=" is not " page_rate=")
+sbf() { grep -E 'guest: swapbench:' $out/$1.log | grep -Eo " $2=[0-9]+" | tail -1 | cut -d= -f2; }
+swap_bench() {
+	[ -f tools/mkdisk.sh ] || { echo "bench: swap: tools/mkdisk.sh is missing (no swap disk)"; return 1; }
+	args="tasks=$SB_TASKS ws_pages=$SB_WS work=$SB_WORK ms=$SB_MS"
+	vm="$G/swapbench.elf vm=sb mem=$SB_MEM lazy=on backing=zero"
+	for r in async sync resident; do
+		case $r in
+		async) keys="resident=$SB_RES" ;;
+		sync) keys="resident=$SB_RES apf=off" ;;
+		resident) keys="" ;;
+		esac
+		sh tools/mkdisk.sh $out/swap-$r.img "$SB_DISK_MIB" >/dev/null 2>&1 &&
+			DISK=$out/swap-$r.img run swap-$r 3 "workers=2 swap=auto" "$vm $keys -- $args" &
+	done
+	wait
+	printf '\nfaultline swap benchmark (Bochs; %s tasks x %s pages, work=%s, %s ms of guest time; mem=%s resident=%s)\n' \
+		"$SB_TASKS" "$SB_WS" "$SB_WORK" "$SB_MS" "$SB_MEM" "$SB_RES"
+	printf '%-10s %10s %12s %12s %12s %14s\n' run "iter/s" "touches/s" "pageins/s" "evicted/s" "disk B/fault"
+	printf '# run iterations_per_s touches_per_s pageins_per_s evicted_per_s disk_bytes_per_fault\n' > $out/swap.dat
+	for r in async sync resident; do
+		us=$(sbf swap-$r guest_us); rate=$(sbf swap-$r rate); prate=$(sbf swap-$r page_rate)
+		pin=$(memf swap-$r pageins); ev=$(memf swap-$r evicted); wr=$(memf swap-$r written)
+		# Disk bytes per page-in: what was read (a page each) and written. written= counts
+		# slots, or bytes when it is larger than a page per eviction could give (the
+		# summary's layout is the hypervisor's: parsed loosely).
+		line=$(awk -v r=$r -v us="${us:-0}" -v rate="${rate:-?}" -v pr="${prate:-?}" \
+			-v pin="${pin:-0}" -v ev="${ev:-0}" -v wr="${wr:-0}" 'BEGIN {
+			wb = wr > 4096 * (ev + 1) ? wr : wr * 4096
+			ps = us ? sprintf("%.0f", pin * 1e6 / us) : "?"
+			es = us ? sprintf("%.0f", ev * 1e6 / us) : "?"
+			bpf = pin ? sprintf("%.0f", (pin * 4096 + wb) / pin) : "-"
+			printf "%s %s %s %s %s %s", r, rate, pr, ps, es, bpf }')
+		echo "$line" >> $out/swap.dat
+		echo "$line" | awk '{ printf "%-10s %10s %12s %12s %12s %14s\n", $1, $2, $3, $4, $5, $6 }'
+	done
+	a=$(sbf swap-async page_rate); s=$(sbf swap-sync page_rate)
+	awk -v a="${a:-0}" -v s="${s:-0}" 'BEGIN { if (s) printf "async/sync (touches/s): %.2f (target >= 2.0)\n", a / s;
+		else print "async/sync: ? (the sync run gave no rate)" }'
+	for r in async sync resident; do
+		grep -Eo 'swapbench: read latency: .*' $out/swap-$r.log | head -1 | sed "s/^/$r: /"
+	done
+	cat > $out/swap.gp <<GP
+set terminal png size 640,400
+set output '$out/swap.png'
+set title 'swapbench: page touches per second of guest time'
+set style data histograms
+set style fill solid 0.6 border -1
+set boxwidth 0.6
+set yrange [0:*]
+set ylabel 'touches/s'
+plot '$out/swap.dat' using 3:xtic(1) notitle
+GP
+	if command -v gnuplot >/dev/null 2>&1; then
+		gnuplot $out/swap.gp && echo "plot: $out/swap.png"
+	else
+		echo "no gnuplot: apt-get install -y gnuplot-nox (then: gnuplot $out/swap.gp)"
+	fi
+	echo "(logs in $out/swap-*.log)"
+}
+if [ "${1:-}" = swap ]; then
+	swap_bench
+	exit
+fi
 
 for m in hw sw; do
 	run bench-$m 2 "workers=1" "$G/bench.elf vm=bench mem=32M lazy=on ve=$m" &
@@ -84,3 +166,4 @@ row "doorbells, polled W=2 (of 24 faults)" "$(stat ov-hw-w2-poll doorbells)" "$(
 echo "ve_park hw: $steps_hw"
 echo "ve_park sw: $steps_sw"
 echo "(logs in $out/)"
+swap_bench
