@@ -2,6 +2,7 @@
  * The order matters: the console first (so everything after can explain itself), then the
  * boot information, the command line, memory, time, interrupts, the other CPUs, VMX. */
 #include "drivers/acpi.h"
+#include "drivers/ata.h"
 #include "drivers/apic.h"
 #include "host/config.h"
 #include "host/cpu.h"
@@ -126,6 +127,9 @@ void kmain(u32 magic, u32 info)
 	smp_boot((u32)cfg.cpus);
 	pr_info("boot: all %u CPUs online %llu us after entry", ncpus_online,
 		(unsigned long long)time_us());
+	/* The swap disk before the selftests (selftest=disk uses it) and before VMX, so QEMU
+	 * TCG, which stops at vmx_probe, exercises the driver too. */
+	ata_init();
 
 	if (cfg.selftest)
 		selftest_run(cfg.selftest);

@@ -14,7 +14,9 @@ struct config cfg = {
 };
 
 static const char *const selftest_names[] = { "bp", "ud", "pf", "gp", "de", "panic", "reboot",
-					       0 };
+					       "disk", 0 };
+static const char *const swap_names[] = { "off", "auto", "ata0-master", "ata0-slave",
+					  "ata1-master", "ata1-slave", 0 };
 
 static const struct opt opts[] = {
 	{ .key = "cpus", .type = OPT_UINT, .val = &cfg.cpus, .min = 0, .max = MAX_CPUS,
@@ -31,6 +33,11 @@ static const struct opt opts[] = {
 	  .help = "outstanding asynchronous faults per vCPU; more become synchronous", .def = "64" },
 	{ .key = "monitor", .type = OPT_BOOL, .val = &cfg.monitor,
 	  .help = "the interactive monitor on COM1 (cpu0 runs no vCPU then)", .def = "off" },
+	{ .key = "swap", .type = OPT_ENUM, .val = &cfg.swap, .names = swap_names,
+	  .help = "the ATA hard disk the hypervisor may swap to (auto: the first one found)",
+	  .def = "off" },
+	{ .key = "swap.pio", .type = OPT_BOOL, .val = &cfg.swap_pio,
+	  .help = "drive the swap disk by PIO only (no bus-master DMA)", .def = "off" },
 };
 
 static void report(void *ctx, const char *line)
