@@ -6,6 +6,8 @@
 #include "host/cpu.h"
 #include "host/log.h"
 #include "host/mem.h"
+#include "host/percpu.h"
+#include "host/smp.h"
 #include "host/tsc.h"
 #include "lib/string.h"
 
@@ -81,6 +83,60 @@ static const char *big_read(void)
 	return why;
 }
 
+/* Every CPU at once, through the one lock: each reads single sectors of the last 8 (by DMA
+ * and by PIO in turn) and compares them with what the PIO round trip left there. */
+#define ROUNDS 16
+static struct {
+	u64 lba;
+	const u8 *expect;
+	u8 *buf[MAX_CPUS];
+	u32 bad;
+} conc;
+
+static void conc_reader(void *arg)
+{
+	u32 me = cpu_index();
+
+	(void)arg;
+	for (u32 i = 0; i < ROUNDS; i++) {
+		u32 k = (me + i) % N;
+
+		if (ata_io(conc.lba + k, 1, conc.buf[me], false, (i & 1) ? ATA_PIO : ATA_AUTO) ||
+		    memcmp(conc.buf[me], conc.expect + k * 512, 512))
+			__atomic_add_fetch(&conc.bad, 1, __ATOMIC_RELAXED);
+	}
+}
+
+static void concurrent(u64 lba, const u8 *expect)
+{
+	u32 n = ncpus_online, c;
+
+	conc.lba = lba;
+	conc.expect = expect;
+	conc.bad = 0;
+	for (c = 0; c < n; c++)
+		if (!(conc.buf[c] = page_alloc_zeroed(1)))
+			break;
+	if (c == n) {
+		for (c = 1; c < n; c++)
+			smp_call(c, conc_reader, 0);
+		conc_reader(0);
+		for (c = 1; c < n; c++)
+			smp_wait_idle(c);
+		if (conc.bad)
+			pr_err("ata: selftest: %u CPUs x %u concurrent reads: %u failed or differ", n,
+			       ROUNDS, conc.bad);
+		else
+			pr_info("ata: selftest: %u CPUs x %u concurrent reads ok", n, ROUNDS);
+	} else {
+		pr_err("ata: selftest: no memory for the concurrent reads");
+	}
+	for (c = 0; c < n && conc.buf[c]; c++) {
+		frame_free((u64)conc.buf[c], 1);
+		conc.buf[c] = 0;
+	}
+}
+
 /* The time of one 8-sector read each way, in TSC ticks: what a 4 KiB page-in costs. */
 static void measure(u64 lba, u8 *buf)
 {
@@ -142,6 +198,8 @@ void ata_selftest(void)
 	dma = ata_dma_on();
 	dma_why = dma ? round_trip(last, ATA_DMA, 0x5A, out, in) : 0;
 	pio_why = round_trip(last, ATA_PIO, 0xC3, out, in);
+	if (!pio_why)
+		concurrent(last, out);	/* out holds what the PIO round trip wrote */
 	const char *big_why = big_read();
 	measure(last, in);
 	if (ata_io(last, N, save, true, ATA_PIO))

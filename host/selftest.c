@@ -1,6 +1,7 @@
 /* host/selftest.c: deliberate faults (`selftest=`), so the tests can prove that an
  * exception in the hypervisor produces a register dump and a symbolized backtrace. Each is
- * noinline so the backtrace has the frames selftest_X <- selftest_run <- kmain. */
+ * noinline so the backtrace has the frames selftest_X <- selftest_run <- kmain. `disk` is no
+ * fault: the swap disk's check (drivers/disktest.c), here so it shares the key. */
 #include "drivers/ata.h"
 #include "host/config.h"
 #include "host/log.h"

@@ -24,6 +24,7 @@ disk_selftest_ok() {
 	expect_not 'a bad request was not refused'
 	expect_not 'ata: .*failed'
 	expect 'ata: selftest: one 4 KiB read: .*PIO [0-9]+ ticks'
+	expect 'ata: selftest: [0-9]+ CPUs x 16 concurrent reads ok'
 }
 
 # QEMU TCG: the disk is the primary master; the driver runs before vmx_probe, which then
@@ -35,6 +36,7 @@ t_qemu_disk() {
 	expect "ata: ata0-master: 'QEMU HARDDISK' 131072 sectors \(64 MiB\), LBA48, DMA via PIIX3 bus master at 0x[0-9a-f]+"
 	disk_selftest_ok
 	expect 'ata: selftest: 256-sector read: DMA and PIO agree'
+	expect 'ata: selftest: 2 CPUs x 16 concurrent reads ok'
 	expect 'ata: selftest: dma write/read ok, pio write/read ok'
 	expect_order 'ata: selftest: dma write/read ok' 'vmx: VMX not available'
 	expect_exit 3
@@ -70,6 +72,7 @@ t_bochs_disk() {
 	expect "ata: ata1-master: '[^']+' 131072 sectors \(64 MiB\), LBA48, DMA via PIIX3 bus master at 0xc000"
 	disk_selftest_ok
 	expect 'ata: selftest: 256-sector read: DMA and PIO agree'
+	expect 'ata: selftest: 2 CPUs x 16 concurrent reads ok'
 	expect 'ata: selftest: dma write/read ok, pio write/read ok'
 	expect 'faultline: ready on 2 CPUs; no VMs to run'
 	expect_exit 0
