@@ -49,7 +49,10 @@
 #define BM_ST_ERR	0x02	/* write 1 to clear */
 #define BM_ST_INT	0x04	/* write 1 to clear */
 
-#define CMD_TIMEOUT_US	2000000	/* any one command, DMA or PIO */
+/* Any one command, DMA or PIO, whatever its length. One ata_read/ata_write is then bounded
+ * by: the DMA command, the channel reset after it fails (SRST, a 2 s wait), the PIO retry
+ * and its reset: about 8 s at worst, and 2 s when the disk answers. */
+#define CMD_TIMEOUT_US	2000000
 #define PROBE_TIMEOUT_US 1000000	/* IDENTIFY of one position at boot */
 #define PRD_MAX		(PAGE_SIZE / sizeof(struct ata_prd))
 
@@ -85,13 +88,11 @@ static void delay400(u16 ctl)
 		(void)altstatus(ctl);
 }
 
-/* Polls the alternate status until none of `clear` and all of `set` (when set is nonzero,
- * any of ST_ERR/ST_DF ends the wait too). Returns 0, or -1 at the deadline; *st is the last
- * status read. */
-static int wait_status(u16 ctl, u8 clear, u8 set, u64 timeout_us, u8 *st)
+/* Polls the alternate status until none of `clear` is set and (when set is nonzero) one of
+ * `set`, ST_ERR or ST_DF is. Returns 0, or -1 once time_us() passes deadline; *st is the
+ * last status read. */
+static int wait_status(u16 ctl, u8 clear, u8 set, u64 deadline, u8 *st)
 {
-	u64 deadline = time_us() + timeout_us;
-
 	for (;;) {
 		u8 s = altstatus(ctl);
 
@@ -116,10 +117,11 @@ static const char *probe(u16 cmd, u16 ctl, bool slave, struct ata_ident *id, u16
 	delay400(ctl);
 	st = inb(cmd + REG_STATUS);
 	/* 0xFF: nothing drives the bus (no device on the channel, pull-ups); 0: QEMU and
-	 * Bochs read an absent device of a channel this way. */
+	 * Bochs read an absent device of a channel this way (a packet device may read 0 too,
+	 * DRDY clear: it is skipped either way; a hard disk that can take IDENTIFY has DRDY). */
 	if (st == 0xFF || st == 0)
 		return "none";
-	if (wait_status(ctl, ST_BSY, 0, PROBE_TIMEOUT_US, &st))
+	if (wait_status(ctl, ST_BSY, 0, time_us() + PROBE_TIMEOUT_US, &st))
 		return "busy";
 	outb(cmd + REG_COUNT, 0);
 	outb(cmd + REG_LBA0, 0);
@@ -129,7 +131,7 @@ static const char *probe(u16 cmd, u16 ctl, bool slave, struct ata_ident *id, u16
 	delay400(ctl);
 	if (inb(cmd + REG_STATUS) == 0)
 		return "none";
-	if (wait_status(ctl, ST_BSY, 0, PROBE_TIMEOUT_US, &st))
+	if (wait_status(ctl, ST_BSY, 0, time_us() + PROBE_TIMEOUT_US, &st))
 		return "no answer";
 	/* A packet device refuses IDENTIFY DEVICE and leaves its signature (9.12); Bochs and
 	 * QEMU boot from such a CD-ROM. */
@@ -144,7 +146,7 @@ static const char *probe(u16 cmd, u16 ctl, bool slave, struct ata_ident *id, u16
 	}
 	if (st & (ST_ERR | ST_DF))
 		return "error";
-	if (wait_status(ctl, ST_BSY, ST_DRQ, PROBE_TIMEOUT_US, &st) || !(st & ST_DRQ))
+	if (wait_status(ctl, ST_BSY, ST_DRQ, time_us() + PROBE_TIMEOUT_US, &st) || !(st & ST_DRQ))
 		return "error";
 	insw(cmd + REG_DATA, buf, 256);
 	(void)inb(cmd + REG_STATUS);
@@ -277,7 +279,7 @@ static void recover(void)
 	udelay(10);		/* SRST at least 5 us */
 	outb(ata.ctl, CTL_NIEN);
 	udelay(2000);		/* the device sets BSY within 2 ms of SRST's release */
-	(void)wait_status(ata.ctl, ST_BSY, 0, CMD_TIMEOUT_US, &st);
+	(void)wait_status(ata.ctl, ST_BSY, 0, time_us() + CMD_TIMEOUT_US, &st);
 	(void)inb(ata.cmd + REG_STATUS);
 }
 
@@ -309,18 +311,18 @@ static void write_taskfile(const struct ata_tf *tf)
 }
 
 /* Selects the drive and waits until it can take a command (BSY and DRQ clear). */
-static int select_drive(const struct ata_tf *tf, u8 *st)
+static int select_drive(const struct ata_tf *tf, u64 deadline, u8 *st)
 {
 	outb(ata.cmd + REG_DEVICE, tf->device);
 	delay400(ata.ctl);
-	return wait_status(ata.ctl, ST_BSY | ST_DRQ, 0, CMD_TIMEOUT_US, st);
+	return wait_status(ata.ctl, ST_BSY | ST_DRQ, 0, deadline, st);
 }
 
 static int xfer_dma(u64 lba, u32 count, void *buf, bool write)
 {
 	struct ata_tf tf;
 	u8 dir = write ? 0 : BM_CMD_READ, st = 0, bms = 0;
-	u64 deadline;
+	u64 deadline = time_us() + CMD_TIMEOUT_US;
 	const char *why = 0;
 
 	if (ata_tf_rw(&tf, lba, count, ata.pos & 1, write, true, ata.id.lba48) ||
@@ -328,7 +330,7 @@ static int xfer_dma(u64 lba, u32 count, void *buf, bool write)
 		fail_line("DMA", write, lba, count, "not addressable");
 		return -1;
 	}
-	if (select_drive(&tf, &st)) {
+	if (select_drive(&tf, deadline, &st)) {
 		fail_line("DMA", write, lba, count, "drive busy before the command");
 		return -1;
 	}
@@ -343,7 +345,6 @@ static int xfer_dma(u64 lba, u32 count, void *buf, bool write)
 	/* Done when the bus master raised INT (the drive's INTRQ; Bochs sets it at the end of
 	 * the table whatever nIEN says) or, with nIEN masking INTRQ (QEMU then never sets INT),
 	 * when it is no longer active and the drive has left BSY and DRQ. */
-	deadline = time_us() + CMD_TIMEOUT_US;
 	for (;;) {
 		bms = inb(ata.bm + BM_STATUS);
 		st = altstatus(ata.ctl);
@@ -379,12 +380,13 @@ static int xfer_pio(u64 lba, u32 count, void *buf, bool write)
 	struct ata_tf tf;
 	u8 st = 0;
 	u16 *p = buf;
+	u64 deadline = time_us() + CMD_TIMEOUT_US;	/* for the whole command */
 
 	if (ata_tf_rw(&tf, lba, count, ata.pos & 1, write, false, ata.id.lba48)) {
 		fail_line("PIO", write, lba, count, "not addressable");
 		return -1;
 	}
-	if (select_drive(&tf, &st)) {
+	if (select_drive(&tf, deadline, &st)) {
 		fail_line("PIO", write, lba, count, "drive busy before the command");
 		return -1;
 	}
@@ -393,7 +395,7 @@ static int xfer_pio(u64 lba, u32 count, void *buf, bool write)
 	/* PIO data-in / data-out protocols (ATA/ATAPI-6 9.5, 9.6): one DRQ block per sector. */
 	for (u32 s = 0; s < count; s++, p += 256) {
 		delay400(ata.ctl);
-		if (wait_status(ata.ctl, ST_BSY, ST_DRQ, CMD_TIMEOUT_US, &st)) {
+		if (wait_status(ata.ctl, ST_BSY, ST_DRQ, deadline, &st)) {
 			fail_line("PIO", write, lba, count, "timeout waiting for DRQ");
 			recover();
 			return -1;
@@ -411,7 +413,7 @@ static int xfer_pio(u64 lba, u32 count, void *buf, bool write)
 	/* After the last block the drive goes BSY while it writes (or finishes), then reports.
 	 * No FLUSH CACHE: a swap disk's content does not outlive the hypervisor. */
 	delay400(ata.ctl);
-	if (wait_status(ata.ctl, ST_BSY, 0, CMD_TIMEOUT_US, &st)) {
+	if (wait_status(ata.ctl, ST_BSY, 0, deadline, &st)) {
 		fail_line("PIO", write, lba, count, "timeout after the data");
 		recover();
 		return -1;
@@ -448,7 +450,9 @@ int ata_io(u64 lba, u32 count, void *buf, bool write, enum ata_how how)
 	int r;
 
 	if (!request_ok(lba, count, buf, write)) {
-		__atomic_add_fetch(&ata_stats.errors, 1, __ATOMIC_RELAXED);
+		spin_lock(&ata.lock);
+		ata_stats.errors++;
+		spin_unlock(&ata.lock);
 		return -1;
 	}
 	spin_lock(&ata.lock);

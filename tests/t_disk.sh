@@ -50,7 +50,24 @@ t_qemu_disk_pio() {
 	expect "ata: ata0-master: 'QEMU HARDDISK' 131072 sectors \(64 MiB\), LBA48, PIO \(swap.pio=on\)"
 	disk_selftest_ok
 	expect 'ata: selftest: one 4 KiB read: PIO [0-9]+ ticks'
-	expect 'ata: selftest: dma write/read skipped \(PIO only\), pio write/read ok'
+	expect 'ata: selftest: dma write/read skipped \(PIO only: see above\), pio write/read ok'
+	expect_exit 3
+	disk_unchanged
+}
+
+# A DMA write that fails (QEMU's blkdebug returns EIO for the first write request, once):
+# one line with the LBA and the registers, the channel is reset, the driver says it goes
+# on by PIO, the same transfer succeeds that way, and everything after is PIO.
+t_qemu_disk_dma_error() {
+	disk_image || return
+	printf '[inject-error]\nevent = "write_aio"\nerrno = "5"\nonce = "on"\n' > "$DIR/blkdebug.conf"
+	DISK_BLKDEBUG=$DIR/blkdebug.conf boot_qemu tcg-kernel 2 "swap=auto selftest=disk"
+	expect "ata: ata0-master: 'QEMU HARDDISK' .*, DMA via PIIX3 bus master"
+	expect 'ata: ata0-master: DMA write of 8 sector\(s\) at LBA 131064 failed \(device error\): status 0x[0-9a-f]{2} error 0x[0-9a-f]{2} bm status 0x[0-9a-f]{2}'
+	expect_order 'DMA write of 8 sector' 'ata: ata0-master: DMA failed: PIO from now on'
+	expect_count 1 'failed \('
+	expect 'ata: selftest: one 4 KiB read: PIO [0-9]+ ticks'
+	expect 'ata: selftest: dma write/read skipped \(PIO only: see above\), pio write/read ok'
 	expect_exit 3
 	disk_unchanged
 }

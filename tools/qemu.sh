@@ -10,7 +10,11 @@ set -u
 mode=$1; log=$2; cpus=${3:-2}; tmo=${4:-60}; cmdline=${5:-}
 common="-m 512 -smp $cpus -display none -no-reboot -monitor none
 	-serial file:$log -device isa-debug-exit,iobase=0xf4,iosize=0x04"
-[ -n "${DISK:-}" ] && common="$common -drive file=$DISK,format=raw,if=ide,index=0"
+# DISK_BLKDEBUG=CONF puts QEMU's blkdebug driver under it: CONF's rules inject I/O errors
+# (tests/t_disk.sh fails the first DMA write to see the driver fall back to PIO).
+if [ -n "${DISK:-}" ]; then
+	common="$common -drive file=${DISK_BLKDEBUG:+blkdebug:$DISK_BLKDEBUG:}$DISK,format=raw,if=ide,index=0"
+fi
 : > "$log"
 case $mode in
 tcg-kernel) timeout -k 5 "$tmo" qemu-system-x86_64 -accel tcg -cpu max $common \
