@@ -457,6 +457,7 @@ int ata_io(u64 lba, u32 count, void *buf, bool write, enum ata_how how)
 	}
 	spin_lock(&ata.lock);
 	if (how == ATA_DMA && !ata.dma) {
+		pr_err("ata: %s: DMA asked for, but transfers are PIO only", pos_names[ata.pos]);
 		r = -1;
 	} else if (how == ATA_PIO || !ata.dma) {
 		r = xfer_pio(lba, count, buf, write);
