@@ -341,6 +341,7 @@ static int xfer_dma(u64 lba, u32 count, void *buf, bool write)
 	outb(ata.bm + BM_STATUS, BM_ST_INT | BM_ST_ERR);
 	write_taskfile(&tf);
 	outb(ata.cmd + REG_CMD, tf.cmd);
+	barrier();	/* the PRD table and a write's data are in memory before START */
 	outb(ata.bm + BM_CMD, dir | BM_CMD_START);
 	/* Done when the bus master raised INT (the drive's INTRQ; Bochs sets it at the end of
 	 * the table whatever nIEN says) or, with nIEN masking INTRQ (QEMU then never sets INT),
@@ -361,6 +362,7 @@ static int xfer_dma(u64 lba, u32 count, void *buf, bool write)
 		cpu_relax();
 	}
 	outb(ata.bm + BM_CMD, dir);		/* clear START: required after every transfer */
+	barrier();	/* a read's data is read from memory only after this */
 	if (!why && (st & (ST_ERR | ST_DF)))
 		why = "device error";
 	if (!why && (bms & BM_ST_ACTIVE))
