@@ -2,6 +2,7 @@
  * The order matters: the console first (so everything after can explain itself), then the
  * boot information, the command line, memory, time, interrupts, the other CPUs, VMX. */
 #include "drivers/acpi.h"
+#include "drivers/ata.h"
 #include "drivers/apic.h"
 #include "host/config.h"
 #include "host/cpu.h"
@@ -19,7 +20,6 @@
 #include "vmm/vm.h"
 #include "apf/apf.h"
 #include "apf/ram.h"
-#include "drivers/ata.h"
 
 extern char boot_stack[], boot_stack_top[];
 
@@ -128,12 +128,14 @@ void kmain(u32 magic, u32 info)
 	smp_boot((u32)cfg.cpus);
 	pr_info("boot: all %u CPUs online %llu us after entry", ncpus_online,
 		(unsigned long long)time_us());
+	/* The swap disk before the selftests (selftest=disk uses it) and before VMX, so QEMU
+	 * TCG, which stops at vmx_probe, exercises the driver too. */
+	ata_init();
 
 	if (cfg.selftest)
 		selftest_run(cfg.selftest);
 
-	ata_init();	/* the swap disk, if swap= names one: before VMX (QEMU TCG has none) */
-	ram_init();
+	ram_init();	/* the frame pool's cap, the swap area on that disk */
 	if (vmx_probe(why, sizeof(why))) {
 		pr_err("vmx: VMX not available: %s", why);
 		fl_exit(EXIT_NO_VMX);

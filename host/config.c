@@ -14,7 +14,9 @@ struct config cfg = {
 };
 
 static const char *const selftest_names[] = { "bp", "ud", "pf", "gp", "de", "panic", "reboot",
-					       0 };
+					       "disk", 0 };
+static const char *const swap_names[] = { "off", "auto", "ata0-master", "ata0-slave",
+					  "ata1-master", "ata1-slave", 0 };
 
 static const struct opt opts[] = {
 	{ .key = "cpus", .type = OPT_UINT, .val = &cfg.cpus, .min = 0, .max = MAX_CPUS,
@@ -22,7 +24,8 @@ static const struct opt opts[] = {
 	{ .key = "loglevel", .type = OPT_ENUM, .val = &cfg.loglevel, .names = log_level_names,
 	  .help = "console verbosity", .def = "info" },
 	{ .key = "selftest", .type = OPT_LIST, .val = &cfg.selftest, .names = selftest_names,
-	  .help = "deliberate faults in the hypervisor after boot, in this order", .def = "none" },
+	  .help = "deliberate faults in the hypervisor after boot, in this order (disk: a swap-disk check)",
+	  .def = "none" },
 	{ .key = "watchdog_ms", .type = OPT_UINT, .val = &cfg.watchdog_ms, .min = 0, .max = 3600000,
 	  .help = "report a vCPU that runs this many ms without a VM exit (0: off)", .def = "5000" },
 	{ .key = "workers", .type = OPT_UINT, .val = &cfg.workers, .min = 0, .max = MAX_CPUS - 1,
@@ -40,6 +43,11 @@ static const struct opt opts[] = {
 	{ .key = "swap.bad_write", .type = OPT_STR, .val = cfg.swap_bad_write,
 	  .len = sizeof(cfg.swap_bad_write),
 	  .help = "disk byte ranges whose swap writes fail (the slot is retired)", .def = "none" },
+	{ .key = "swap", .type = OPT_ENUM, .val = &cfg.swap, .names = swap_names,
+	  .help = "the ATA hard disk the hypervisor may swap to (auto: the first one found)",
+	  .def = "off" },
+	{ .key = "swap.pio", .type = OPT_BOOL, .val = &cfg.swap_pio,
+	  .help = "drive the swap disk by PIO only (no bus-master DMA)", .def = "off" },
 };
 
 static void report(void *ctx, const char *line)

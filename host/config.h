@@ -12,7 +12,13 @@ enum selftest {
 	SELFTEST_DE,	/* divide by zero */
 	SELFTEST_PANIC,	/* panic() */
 	SELFTEST_REBOOT,	/* fl_reboot(): the machine resets */
+	SELFTEST_DISK,		/* the swap disk: read sector 0, DMA and PIO round trips */
 };
+
+/* swap=: which ATA position holds the swap disk (drivers/ata.c). The positions' order is
+ * the driver's: channel * 2 + slave, after the two words off and auto. */
+enum swap_disk { SWAP_OFF, SWAP_AUTO, SWAP_ATA0_MASTER, SWAP_ATA0_SLAVE, SWAP_ATA1_MASTER,
+		 SWAP_ATA1_SLAVE };
 
 struct config {
 	u64 cpus;		/* 0: all */
@@ -27,6 +33,8 @@ struct config {
 	u64 swap_slots;		/* use at most this many swap slots (0: the whole disk) */
 	char swap_bad[128];	/* disk byte ranges that read back bad (failure injection) */
 	char swap_bad_write[128];	/* ... whose writes fail */
+	unsigned swap;		/* enum swap_disk */
+	bool swap_pio;		/* the swap disk by PIO only, never bus-master DMA */
 };
 
 extern struct config cfg;

@@ -19,7 +19,21 @@ static inline u16 inw(u16 port)
 	__asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
 	return v;
 }
-
+static inline u32 inl(u16 port)
+{
+	u32 v;
+	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+/* String I/O of n 16-bit words: the ATA data register's PIO transfers (drivers/ata.c). */
+static inline void insw(u16 port, void *buf, u64 n)
+{
+	__asm__ volatile("rep insw" : "+D"(buf), "+c"(n) : "d"(port) : "memory");
+}
+static inline void outsw(u16 port, const void *buf, u64 n)
+{
+	__asm__ volatile("rep outsw" : "+S"(buf), "+c"(n) : "d"(port) : "memory");
+}
 static inline u64 rdmsr(u32 msr)
 {
 	u32 lo, hi;

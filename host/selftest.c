@@ -1,6 +1,8 @@
 /* host/selftest.c: deliberate faults (`selftest=`), so the tests can prove that an
  * exception in the hypervisor produces a register dump and a symbolized backtrace. Each is
- * noinline so the backtrace has the frames selftest_X <- selftest_run <- kmain. */
+ * noinline so the backtrace has the frames selftest_X <- selftest_run <- kmain. `disk` is no
+ * fault: the swap disk's check (drivers/disktest.c), here so it shares the key. */
+#include "drivers/ata.h"
 #include "host/config.h"
 #include "host/log.h"
 #include "host/trap.h"
@@ -48,7 +50,7 @@ static void (*const tests[])(void) = {
 	[SELFTEST_BP] = selftest_bp,	[SELFTEST_UD] = selftest_ud,
 	[SELFTEST_PF] = selftest_pf,	[SELFTEST_GP] = selftest_gp,
 	[SELFTEST_DE] = selftest_de,	[SELFTEST_PANIC] = selftest_panic,
-	[SELFTEST_REBOOT] = selftest_reboot,
+	[SELFTEST_REBOOT] = selftest_reboot,	[SELFTEST_DISK] = ata_selftest,
 };
 
 void __attribute__((noinline)) selftest_run(u64 mask)

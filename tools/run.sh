@@ -4,7 +4,8 @@
 #   qemu-kvm  QEMU with -enable-kvm -cpu host (nested VMX; no hardware #VE there)
 #   bochs     Bochs 2.7, corei7_skylake_x, 4 CPUs (VMX, EPT, hardware #VE)
 #   qemu-tcg  QEMU without KVM: boots, then reports that VMX is missing (status 3)
-# CPUS=N picks the CPU count. The run ends when the hypervisor prints its exit line.
+# CPUS=N picks the CPU count. DISK=PATH attaches a raw image (tools/mkdisk.sh) as the swap
+# disk: QEMU's ata0-master, Bochs's ata1-master (tools/bochs.sh). The run ends when the hypervisor prints its exit line.
 set -u
 backend=$1; iso=$2; cpus=${CPUS:-4}
 nested() {
@@ -31,7 +32,8 @@ qemu-kvm|qemu-tcg)
 	# -echr 20: QEMU's escape is Ctrl-T, so Ctrl-A reaches faultline's console switch;
 	# no -no-reboot, so the monitor's reboot boots again.
 	exec qemu-system-x86_64 $accel -m 512 -smp "$cpus" -display none -echr 20 \
-		-serial mon:stdio -device isa-debug-exit,iobase=0xf4,iosize=0x04 -cdrom "$iso" ;;
+		-serial mon:stdio -device isa-debug-exit,iobase=0xf4,iosize=0x04 -cdrom "$iso" \
+		${DISK:+-drive file=$DISK,format=raw,if=ide,index=0} ;;
 bochs)
 	case " ${CMDLINE:-} " in
 	*" monitor=on "*)
