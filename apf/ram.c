@@ -60,6 +60,12 @@ int ram_alloc(struct vm *vm, char *err, size_t len)
 		    "and none is ready", (u64)((r->cap * PAGE_SIZE) >> 20), vm->mem >> 20);
 		return -1;
 	}
+	static u64 lazy_total;
+	lazy_total += pages(vm);
+	if (lazy_total > pool_cap && !swap_ready() && lazy_total - pages(vm) <= pool_cap)
+		pr_warn("ram: lazily backed VMs' RAM (%luM so far) exceeds host_mem= (%luM) and no "
+			"swap disk is ready: a VM that finds the pool empty will be stopped",
+			(u64)((lazy_total * PAGE_SIZE) >> 20), (u64)((pool_cap * PAGE_SIZE) >> 20));
 	r->frame = page_alloc_zeroed(meta_pages(vm, 4));
 	r->slot = page_alloc_zeroed(meta_pages(vm, 4));
 	r->meta = page_alloc_zeroed(meta_pages(vm, 1));
@@ -279,7 +285,10 @@ u64 ram_frame_take(struct vm *vm, u64 gpa)
 		if (vm->state == VM_STOPPED)
 			return 0;
 	}
-	if (ev == EV_FULL)
+	if (ev == EV_FULL && !swap_ready())
+		vm_stop(vm, -1, true, "no host frame for page 0x%lx: the pool is exhausted (%lu "
+			"frames, host_mem=) and there is no swap disk to evict to", gpa, pool_used);
+	else if (ev == EV_FULL)
 		vm_stop(vm, -1, true, "swap full: all %lu slots in use, no page can be evicted for "
 			"page 0x%lx (resident %lu of cap %lu frames, pool %lu of %lu)", swap_slots(),
 			gpa, r->resident, r->cap, pool_used, pool_cap == ~0ULL ? 0 : pool_cap);

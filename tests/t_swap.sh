@@ -116,16 +116,15 @@ t_swap_full() {
 	expect_exit 1
 }
 
-# A swap disk with bad sectors (swap.bad=LBA-RANGES: sectors 16384-16511, 16 slots' worth:
-# used whether slots are handed out in order, about 3000 are in use at the peak, or by
-# guest page, where they are pages of the test region at 8 MiB, never the guest's own
-# image): a page whose slot cannot be read back comes to the guest as FAIL with
-# code=io-error; the guest (expect_fail) never touches such a page again, verifies all the
-# others and passes. Needs the failure to reach a page-in (a write error that the hypervisor
-# hides by taking another slot would leave nothing to see: the guest then fails its
-# "some page failed" check).
+# A swap disk with bad sectors (swap.bad=RANGES: disk byte ranges that read back bad, a
+# latent media error: the write went through, the read-back fails). 1 MiB at 4 MiB of the
+# disk is slots 1023-1278: a slot stays with its page for life and slots are handed out in
+# the order pages are first evicted, so these are pages of the test region evicted once
+# the first passes are under way, which the later passes read again. A page whose slot
+# cannot be read back comes to the guest as FAIL with code=io-error; the guest
+# (expect_fail) never touches such a page again, verifies all the others and passes.
 t_swap_ioerror() {
-	swap_boot 2 "workers=1 swap=auto swap.bad=16384-16511" 64 \
+	swap_boot 2 "workers=1 swap=auto swap.bad=0x400000+0x100000" 64 \
 		"$G/overcommit.elf vm=ioerr mem=32M resident=8M lazy=on ve=hw backing=zero -- tasks=4 pages=5120 seed=14 expect_fail" || return
 	expect '\[ioerr\] guest: overcommit: page 0x[0-9a-f]+ failed in pass [0-2]: code=io-error'
 	expect '\[ioerr\] guest: overcommit: [1-9][0-9]* pages failed \([1-9][0-9]* io-error\), as expected'
@@ -137,7 +136,7 @@ t_swap_ioerror() {
 # The same failure for a guest that cannot be told (not registered): the VM stops with the
 # record; the hypervisor goes on to its summary.
 t_swap_ioerror_sync() {
-	swap_boot 2 "workers=1 swap=auto swap.bad=16384-16511" 64 \
+	swap_boot 2 "workers=1 swap=auto swap.bad=0x400000+0x100000" 64 \
 		"$G/overcommit.elf vm=ioerr mem=32M resident=8M lazy=on backing=zero -- tasks=1 pages=5120 seed=15 nove" || return
 	expect 'vm ioerr: stopped: synchronous fault failed \(the guest cannot be told\) .*code=io-error'
 	expect 'summary: vm ioerr +FAILED'

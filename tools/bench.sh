@@ -32,8 +32,8 @@ stat() { grep -Eo "$2=[0-9]+" $out/$1.log | head -1 | cut -d= -f2; }
 # cost, so tune it with the page-in rate the table shows.
 SB_TASKS=${SB_TASKS:-4} SB_WS=${SB_WS:-512} SB_WORK=${SB_WORK:-1000} SB_MS=${SB_MS:-2000}
 SB_MEM=${SB_MEM:-16M} SB_RES=${SB_RES:-5M} SB_DISK_MIB=${SB_DISK_MIB:-64}
-# summary mem line field (the first VM's): "summary:   mem: ... evicted=N ..."
-memf() { grep -E 'summary:.*mem:' $out/$1.log | grep -Eo " $2=[0-9]+" | head -1 | cut -d= -f2; }
+# a field of the first VM's summary ram lines: "summary:   ram NAME: ... evicted=N ..."
+memf() { grep -E 'summary: +ram [^ ]+:' $out/$1.log | grep -Eo " $2=[0-9]+" | head -1 | cut -d= -f2; }
 # the guest's figure (" rate=" is not " page_rate=")
 sbf() { grep -E 'guest: swapbench:' $out/$1.log | grep -Eo " $2=[0-9]+" | tail -1 | cut -d= -f2; }
 swap_bench() {
