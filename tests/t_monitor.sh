@@ -33,6 +33,12 @@ send faults park
 wait outstanding CAN_CONTINUE
 send workers
 wait worker cpu
+send ram
+wait pool: used=
+send ram park
+wait ram park: evicted=
+send mem park 0x1f00000 16
+wait has no frame now
 send stats park
 wait apf: faults
 send log debug
@@ -78,6 +84,9 @@ S
 	expect '^  vcpu0: outstanding CAN_CONTINUE=[0-9]+'
 	expect '^  worker cpu[0-9]: (idle \(jobs=[0-9]+, busy [0-9]+ us in all\)|producing page 0x[0-9a-f]+ of vm park for [0-9]+ us)'
 	expect '^  job queue: [0-9]+ waiting'
+	expect '^  pool: used=[1-9][0-9]* max=[0-9]+ frames'
+	expect '^  ram park: resident=[1-9][0-9]* max=[0-9]+ cap=8192 of 8192 pages, swap slots=0'
+	expect '^  page 0x1f00000 has no frame now'
 	expect '^  fault #0: vcpu0 gpa=0x[0-9a-f]+ hw-#VE CAN_CONTINUE -> (present|in flight), [0-9]+ us ago'
 	expect_count 2 'cpu0  info  faultline: starting on the bootstrap CPU'	# boot + dmesg
 	expect '^step park:0: (rip 0x[0-9a-f]+ -> 0x[0-9a-f]+|halted at rip=0x[0-9a-f]+)'

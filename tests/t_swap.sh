@@ -47,12 +47,15 @@ swap_overcommit() {
 t_swap_overcommit_hw() { swap_overcommit hw zero; }
 t_swap_overcommit_sw() { swap_overcommit sw pattern; }
 
-# The same without the PV protocol: one task, never registered, every page-in synchronous.
+# The same without the PV protocol: one task, never registered, every page-in synchronous;
+# and the disk driven by PIO (swap.pio=on), where the other runs use bus-master DMA.
 t_swap_overcommit_sync() {
-	swap_boot 2 "workers=1 swap=auto" 64 \
+	swap_boot 2 "workers=1 swap=auto swap.pio=on" 64 \
 		"$G/overcommit.elf vm=oc mem=32M resident=8M lazy=on backing=zero -- tasks=1 pages=5120 seed=12 nove" || return
 	expect '\[oc\] guest: overcommit: 5120 pages x 3 passes verified, tasks=1'
 	expect '\[oc\] guest: PASS not registered: no #VE'
+	expect 'ata: ata1-master: .* PIO \(swap.pio=on\)'
+	expect 'summary:   swap: .* reads=[1-9][0-9]* writes=[1-9][0-9]* errors=0/0'
 	vm_passed oc
 	expect_swapped
 	expect_exit 0
@@ -141,4 +144,18 @@ t_swap_ioerror_sync() {
 	expect 'vm ioerr: stopped: synchronous fault failed \(the guest cannot be told\) .*code=io-error'
 	expect 'summary: vm ioerr +FAILED'
 	expect_exit 1
+}
+
+# Writes that fail (swap.bad_write=: 1 MiB at 64 KiB of the disk, slots 15-270, the first
+# ones handed out): the page being evicted stays resident (rescued), the slot is retired,
+# another page goes instead; nothing is lost, so every word still verifies.
+t_swap_write_error() {
+	swap_boot 2 "workers=1 swap=auto swap.bad_write=0x10000+0x100000" 64 \
+		"$G/overcommit.elf vm=wr mem=32M resident=8M lazy=on ve=hw backing=zero -- tasks=4 pages=5120 seed=16" || return
+	expect 'swap: write of slot [0-9]+ \(lba [0-9]+\) failed: injected \(swap.bad_write=\)'
+	expect 'summary:   swap: .* retired=[1-9]'
+	expect '\[wr\] guest: overcommit: 5120 pages x 3 passes verified, tasks=4'
+	vm_passed wr
+	expect_swapped
+	expect_exit 0
 }
