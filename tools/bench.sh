@@ -57,15 +57,14 @@ swap_bench() {
 	for r in async sync resident; do
 		us=$(sbf swap-$r guest_us); rate=$(sbf swap-$r rate); prate=$(sbf swap-$r page_rate)
 		pin=$(memf swap-$r pageins); ev=$(memf swap-$r evicted); wr=$(memf swap-$r written)
-		# Disk bytes per page-in: what was read (a page each) and written. written= counts
-		# slots, or bytes when it is larger than a page per eviction could give (the
-		# summary's layout is the hypervisor's: parsed loosely).
+		prod=$(grep -Eo 'productions ok=[0-9]+' $out/swap-$r.log | head -1 | cut -d= -f2)
+		# Disk bytes per fault: the pages read back (pageins=) and written (written=),
+		# 4 KiB each, over every page produced (first touches, zero-filled, included).
 		line=$(awk -v r=$r -v us="${us:-0}" -v rate="${rate:-?}" -v pr="${prate:-?}" \
-			-v pin="${pin:-0}" -v ev="${ev:-0}" -v wr="${wr:-0}" 'BEGIN {
-			wb = wr > 4096 * (ev + 1) ? wr : wr * 4096
+			-v pin="${pin:-0}" -v ev="${ev:-0}" -v wr="${wr:-0}" -v prod="${prod:-0}" 'BEGIN {
 			ps = us ? sprintf("%.0f", pin * 1e6 / us) : "?"
 			es = us ? sprintf("%.0f", ev * 1e6 / us) : "?"
-			bpf = pin ? sprintf("%.0f", (pin * 4096 + wb) / pin) : "-"
+			bpf = prod ? sprintf("%.0f", (pin + wr) * 4096 / prod) : "-"
 			printf "%s %s %s %s %s %s", r, rate, pr, ps, es, bpf }')
 		echo "$line" >> $out/swap.dat
 		echo "$line" | awk '{ printf "%-10s %10s %12s %12s %12s %14s\n", $1, $2, $3, $4, $5, $6 }'
