@@ -356,20 +356,26 @@ static void *ram_reach(void *ctx, u64 gpa, u64 len)
 static int pin_areas(struct vcpu *v, u64 ve_gpa, u64 pv_gpa)
 {
 	struct vm *vm = v->vm;
-	for (int i = 0; i < 4; i++) {
+	/* Bounded: an eviction in flight ends within a disk write (the driver's deadline). */
+	for (int i = 0; i < 64; i++) {
+		int r = -2;
 		if (apf_make_present(v, ve_gpa, PAGE_SIZE) || apf_make_present(v, pv_gpa, FL_PV_SIZE))
 			return -1;
 		if (ram_pin(vm, ve_gpa, true))
 			continue;
 		if (!ram_pin(vm, pv_gpa, true)) {
 			if (!ram_pin(vm, pv_gpa + PAGE_SIZE, true)) {
-				if (!ram_join(vm, pv_gpa, FL_PV_SIZE / PAGE_SIZE))
+				r = ram_join(vm, pv_gpa, FL_PV_SIZE / PAGE_SIZE);
+				if (!r)
 					return 0;
 				ram_pin(vm, pv_gpa + PAGE_SIZE, false);
 			}
 			ram_pin(vm, pv_gpa, false);
 		}
 		ram_pin(vm, ve_gpa, false);
+		if (r == -1)
+			return -1;	/* shared with another registration: refused */
+		udelay(1000);
 	}
 	return -1;
 }

@@ -110,7 +110,7 @@ int page_unmap(struct vm *vm, u64 gpa, u64 *hpa, u32 *slot)
 	*hpa = 0;
 	*slot = 0;
 	u64 f = spin_lock_irqsave(&a->lock);
-	if (page_state(vm, gpa) == PAGE_PRESENT && !(a->ram.meta[pg] & RAM_PIN_MAX)) {
+	if (page_state(vm, gpa) == PAGE_PRESENT && !(a->ram.meta[pg] & (RAM_PIN_MAX | RAM_EVICT))) {
 		r = ept_absent(&vm->ept, gpa, PAGE_SIZE, a->ve == VE_HW) ? -1 : 0;
 		if (!r) {
 			set(vm, gpa, PAGE_ABSENT);
@@ -138,8 +138,12 @@ int page_move(struct vm *vm, u64 gpa, const u64 *old, u64 hpa, u64 n)
 		memcpy((void *)(hpa + i * PAGE_SIZE), (const void *)old[i], PAGE_SIZE);
 	if (ept_map(&vm->ept, gpa, hpa, n * PAGE_SIZE, EPT_RWX))
 		return -1;
-	for (u64 i = 0; i < n; i++)
+	/* The new leaves have D clear, and the host and the CPU write these pages without
+	 * setting it while they are pinned: dirty, so their next eviction writes them. */
+	for (u64 i = 0; i < n; i++) {
 		vm->apf.ram.frame[gpa / PAGE_SIZE + i] = (u32)((hpa >> 12) + i);
+		vm->apf.ram.meta[gpa / PAGE_SIZE + i] |= RAM_DIRTY;
+	}
 	return 0;
 }
 
@@ -160,18 +164,21 @@ bool page_young(struct vm *vm, u64 gpa)
 	return leaf && (__atomic_fetch_and(leaf, ~EPT_A, __ATOMIC_SEQ_CST) & EPT_A);
 }
 
-int page_evict_begin(struct vm *vm, u64 gpa, bool *dirty)
+u64 page_evict_begin(struct vm *vm, u64 gpa, bool *dirty, u32 *slot1)
 {
 	u64 pg = gpa / PAGE_SIZE;
+	u8 *m = &vm->apf.ram.meta[pg];
 	u64 *leaf = ept_leaf(&vm->ept, gpa);
 
-	if (page_state(vm, gpa) != PAGE_PRESENT || (vm->apf.ram.meta[pg] & RAM_PIN_MAX) || !leaf)
-		return -1;
+	if (page_state(vm, gpa) != PAGE_PRESENT || (*m & (RAM_PIN_MAX | RAM_EVICT)) || !leaf)
+		return 0;
 	/* One exchange: a dirty bit the CPU sets between a read and a store would be lost. */
 	u64 old = __atomic_exchange_n(leaf, absent_leaf(vm), __ATOMIC_SEQ_CST);
-	*dirty = (old & EPT_D) || (vm->apf.ram.meta[pg] & RAM_DIRTY) || !vm->apf.ram.slot[pg];
+	*dirty = (old & EPT_D) || (*m & RAM_DIRTY) || !vm->apf.ram.slot[pg];
+	*slot1 = vm->apf.ram.slot[pg];
+	*m |= RAM_EVICT;	/* ours until evict_end or evict_abort: nobody else moves it */
 	set(vm, gpa, PAGE_EVICTING);
-	return 0;
+	return page_frame(vm, gpa);
 }
 
 bool page_dirty_late(struct vm *vm, u64 gpa)
@@ -201,9 +208,12 @@ u64 page_evict_end(struct vm *vm, u64 gpa, u32 slot1)
 {
 	u64 pg = gpa / PAGE_SIZE, hpa;
 
+	/* Still ours (RAM_EVICT kept everybody else off it): EVICTING, or PRESENT when a
+	 * fault took it back meanwhile. Either way slot1 now holds a copy of it. */
+	vm->apf.ram.meta[pg] &= (u8)~RAM_EVICT;
 	vm->apf.ram.slot[pg] = slot1;
 	if (page_state(vm, gpa) != PAGE_EVICTING)
-		return 0;		/* rescued meanwhile: it keeps its frame */
+		return 0;		/* rescued: it keeps its frame (and is dirty) */
 	hpa = page_frame(vm, gpa);
 	vm->apf.ram.frame[pg] = 0;
 	vm->apf.ram.meta[pg] &= (u8)~RAM_DIRTY;
@@ -211,11 +221,12 @@ u64 page_evict_end(struct vm *vm, u64 gpa, u32 slot1)
 	return hpa;
 }
 
-/* Nobody kicks a waiter here (it holds no job): it spins on the state. */
-u8 page_wait(struct vm *vm, u64 gpa)
+void page_evict_abort(struct vm *vm, u64 gpa, u32 slot1)
 {
-	u8 s;
-	while ((s = page_state(vm, gpa)) == PAGE_FETCHING && vm->state != VM_STOPPED)
-		cpu_relax();
-	return s;
+	u64 pg = gpa / PAGE_SIZE;
+
+	vm->apf.ram.slot[pg] = slot1;
+	if (page_state(vm, gpa) == PAGE_EVICTING && !page_rescue(vm, gpa))
+		return;	/* no memory to map it back: stays owned and EVICTING (never reused) */
+	vm->apf.ram.meta[pg] &= (u8)~RAM_EVICT;
 }

@@ -47,22 +47,28 @@ u32 page_publish(struct vm *vm, u64 gpa, u32 code, u64 hpa);	/* hpa: the filled 
 /* Eviction, with the lock held (apf/ram.c's clock):
  *   PRESENT --evict_begin--> EVICTING --evict_end--> ABSENT (its slot holds it)
  *                               +--------rescue---------> PRESENT (frame kept, dirty)
- * young: test and clear the EPT accessed bit. evict_begin: an unpinned PRESENT page leaves
- * the EPT (one atomic exchange of its leaf: a dirty bit set meanwhile is not lost); dirty
- * when the EPT's D bit, the host's RAM_DIRTY or the lack of a swap copy says it must be
- * written. The caller then flushes every vCPU (vm_ept_flush) before reading the frame, and
- * asks dirty_late (a D bit set through a translation cached before the exchange). rescue: a
- * fault, or a failed write, takes an EVICTING page back. evict_end: the write (if any)
- * succeeded, slot1 is its slot + 1: ABSENT, and the frame to free is returned (0 when it
- * was rescued meanwhile and keeps its frame). */
+ * young: test and clear the EPT accessed bit. evict_begin: an unpinned PRESENT page that
+ * no other evictor owns leaves the EPT (one atomic exchange of its leaf: a dirty bit set
+ * meanwhile is not lost) and becomes the caller's (RAM_EVICT: no other evictor, unmap or
+ * move touches it until evict_end or evict_abort); returns its frame (0: not evictable),
+ * *slot1 its swap slot + 1, *dirty when the EPT's D bit, the host's RAM_DIRTY or the lack
+ * of a swap copy says it must be written. The caller then flushes every vCPU
+ * (vm_ept_flush) before reading the frame, and asks dirty_late (a D bit set through a
+ * translation cached before the exchange). rescue: a fault takes an EVICTING page back
+ * (mapped again, dirty; still owned). evict_end: the write (if any) to slot1 succeeded:
+ * the page is ABSENT and its frame is returned for reuse, or (rescued) it keeps it and 0
+ * is returned. evict_abort: the write or the flush failed: the page stays (rescued),
+ * with slot1 as its slot. */
 bool page_young(struct vm *vm, u64 gpa);
 /* n present pages at gpa move to the n frames at hpa (their content copied, the EPT
- * remapped): 0, or -1 (no memory for the EPT). The caller flushes, then frees old[]. */
+ * remapped, marked dirty): 0, or -1 (no memory for the EPT). The caller checked that none
+ * is owned by an evictor or pinned by anybody else, flushes, then frees old[]. */
 int page_move(struct vm *vm, u64 gpa, const u64 *old, u64 hpa, u64 n);
-int page_evict_begin(struct vm *vm, u64 gpa, bool *dirty);
+u64 page_evict_begin(struct vm *vm, u64 gpa, bool *dirty, u32 *slot1);
 bool page_dirty_late(struct vm *vm, u64 gpa);
 bool page_rescue(struct vm *vm, u64 gpa);
 u64 page_evict_end(struct vm *vm, u64 gpa, u32 slot1);
+void page_evict_abort(struct vm *vm, u64 gpa, u32 slot1);
 
 /* Taking the lock. unmap: PRESENT -> ABSENT (the monitor's poison): 0 done, 1 it was not
  * present (or is pinned), -1 no memory for the EPT change. On 0 the page's frame (*hpa)

@@ -92,7 +92,7 @@ void ram_release(struct vm *vm)
 	for (u64 pg = 0; r->frame && pg < pages(vm); pg++) {
 		if (r->frame[pg])
 			pool_put((u64)r->frame[pg] << 12);
-		if (r->slot[pg])
+		if (r->slot && r->slot[pg])
 			swap_free(r->slot[pg] - 1);
 	}
 	if (r->frame)
@@ -158,58 +158,61 @@ u32 ram_slot(struct vm *vm, u64 gpa)
 
 /* ---- eviction ---- */
 
-/* The clock: from the hand, a page that is present, unpinned and not accessed since the
- * hand last passed (its accessed bit is cleared on the way). Two turns at most: after one,
- * every bit the hand passed is clear, so only pages touched meanwhile are skipped again.
- * Without EPT A/D (the CPU does not offer it) no page looks accessed: FIFO order. */
-static bool pick(struct vm *vm, bool ad, u64 *gpa, bool *dirty)
+/* The clock: from the hand, a page that is present, unpinned, not being evicted by
+ * somebody else and not accessed since the hand last passed (its accessed bit is cleared
+ * on the way). At most two turns, and at most PICK_MAX pages a call (the lock is held):
+ * the hand stays where it stopped. Without EPT A/D (the CPU does not offer it) no page
+ * looks accessed: FIFO order. Returns the page's frame (0: none found). */
+#define PICK_MAX	4096
+static u64 pick(struct vm *vm, bool ad, u64 *gpa, bool *dirty, u32 *slot1)
 {
 	struct apf_ram *r = &vm->apf.ram;
+	u64 n = MIN(2 * pages(vm), PICK_MAX), hpa;
 
-	for (u64 k = 0; k < 2 * pages(vm); k++) {
+	for (u64 k = 0; k < n; k++) {
 		u64 pg = r->hand;
 		r->hand = pg + 1 < pages(vm) ? pg + 1 : 0;
-		if (page_state(vm, pg * PAGE_SIZE) != PAGE_PRESENT || (r->meta[pg] & RAM_PIN_MAX))
+		if (page_state(vm, pg * PAGE_SIZE) != PAGE_PRESENT ||
+		    (r->meta[pg] & (RAM_PIN_MAX | RAM_EVICT)))
 			continue;
 		if (ad && page_young(vm, pg * PAGE_SIZE)) {
 			r->young++;
 			continue;
 		}
-		if (!page_evict_begin(vm, pg * PAGE_SIZE, dirty)) {
+		if ((hpa = page_evict_begin(vm, pg * PAGE_SIZE, dirty, slot1))) {
 			*dirty |= !ad;	/* no D bit to trust */
 			*gpa = pg * PAGE_SIZE;
-			return true;
+			return hpa;
 		}
 	}
-	return false;
+	return 0;
 }
 
-/* Takes an EVICTING page back after a failure; its slot (slot1, maybe just allocated) is
- * kept with it so that it is not lost. */
+/* The page stays after a failure, with slot1 as its slot. */
 static void abandon(struct vm *vm, u64 gpa, u32 slot1)
 {
 	u64 f = spin_lock_irqsave(&vm->apf.lock);
-	vm->apf.ram.slot[gpa / PAGE_SIZE] = slot1;
-	page_rescue(vm, gpa);
+	page_evict_abort(vm, gpa, slot1);
 	spin_unlock_irqrestore(&vm->apf.lock, f);
 }
 
-/* Evicts one page of vm: EV_DONE (a frame went back to the pool), EV_NONE (nothing can go
- * now), EV_FULL (the swap area is full), EV_IO (a write or flush failed), EV_RESCUED (a
- * fault took the page back meanwhile). */
-static int evict_one(struct vm *vm)
+/* Evicts one page of vm: EV_DONE (its frame is *out, still counted in vm's resident),
+ * EV_NONE (nothing can go now), EV_FULL (the swap area is full), EV_IO (a write or flush
+ * failed), EV_RESCUED (a fault took the page back meanwhile). */
+static int evict_one(struct vm *vm, u64 *out)
 {
 	struct apf_ram *r = &vm->apf.ram;
 	bool ad = vm->vcpus[0].ctls.ept_ad, dirty = false;
 	u64 gpa = 0;
+	u32 slot1 = 0;
 
 	u64 f = spin_lock_irqsave(&vm->apf.lock);
-	bool found = pick(vm, ad, &gpa, &dirty);
+	u64 frame = pick(vm, ad, &gpa, &dirty, &slot1);
 	spin_unlock_irqrestore(&vm->apf.lock, f);
-	if (!found)
+	if (!frame)
 		return EV_NONE;
-	u32 slot1 = r->slot[gpa / PAGE_SIZE];	/* only the evictor changes it now */
-	/* No vCPU may write the frame through a cached translation once it is read. */
+	/* No vCPU may write the frame through a cached translation once it is read. The page
+	 * is ours (RAM_EVICT): its frame and slot cannot change under us. */
 	if (!vm_ept_flush(vm)) {
 		abandon(vm, gpa, slot1);
 		return EV_IO;
@@ -225,7 +228,7 @@ static int evict_one(struct vm *vm)
 			}
 			slot1 = (u32)s + 1;
 		}
-		if (swap_write(slot1 - 1, page_frame(vm, gpa))) {
+		if (swap_write(slot1 - 1, frame)) {
 			/* The slot stays allocated, never to be used again (apf/swap.c counts
 			 * it retired); the page keeps its frame and gets a new slot next time. */
 			swap_retire(slot1 - 1);
@@ -241,8 +244,8 @@ static int evict_one(struct vm *vm)
 	spin_unlock_irqrestore(&vm->apf.lock, f);
 	if (!hpa)
 		return EV_RESCUED;
-	ram_frame_put(vm, hpa);
 	__atomic_add_fetch(&r->evictions, 1, __ATOMIC_RELAXED);
+	*out = hpa;
 	return EV_DONE;
 }
 
@@ -259,32 +262,51 @@ static struct vm *victim_vm(struct vm *vm)
 	return best;
 }
 
+static void resident_max(struct apf_ram *r)
+{
+	u64 n = r->resident, m = r->resident_max;
+	while (n > m && !__atomic_compare_exchange_n(&r->resident_max, &m, n, false,
+						     __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+}
+
 u64 ram_frame_take(struct vm *vm, u64 gpa)
 {
 	struct apf_ram *r = &vm->apf.ram;
+	u64 hpa, deadline = 0;
 	int ev = EV_NONE;
-	u64 hpa;
 
-	/* Bounded: each turn either takes a frame or evicts one (which another CPU may take
-	 * first); EV_NONE means every page is pinned or in flight: wait a little for them. */
-	for (int turn = 0; turn < 64; turn++) {
+	/* Bounded in time: an eviction either hands its frame straight to us (nobody can
+	 * take it first) or fails; a page rescued meanwhile is no failure, so only the clock
+	 * limits the retries: 2 s without a frame stops the VM that needed one. */
+	for (;;) {
 		if ((hpa = frame_within_caps(vm)))
 			return hpa;
 		if (vm->state == VM_EMPTY)
 			return 0;	/* being built (the loader): no EPT to evict from yet */
 		struct vm *from = r->resident >= r->cap ? vm : victim_vm(vm);
-		if (!swap_ready() && from->apf.ram.cap == pages(from))
-			from = vm;	/* nothing to write a page to: only clean drops are possible */
-		ev = evict_one(from);
-		if (ev == EV_FULL)
+		ev = evict_one(from, &hpa);
+		if (ev == EV_DONE) {
+			if (from != vm) {	/* the frame changes hands, and its count */
+				__atomic_sub_fetch(&from->apf.ram.resident, 1, __ATOMIC_RELAXED);
+				__atomic_add_fetch(&r->resident, 1, __ATOMIC_RELAXED);
+				resident_max(r);
+			}
+			return hpa;
+		}
+		if (ev == EV_FULL || vm->state == VM_STOPPED)
 			break;
-		if (ev == EV_NONE || ev == EV_IO) {
+		if (ev != EV_RESCUED) {
 			__atomic_add_fetch(&r->stalls, 1, __ATOMIC_RELAXED);
 			udelay(100);
 		}
-		if (vm->state == VM_STOPPED)
-			return 0;
+		if (!deadline)
+			deadline = time_us() + 2000000;
+		else if (time_us() > deadline)
+			break;
 	}
+	if (vm->state == VM_STOPPED)
+		return 0;
 	if (ev == EV_FULL && !swap_ready())
 		vm_stop(vm, -1, true, "no host frame for page 0x%lx: the pool is exhausted (%lu "
 			"frames, host_mem=) and there is no swap disk to evict to", gpa, pool_used);
@@ -293,7 +315,7 @@ u64 ram_frame_take(struct vm *vm, u64 gpa)
 			"page 0x%lx (resident %lu of cap %lu frames, pool %lu of %lu)", swap_slots(),
 			gpa, r->resident, r->cap, pool_used, pool_cap == ~0ULL ? 0 : pool_cap);
 	else
-		vm_stop(vm, -1, true, "no host frame for page 0x%lx after 64 tries (resident %lu of "
+		vm_stop(vm, -1, true, "no host frame for page 0x%lx within 2 s (resident %lu of "
 			"cap %lu, pool %lu, last eviction: %s)", gpa, r->resident, r->cap, pool_used,
 			ev == EV_IO ? "I/O error" : ev == EV_NONE ? "nothing evictable" : "rescued");
 	return 0;
@@ -330,16 +352,25 @@ int ram_join(struct vm *vm, u64 gpa, u64 n)
 		return -1;
 	u64 f = spin_lock_irqsave(&vm->apf.lock);
 	int r = 0;
-	for (u64 i = 0; i < n; i++) {
+	bool done = ram_ptr(vm, gpa, n * PAGE_SIZE) != 0;	/* joined meanwhile */
+	for (u64 i = 0; i < n && !done; i++) {
+		u8 m = vm->apf.ram.meta[gpa / PAGE_SIZE + i];
 		old[i] = page_frame(vm, gpa + i * PAGE_SIZE);
-		r |= !old[i] || page_state(vm, gpa + i * PAGE_SIZE) != PAGE_PRESENT;
+		/* Only our own pin, and no evictor: another vCPU's registration may hold a
+		 * host pointer to these frames, or its VMCS their address (the VE page), and
+		 * an evictor reads the frame it captured. */
+		if ((m & RAM_PIN_MAX) != 1)
+			r = -1;
+		else if (!r && (!old[i] || (m & RAM_EVICT) ||
+				page_state(vm, gpa + i * PAGE_SIZE) != PAGE_PRESENT))
+			r = -2;		/* being written out: ask again shortly */
 	}
-	if (!r)
+	if (!r && !done)
 		r = page_move(vm, gpa, old, hpa, n);
 	spin_unlock_irqrestore(&vm->apf.lock, f);
-	if (r) {
+	if (r || done) {
 		frame_free(hpa, n);
-		return -1;
+		return r;
 	}
 	/* The old frames are reused only once no vCPU can write them through a cached
 	 * translation; a write another vCPU made there meanwhile is lost: the guest's own
@@ -430,6 +461,9 @@ int ram_pin(struct vm *vm, u64 gpa, bool on)
 	if (!on) {
 		if (*m & RAM_PIN_MAX)
 			(*m)--;
+		/* The host and the CPU wrote it without setting the EPT's D bit. */
+		if (!(*m & RAM_PIN_MAX))
+			*m |= RAM_DIRTY;
 	} else if ((page_state(vm, gpa) == PAGE_PRESENT || page_rescue(vm, gpa)) &&
 		   (*m & RAM_PIN_MAX) < RAM_PIN_MAX) {
 		(*m)++;

@@ -38,7 +38,9 @@ u32 ram_slot(struct vm *vm, u64 gpa);
 int ram_pin(struct vm *vm, u64 gpa, bool on);
 /* The PV area is two pages the host reads as one structure: their frames are made to
  * follow each other (moved to a fresh pair when they do not). Both pages present and
- * pinned; n is 2 (or 1: nothing to do). 0, or -1 (no pair of frames, or a page went). */
+ * pinned by the caller; n is 2 (or 1: nothing to do). 0; -1 when they cannot move (no
+ * pair of frames, or another registration pins one of them: its VMCS or its host
+ * pointers hold the old frame); -2 when an evictor is writing one out: ask again. */
 int ram_join(struct vm *vm, u64 gpa, u64 n);
 
 void ram_summary(struct vm *vm);

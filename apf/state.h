@@ -27,7 +27,9 @@ enum { PAGE_ABSENT, PAGE_FETCHING, PAGE_PRESENT, PAGE_FAILED, PAGE_EVICTING };
 /* Where a lazily backed VM's pages live (apf/ram.c; the arrays per 4 KiB page, changed
  * under the VM's apf lock by apf/page.c). A VM that is not lazy has one block instead
  * (struct vm's ram_hpa) and none of this. */
-#define RAM_PIN_MAX	0x7F		/* meta: pin count (VE info, PV pages) */
+#define RAM_PIN_MAX	0x3F		/* meta: pin count (VE info, PV pages; 3 per vCPU) */
+#define RAM_EVICT	0x40		/* meta: an evictor owns the page (EVICTING, or
+					 * rescued and still being written) */
 #define RAM_DIRTY	0x80		/* meta: written by the host since its swap copy */
 struct apf_ram {
 	u32 *frame;			/* host frame number (hpa >> 12); 0: none */

@@ -199,16 +199,28 @@ static void c_mem(int argc, char **argv)
 	}
 }
 
+/* out, indented as every command's answer lines are. */
+static void out_indented(const char *f, ...) __attribute__((format(printf, 1, 2)));
+static void out_indented(const char *f, ...)
+{
+	char buf[200];
+	va_list ap;
+	va_start(ap, f);
+	vfmt(buf, sizeof(buf), f, ap);
+	va_end(ap);
+	out("  %s", buf);
+}
+
 static void c_ram(int argc, char **argv)
 {
 	struct vm *one = argc > 1 ? find_vm(argv[1]) : 0;
 	if (argc > 1 && !one)
 		return;
 	if (!one)
-		ram_pool_print(out);
+		ram_pool_print(out_indented);
 	for (u32 i = 0; i < nvms; i++)
 		if (!one || one == &vms[i])
-			ram_print(&vms[i], out);
+			ram_print(&vms[i], out_indented);
 }
 
 static void c_faults(int argc, char **argv)

@@ -36,7 +36,7 @@ wait worker cpu
 send ram
 wait pool: used=
 send ram park
-wait ram park: evicted=
+wait   ram park: evicted=
 send mem park 0x1f00000 16
 wait has no frame now
 send stats park

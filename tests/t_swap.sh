@@ -146,11 +146,11 @@ t_swap_ioerror_sync() {
 	expect_exit 1
 }
 
-# Writes that fail (swap.bad_write=: 1 MiB at 64 KiB of the disk, slots 15-270, the first
-# ones handed out): the page being evicted stays resident (rescued), the slot is retired,
-# another page goes instead; nothing is lost, so every word still verifies.
+# Writes that fail (swap.bad_write=: 64 KiB at 64 KiB of the disk, slots 15-30, among the
+# first handed out): the page being evicted stays resident (rescued), the slot is retired,
+# the next slot is tried; nothing is lost, so every word still verifies.
 t_swap_write_error() {
-	swap_boot 2 "workers=1 swap=auto swap.bad_write=0x10000+0x100000" 64 \
+	swap_boot 2 "workers=1 swap=auto swap.bad_write=0x10000+0x10000" 64 \
 		"$G/overcommit.elf vm=wr mem=32M resident=8M lazy=on ve=hw backing=zero -- tasks=4 pages=5120 seed=16" || return
 	expect 'swap: write of slot [0-9]+ \(lba [0-9]+\) failed: injected \(swap.bad_write=\)'
 	expect 'summary:   swap: .* retired=[1-9]'
