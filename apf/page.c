@@ -230,3 +230,12 @@ void page_evict_abort(struct vm *vm, u64 gpa, u32 slot1)
 		return;	/* no memory to map it back: stays owned and EVICTING (never reused) */
 	vm->apf.ram.meta[pg] &= (u8)~RAM_EVICT;
 }
+
+/* Nobody kicks a waiter here (it holds no job): it spins on the state. */
+u8 page_wait(struct vm *vm, u64 gpa)
+{
+	u8 s;
+	while ((s = page_state(vm, gpa)) == PAGE_FETCHING && vm->state != VM_STOPPED)
+		cpu_relax();
+	return s;
+}
