@@ -30,7 +30,8 @@ stat() { grep -Eo "$2=[0-9]+" $out/$1.log | head -1 | cut -d= -f2; }
 # time is the TSC (instruction-driven in Bochs), so the host's load does not change it.
 # SB_WORK sets the compute per page: the async gain is largest when it is about a page-in's
 # cost, so tune it with the page-in rate the table shows.
-SB_TASKS=${SB_TASKS:-4} SB_WS=${SB_WS:-512} SB_WORK=${SB_WORK:-1000} SB_MS=${SB_MS:-2000}
+SB_TASKS=${SB_TASKS:-4} SB_WS=${SB_WS:-512} SB_WORK=${SB_WORK:-1000} SB_MS=${SB_MS:-4000}
+SB_WARM=${SB_WARM:-2000}
 SB_MEM=${SB_MEM:-16M} SB_RES=${SB_RES:-5M} SB_DISK_MIB=${SB_DISK_MIB:-64}
 # a field of the first VM's summary ram lines: "summary:   ram NAME: ... evicted=N ..."
 memf() { grep -E 'summary: +ram [^ ]+:' $out/$1.log | grep -Eo " $2=[0-9]+" | head -1 | cut -d= -f2; }
@@ -38,7 +39,7 @@ memf() { grep -E 'summary: +ram [^ ]+:' $out/$1.log | grep -Eo " $2=[0-9]+" | he
 sbf() { grep -E 'guest: swapbench:' $out/$1.log | grep -Eo " $2=[0-9]+" | tail -1 | cut -d= -f2; }
 swap_bench() {
 	[ -f tools/mkdisk.sh ] || { echo "bench: swap: tools/mkdisk.sh is missing (no swap disk)"; return 1; }
-	args="tasks=$SB_TASKS ws_pages=$SB_WS work=$SB_WORK ms=$SB_MS"
+	args="tasks=$SB_TASKS ws_pages=$SB_WS work=$SB_WORK ms=$SB_MS warm=$SB_WARM"
 	vm="$G/swapbench.elf vm=sb mem=$SB_MEM lazy=on backing=zero"
 	for r in async sync resident; do
 		case $r in
@@ -50,8 +51,8 @@ swap_bench() {
 			DISK=$out/swap-$r.img run swap-$r 3 "workers=2 swap=auto" "$vm $keys -- $args" &
 	done
 	wait
-	printf '\nfaultline swap benchmark (Bochs; %s tasks x %s pages, work=%s, %s ms of guest time; mem=%s resident=%s)\n' \
-		"$SB_TASKS" "$SB_WS" "$SB_WORK" "$SB_MS" "$SB_MEM" "$SB_RES"
+	printf '\nfaultline swap benchmark (Bochs; %s tasks x %s pages, work=%s, %s ms of guest time after %s ms of warm-up; mem=%s resident=%s)\n' \
+		"$SB_TASKS" "$SB_WS" "$SB_WORK" "$SB_MS" "$SB_WARM" "$SB_MEM" "$SB_RES"
 	printf '%-10s %10s %12s %12s %12s %14s\n' run "iter/s" "touches/s" "pageins/s" "evicted/s" "disk B/fault"
 	printf '# run iterations_per_s touches_per_s pageins_per_s evicted_per_s disk_bytes_per_fault\n' > $out/swap.dat
 	for r in async sync resident; do
@@ -61,9 +62,12 @@ swap_bench() {
 		# Disk bytes per fault: the pages read back (pageins=) and written (written=),
 		# 4 KiB each, over every page produced (first touches, zero-filled, included).
 		line=$(awk -v r=$r -v us="${us:-0}" -v rate="${rate:-?}" -v pr="${prate:-?}" \
-			-v pin="${pin:-0}" -v ev="${ev:-0}" -v wr="${wr:-0}" -v prod="${prod:-0}" 'BEGIN {
-			ps = us ? sprintf("%.0f", pin * 1e6 / us) : "?"
-			es = us ? sprintf("%.0f", ev * 1e6 / us) : "?"
+			-v pin="${pin:-0}" -v ev="${ev:-0}" -v wr="${wr:-0}" -v prod="${prod:-0}" \
+			-v warm="$SB_WARM" 'BEGIN {
+			# the hypervisor counts over the whole run, warm-up included
+			t = us + warm * 1000
+			ps = us ? sprintf("%.0f", pin * 1e6 / t) : "?"
+			es = us ? sprintf("%.0f", ev * 1e6 / t) : "?"
 			bpf = prod ? sprintf("%.0f", (pin + wr) * 4096 / prod) : "-"
 			printf "%s %s %s %s %s %s", r, rate, pr, ps, es, bpf }')
 		echo "$line" >> $out/swap.dat

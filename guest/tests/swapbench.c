@@ -2,7 +2,9 @@
  * faultline's swap (issue 15). tasks= tasks (default 4) each loop over a working set of
  * their own, ws_pages= pages (default 256), from the test region (ve_test_base()) up: one
  * read-modify-write of one word per page per iteration, then work= (default 200) rounds of
- * compute, for ms= milliseconds of guest TSC time (default 2000). With the VM's resident=
+ * compute, for ms= milliseconds of guest TSC time (default 2000) counted after warm= ms
+ * (default 0: the first touches of every page, zero-filled, are no steady state). With
+ * the VM's resident=
  * below the working sets, pages keep going to swap and coming back; registered for #VE
  * (unless `nove`, or the VM's apf=off, which refuses the registration), a task that waits
  * for a page parks and the others compute meanwhile, so the run does more iterations than
@@ -33,7 +35,7 @@ struct job {
 	u64 hist[NBUCKETS];
 };
 
-static u64 ntasks = 4, ws = 256, work = 200, ms = 2000, seed = 1, deadline;
+static u64 ntasks = 4, ws = 256, work = 200, ms = 2000, warm = 0, seed = 1, start, deadline;
 static struct job jobs[SCHED_NTASKS];
 static unsigned reports;
 static volatile u64 sink;
@@ -76,7 +78,9 @@ static void runner(void *arg)
 			volatile u64 *w = (volatile u64 *)word_at(j->first + i * PAGE_SIZE);
 			u64 t0 = rt_tsc(), v = *w, t1 = rt_tsc();
 
-			j->hist[bucket(rt_tsc_us(t1 - t0))]++;
+			bool counted = t0 >= start;	/* after the warm-up */
+			if (counted)
+				j->hist[bucket(rt_tsc_us(t1 - t0))]++;
 			/* Iteration 0 finds whatever the backing store had (zero or pattern). */
 			if (k && v != tag((u64)w) + k - 1) {
 				j->bad++;
@@ -86,11 +90,11 @@ static void runner(void *arg)
 			}
 			*w = tag((u64)w) + k;
 			acc = compute(acc ^ v);
-			j->touches++;
+			j->touches += counted;
 			if (t1 >= deadline)
 				goto out;
 		}
-		j->iters++;
+		j->iters += rt_tsc() >= start;
 		yield();
 	}
 out:
@@ -109,6 +113,7 @@ int main(const char *cmdline)
 	rt_arg_u64(cmdline, "ws_pages", &ws);
 	rt_arg_u64(cmdline, "work", &work);
 	rt_arg_u64(cmdline, "ms", &ms);
+	rt_arg_u64(cmdline, "warm", &warm);
 	rt_arg_u64(cmdline, "seed", &seed);
 	if (!rt_check(ntasks >= 1 && ntasks < SCHED_NTASKS, "tasks= within 1..15") ||
 	    !rt_check(ws >= 1 && ve_test_pages(ntasks * ws) == ntasks * ws,
@@ -132,9 +137,10 @@ int main(const char *cmdline)
 		task_create(runner, &jobs[t], "swapbench");
 	}
 	t0 = rt_tsc();
-	deadline = t0 + ms * rt_tsc_khz();
+	start = t0 + warm * rt_tsc_khz();
+	deadline = start + ms * rt_tsc_khz();
 	sched_run();
-	us = rt_tsc_us(rt_tsc() - t0);
+	us = rt_tsc_us(rt_tsc() - start);
 
 	for (u64 t = 0; t < ntasks; t++) {
 		iters += jobs[t].iters;
