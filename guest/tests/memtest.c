@@ -7,24 +7,14 @@
  * Two passes, the address mix and its complement, so every bit is seen both 0 and 1; a mix
  * (not the address itself) catches aliasing, where two addresses hit the same RAM. */
 #include "guest/lib/rt.h"
+#include "guest/tests/mix64.h"
 
 #define MAX_REPORTS	8
-
-static u64 mix(u64 x)
-{
-	/* splitmix64's finalizer: every address bit affects every pattern bit */
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	x ^= x >> 31;
-	return x;
-}
 
 static void fill(u64 lo, u64 hi, u64 flip)
 {
 	for (u64 a = lo; a < hi; a += 8)
-		*(volatile u64 *)a = mix(a) ^ flip;
+		*(volatile u64 *)a = mix64(a) ^ flip;
 }
 
 static u64 verify(u64 lo, u64 hi, u64 flip, u64 *reports)
@@ -32,7 +22,7 @@ static u64 verify(u64 lo, u64 hi, u64 flip, u64 *reports)
 	u64 bad = 0;
 
 	for (u64 a = lo; a < hi; a += 8) {
-		u64 got = *(volatile u64 *)a, want = mix(a) ^ flip;
+		u64 got = *(volatile u64 *)a, want = mix64(a) ^ flip;
 
 		if (got == want)
 			continue;

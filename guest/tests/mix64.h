@@ -1,10 +1,10 @@
 /* guest/tests/mix64.h: the 64-bit mix the swap guests derive their patterns from
- * (overcommit, restore, swapbench; tools/mkimage.c through restore_image.h). Plain C on
+ * (memtest, overcommit, restore, swapbench; tools/mkimage.c through restore_image.h). Plain C on
  * unsigned long long, no includes: it compiles freestanding and on the host. */
 #ifndef MIX64_H
 #define MIX64_H
 
-/* splitmix64's finalizer (as guest/tests/memtest.c): every input bit moves every output
+/* splitmix64's finalizer: every input bit moves every output
  * bit, so a page that lands at the wrong address, or in another VM, fails on every word. */
 static inline unsigned long long mix64(unsigned long long x)
 {
