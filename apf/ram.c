@@ -106,6 +106,15 @@ void ram_release(struct vm *vm)
 
 /* ---- frames ---- */
 
+/* *max = MAX(*max, n), with other CPUs raising it too. */
+static void raise_max(volatile u64 *max, u64 n)
+{
+	u64 m = *max;
+	while (n > m && !__atomic_compare_exchange_n(max, &m, n, false, __ATOMIC_RELAXED,
+						     __ATOMIC_RELAXED))
+		;
+}
+
 static u64 pool_get(void)
 {
 	if (__atomic_add_fetch(&pool_used, 1, __ATOMIC_RELAXED) > pool_cap) {
@@ -117,10 +126,7 @@ static u64 pool_get(void)
 		__atomic_sub_fetch(&pool_used, 1, __ATOMIC_RELAXED);
 		return 0;
 	}
-	u64 n = pool_used, m = pool_max;
-	while (n > m && !__atomic_compare_exchange_n(&pool_max, &m, n, false, __ATOMIC_RELAXED,
-						     __ATOMIC_RELAXED))
-		;
+	raise_max(&pool_max, pool_used);
 	return hpa;
 }
 
@@ -138,10 +144,7 @@ static u64 frame_within_caps(struct vm *vm)
 		__atomic_sub_fetch(&r->resident, 1, __ATOMIC_RELAXED);
 		return 0;
 	}
-	u64 n = r->resident, m = r->resident_max;
-	while (n > m && !__atomic_compare_exchange_n(&r->resident_max, &m, n, false,
-						     __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-		;
+	raise_max(&r->resident_max, r->resident);
 	return hpa;
 }
 
@@ -262,14 +265,6 @@ static struct vm *victim_vm(struct vm *vm)
 	return best;
 }
 
-static void resident_max(struct apf_ram *r)
-{
-	u64 n = r->resident, m = r->resident_max;
-	while (n > m && !__atomic_compare_exchange_n(&r->resident_max, &m, n, false,
-						     __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-		;
-}
-
 u64 ram_frame_take(struct vm *vm, u64 gpa)
 {
 	struct apf_ram *r = &vm->apf.ram;
@@ -290,7 +285,7 @@ u64 ram_frame_take(struct vm *vm, u64 gpa)
 			if (from != vm) {	/* the frame changes hands, and its count */
 				__atomic_sub_fetch(&from->apf.ram.resident, 1, __ATOMIC_RELAXED);
 				__atomic_add_fetch(&r->resident, 1, __ATOMIC_RELAXED);
-				resident_max(r);
+				raise_max(&r->resident_max, r->resident);
 			}
 			return hpa;
 		}
