@@ -34,6 +34,7 @@ void page_keep(struct vm *vm, u64 gpa, u64 hpa)
 {
 	u64 pg = gpa / PAGE_SIZE;
 	vm->apf.ram.frame[pg] = (u32)(hpa >> 12);
+	vm->apf.ram.meta[pg] |= RAM_DIRTY;	/* the loader's bytes: no source has them */
 	vm->apf.page[pg] = PAGE_PRESENT;
 }
 
@@ -174,7 +175,8 @@ u64 page_evict_begin(struct vm *vm, u64 gpa, bool *dirty, u32 *slot1)
 		return 0;
 	/* One exchange: a dirty bit the CPU sets between a read and a store would be lost. */
 	u64 old = __atomic_exchange_n(leaf, absent_leaf(vm), __ATOMIC_SEQ_CST);
-	*dirty = (old & EPT_D) || (*m & RAM_DIRTY) || !vm->apf.ram.slot[pg];
+	/* Not dirty: its swap copy, or (no slot) its backing store, gives it back as it is. */
+	*dirty = (old & EPT_D) || (*m & RAM_DIRTY);
 	*slot1 = vm->apf.ram.slot[pg];
 	*m |= RAM_EVICT;	/* ours until evict_end or evict_abort: nobody else moves it */
 	set(vm, gpa, PAGE_EVICTING);

@@ -51,8 +51,9 @@ u32 page_publish(struct vm *vm, u64 gpa, u32 code, u64 hpa);	/* hpa: the filled 
  * no other evictor owns leaves the EPT (one atomic exchange of its leaf: a dirty bit set
  * meanwhile is not lost) and becomes the caller's (RAM_EVICT: no other evictor, unmap or
  * move touches it until evict_end or evict_abort); returns its frame (0: not evictable),
- * *slot1 its swap slot + 1, *dirty when the EPT's D bit, the host's RAM_DIRTY or the lack
- * of a swap copy says it must be written. The caller then flushes every vCPU
+ * *slot1 its swap slot + 1, *dirty when the EPT's D bit or the host's RAM_DIRTY says it
+ * must be written (a clean page comes back from its swap copy or, with none, from its
+ * backing store, which gives the same bytes: the loader's pages start dirty). The caller then flushes every vCPU
  * (vm_ept_flush) before reading the frame, and asks dirty_late (a D bit set through a
  * translation cached before the exchange). rescue: a fault takes an EVICTING page back
  * (mapped again, dirty; still owned). evict_end: the write (if any) to slot1 succeeded:

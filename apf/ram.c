@@ -240,7 +240,9 @@ static int evict_one(struct vm *vm, u64 *out)
 		}
 		__atomic_add_fetch(&r->writes, 1, __ATOMIC_RELAXED);
 	} else {
-		__atomic_add_fetch(&r->clean, 1, __ATOMIC_RELAXED);	/* its copy is valid */
+		/* Its swap copy is valid, or it has none and its backing store gives the same
+		 * bytes again (it was produced from it and never written): no I/O at all. */
+		__atomic_add_fetch(&r->clean, 1, __ATOMIC_RELAXED);
 	}
 	f = spin_lock_irqsave(&vm->apf.lock);
 	u64 hpa = page_evict_end(vm, gpa, slot1);
