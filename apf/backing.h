@@ -4,7 +4,8 @@
  * "image" (a memory image from a GRUB module: page gpa holds the image's bytes at offset
  * gpa, zeros past its end: a snapshot restored lazily). A page evicted since is read from
  * its swap slot instead (apf/worker.c), whatever the kind. Failure injection wraps them. The
- * latency (backing.latency_us) is spent by the caller on the CPU that resolves the page. */
+ * latency (backing.latency_us) is the whole time one production from the source takes, the
+ * fill included: the caller waits out the rest on the CPU that resolves the page. */
 #ifndef APF_BACKING_H
 #define APF_BACKING_H
 #include "lib/types.h"

@@ -147,8 +147,8 @@ static int produce(struct vm *vm, u64 gpa, struct fl_fault *rec, struct job *j,
 
 	u64 hpa = ram_frame_take(vm, gpa);
 	u32 slot1 = ram_slot(vm, gpa);	/* stable: the page is FETCHING, ours */
+	u64 t0 = rdtsc();
 
-	udelay(vm->apf.backing.latency_us);
 	if (!hpa) {
 		r = -1;		/* the VM was stopped, with the reason */
 		code = FL_FAULT_IO_ERROR;
@@ -159,6 +159,11 @@ static int produce(struct vm *vm, u64 gpa, struct fl_fault *rec, struct job *j,
 		__atomic_add_fetch(&vm->apf.ram.pageins, 1, __ATOMIC_RELAXED);
 	} else {
 		r = backing_fill(&vm->apf.backing, gpa, (void *)hpa, &code);
+		/* backing.latency_us is what one production from the source takes, its fill
+		 * included (the disk's own time stands for it on a page-in from swap). */
+		u64 spent = tsc_to_us(rdtsc() - t0);
+		if (spent < vm->apf.backing.latency_us)
+			udelay(vm->apf.backing.latency_us - spent);
 	}
 	u64 f = spin_lock_irqsave(&vm->apf.lock);
 	/* The monitor may have poisoned the page while it was being filled: it stores the

@@ -64,7 +64,7 @@ static const struct opt vm_opts[] = {
 	  .help = "lazy=on: host frames the VM may hold (less than mem= needs swap=)",
 	  .def = "all of mem" },
 	{ .key = "backing.latency_us", .type = OPT_UINT, .val = &vc.latency_us, .max = 1000000,
-	  .help = "time to produce one page, spent on the CPU that resolves it", .def = "0" },
+	  .help = "time to produce one page from its source (the fill included)", .def = "0" },
 	{ .key = "backing.seed", .type = OPT_UINT, .val = &vc.seed, .max = 0xFFFF,
 	  .help = "pattern seed: pages hold fl_pattern_seed(seed, gpa)", .def = "0" },
 	{ .key = "backing.poison", .type = OPT_STR, .val = vc.poison, .len = sizeof(vc.poison),
