@@ -239,7 +239,10 @@ static void complete(struct vcpu *v, u32 index, const struct fl_fault *fail, boo
 	u64 flags = spin_lock_irqsave(&v->apf.lock);
 	bool held = v->apf.pv.held & (1ULL << index);
 	bool cont = held && v->apf.pv.decision[index] == FL_PV_CAN_CONTINUE && !sync;
+	bool was_pending = v->apf.pv.pending;
 	bool kick = pv_complete(&v->apf.pv, &m, index, fail, sync, rdtsc());
+	if (!was_pending && v->apf.pv.pending)
+		v->apf.posted_tsc = rdtsc();
 	spin_unlock_irqrestore(&v->apf.lock, flags);
 	struct apf_stats *st = &v->vm->apf.st;
 	if (held)	/* each accepted REPORT ends here exactly once */
@@ -292,8 +295,11 @@ bool apf_take_completion(struct vcpu *v, u8 *vector)
 	u32 batched;
 	u64 flags = spin_lock_irqsave(&v->apf.lock);
 	bool take = pv_take_pending(&v->apf.pv, vector, &batched);
+	u64 posted = v->apf.posted_tsc;
 	spin_unlock_irqrestore(&v->apf.lock, flags);
 	if (take) {
+		APF_STAT(v->vm, ph_inj, 1);
+		APF_STAT(v->vm, ph_inject, rdtsc() - posted);
 		APF_STAT(v->vm, injections, 1);
 		APF_STAT(v->vm, batched, batched > 1 ? batched - 1 : 0);
 	}
@@ -703,6 +709,9 @@ void apf_summary(struct vm *vm)
 	pr_info("summary:   apf: job queue depth at push 0:%lu 1:%lu 2-3:%lu 4-15:%lu 16+:%lu",
 		s->depth_hist[0], s->depth_hist[1], s->depth_hist[2], s->depth_hist[3],
 		s->depth_hist[4]);
+	pr_info("summary:   apf: phases (mean ticks): queued->taken=%lu taken->published=%lu "
+		"posted->injected=%lu", s->ph_jobs ? s->ph_wait / s->ph_jobs : 0,
+		s->ph_jobs ? s->ph_produce / s->ph_jobs : 0, s->ph_inj ? s->ph_inject / s->ph_inj : 0);
 	if (s->posted || s->doorbells || s->posted_bad)
 		pr_info("summary:   apf: polled reports=%lu put-off=%lu not-a-report=%lu "
 			"doorbells=%lu deadline-vectors=%lu", s->posted, s->posted_later,

@@ -62,6 +62,10 @@ struct apf_stats {
 							 * page, bits that were no report, put off */
 	u64 doorbells, deadline_irqs;			/* REPORT(DOORBELL)s; completion vectors
 							 * a deadline made */
+	u64 ph_jobs, ph_wait, ph_produce;		/* jobs; ticks queued -> taken by a worker,
+							 * taken -> page published */
+	u64 ph_inj, ph_inject;				/* injected completions; ticks posted ->
+							 * injected (the kick, the exit, the entry) */
 };
 
 /* The last faults of a VM, for the monitor's `faults` (apf/recent.c): how each came in and
@@ -119,6 +123,7 @@ struct apf_vcpu {
 					 * and which of them are a failed page's retry */
 	u64 poll_gpa[FL_PV_ENTRIES];	/* ... and their pages */
 	bool poll_up;			/* polled: host_polling as the poller last wrote it */
+	u64 posted_tsc;			/* when the first completion not injected yet was posted */
 };
 
 /* Cheap looks for the path before every entry (vmm/inject.c), inline so that an entry

@@ -30,6 +30,7 @@ struct job {
 	struct pv_waiter w[JOB_WAITERS];
 	struct job *next;	/* the VM's in-flight list / the free list */
 	struct job *qnext;	/* the VM's queue of jobs no worker has taken yet */
+	u64 queued_tsc;		/* for the phases of a fault (apf_stats ph_*) */
 };
 
 struct worker_stat {
@@ -208,8 +209,12 @@ static void run_job(struct job *j)
 	ws->cur_gpa = j->gpa;
 	ws->cur_tsc = t0;
 	ws->cur_vm = vm;
+	u64 wait = t0 - j->queued_tsc;	/* j is freed inside produce */
 	int r = produce(vm, j->gpa, &rec, j, w, &nw);
 	ws->cur_vm = 0;
+	APF_STAT(vm, ph_jobs, 1);
+	APF_STAT(vm, ph_wait, wait);
+	APF_STAT(vm, ph_produce, rdtsc() - t0);
 	for (u32 i = 0; i < nw; i++)
 		apf_complete_waiter(w[i], r ? &rec : 0);
 	ws->jobs++;
@@ -427,7 +432,7 @@ int apf_fetch_async(struct vm *vm, u64 gpa, struct pv_waiter w)
 		spin_unlock_irqrestore(&vm->apf.lock, f);
 		return -1;	/* cannot happen (apf_jobs_needed); the caller produces it itself */
 	}
-	*j = (struct job){ .vm = vm, .gpa = gpa, .nw = 1, .w = { w } };
+	*j = (struct job){ .vm = vm, .gpa = gpa, .nw = 1, .w = { w }, .queued_tsc = rdtsc() };
 	j->next = vm->apf.inflight;
 	vm->apf.inflight = j;
 	page_set_fetching(vm, gpa);
