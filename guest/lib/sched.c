@@ -122,6 +122,7 @@ static void switch_mm(struct task *next)
 /* IF=0. The next runnable task; idle when none is but some are parked; the main context
  * when all have exited. */
 bool (*sched_poll_hook)(void);
+bool (*sched_wait_hook)(void);
 
 static void schedule(void)
 {
@@ -287,7 +288,10 @@ static void idle_main(void *arg)
 			continue;
 		}
 		if (sched_poll_hook && sched_poll_hook()) {	/* polled: no interrupt will come */
-			asm volatile("sti; pause; cli" : : : "memory");
+			if (q->head)
+				continue;	/* the poll woke a task */
+			if (!sched_wait_hook || !sched_wait_hook())
+				asm volatile("sti; pause; cli" : : : "memory");
 			continue;
 		}
 		STAT_INC(halts);

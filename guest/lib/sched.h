@@ -94,5 +94,10 @@ static inline bool irq_enabled(void)
  * (guest/lib/ve.c: ve_poll) are read there. It returns whether this vCPU is in polled mode:
  * then the idle loop PAUSEs between calls instead of halting (no interrupt will come). */
 extern bool (*sched_poll_hook)(void);
+/* Polled mode's idle wait, when set (guest/lib/ve.c: ve_idle_wait): called by the idle
+ * loop with IF=0 after sched_poll_hook found nothing; waits for the host's next store to
+ * the completions word (MONITOR/MWAIT) or an interrupt, and returns true; false when it
+ * cannot (no MONITOR/MWAIT), and the idle loop PAUSEs instead. */
+extern bool (*sched_wait_hook)(void);
 
 #endif

@@ -43,6 +43,7 @@ struct ve_cpu {
 	} pv;
 	bool registered;
 	bool polled;			/* FL_VE_F_POLLED (the guest's "poll" argument) */
+	bool mwait;			/* polled: idle in MWAIT ("nomwait": PAUSE) */
 	u32 depth[NCTX];		/* #VEs in progress, per context */
 	struct ve_ctx_stats ctx[NCTX];
 	u64 vlog[VE_LOG];		/* gpa of the last #VEs */
@@ -290,6 +291,39 @@ static bool ve_poll(void)
 	return true;
 }
 
+/* CPUID.1:ECX.MONITOR[bit 3]: MONITOR/MWAIT offered (faultline shows it; the VMCS does not
+ * intercept either). */
+static bool have_mwait(void)
+{
+	u32 a, b, c, d;
+	rt_cpuid(1, 0, &a, &b, &c, &d);
+	return c & (1u << 3);
+}
+
+/* Polled mode's idle (sched_wait_hook, IF=0): arm the monitor on the completions word,
+ * look once more (a store between the last poll and MONITOR would otherwise be waited
+ * for), then MWAIT. ECX bit 0 makes an interrupt a break event even with IF=0, and the
+ * STI before it opens the window after the instruction, as "sti; hlt" does: the
+ * deadline's completion vector (docs/pv-protocol.md) ends the wait if the store does not,
+ * so nothing is waited for longer than the deadline. */
+static bool ve_idle_wait(void)
+{
+	struct ve_cpu *c = me();
+	struct fl_pv_page *pv = &c->pv.pv;
+
+	if (!c->polled || !c->mwait)
+		return false;
+	u64 seen = __atomic_load_n(&pv->consumed, __ATOMIC_RELAXED);
+	asm volatile("monitor" : : "a"(&pv->completions), "c"(0), "d"(0) : "memory");
+	if (__atomic_load_n(&pv->completions, __ATOMIC_ACQUIRE) != seen)
+		return true;	/* completed meanwhile: the next poll takes it */
+	STAT_INC(mwaits);
+	asm volatile("sti; mwait; cli" : : "a"(0), "c"(1) : "memory");
+	if (__atomic_load_n(&pv->completions, __ATOMIC_ACQUIRE) != seen)
+		STAT_INC(mwait_stores);
+	return true;
+}
+
 /* The IDT is shared: installing again from another vCPU writes the same values. */
 void ve_install(unsigned vector)
 {
@@ -317,8 +351,11 @@ s64 ve_register(unsigned vector)
 		c->registered = true;
 	else
 		c->polled = false;
-	if (c->polled)
+	if (c->polled) {
 		sched_poll_hook = ve_poll;	/* shared: ve_poll looks at its own vCPU */
+		c->mwait = !rt_arg_has(rt_cmdline(), "nomwait") && have_mwait();
+		sched_wait_hook = ve_idle_wait;
+	}
 	return r;
 }
 
@@ -369,8 +406,9 @@ static void print_stats(const char *who, const struct ve_stats *s, u64 hc)
 		  "completions=%lu host-completions=%lu\n", who, s->parks, s->resumed, s->failed,
 		  s->irqs, s->completions, hc);
 	if (s->posted)
-		rt_printf("guest: %s: polled: posted=%lu doorbells=%lu polls=%lu\n", who,
-			  s->posted, s->doorbells, s->polls);
+		rt_printf("guest: %s: polled: posted=%lu doorbells=%lu polls=%lu mwaits=%lu "
+			  "(ended by the host's store: %lu)\n", who, s->posted, s->doorbells,
+			  s->polls, s->mwaits, s->mwait_stores);
 }
 
 /* The host's count of completions, from a vCPU's PV area: 0 if it never registered, and

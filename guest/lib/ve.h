@@ -54,6 +54,8 @@ struct ve_stats {
 	u64 posted;		/* polled mode: reports posted in the PV page */
 	u64 doorbells;		/* ... of which rang the doorbell (no worker polled) */
 	u64 polls;		/* ... schedule points that found completions */
+	u64 mwaits;		/* ... idle MWAITs on the completions word */
+	u64 mwait_stores;	/* ... that ended with the word changed (the host's store) */
 };
 extern struct ve_stats ve_stats;			/* the VM's: every vCPU's summed */
 extern struct ve_stats ve_stats_cpu[SMP_MAX_CPUS];	/* each vCPU's */
