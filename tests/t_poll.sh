@@ -52,7 +52,12 @@ poll_overlap() {
 }
 t_poll_apf_overlap_hw() { poll_overlap hw; }
 t_poll_apf_overlap_sw() { poll_overlap sw; }
-t_poll_apf_dedupe() { poll_pair apf_dedupe 3 "workers=1" "backing.latency_us=2000" "tasks=4 pages=4" 1; }
+# ... and its idle loop waited in MWAIT on the completions word (docs/pv-protocol.md, "Idle").
+t_poll_apf_dedupe() {
+	poll_pair apf_dedupe 3 "workers=1" "backing.latency_us=2000" "tasks=4 pages=4" 1
+	expect '\[hw\] guest: apf-dedupe: polled: .* mwaits=[1-9][0-9]* \(ended by the host.s store: [0-9]+\)'
+	expect '\[sw\] guest: apf-dedupe: polled: .* mwaits=[1-9][0-9]* '
+}
 t_poll_apf_flood() { poll_pair apf_flood 3 "workers=1 apf_limit=4" "backing.latency_us=1000" "tasks=12 limit=4" 12; }
 t_poll_apf_smp() {
 	boot_bochs 6 2 "workers=1" \
