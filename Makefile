@@ -3,7 +3,7 @@
 #   make run      boot the ISO on the best backend (BACKEND=auto|bochs|qemu-kvm|qemu-tcg)
 #   make test     host unit tests, then the integration tests in Bochs and QEMU TCG
 #   make deps     install the Debian packages the above need (or print the apt-get line)
-#   make unit     host unit tests only;  make clean
+#   make unit     host unit tests only (the threaded ones also under TSan);  make clean
 #   make fuzz     libFuzzer harnesses, 1,000,000 executions each (make test runs a smoke pass)
 
 CC      := gcc
@@ -21,7 +21,7 @@ KCFLAGS := -std=gnu11 -Wall -Wextra -Werror -O2 -g -ffreestanding -fno-builtin -
 KASFLAGS := -I. -MMD -MP
 KLDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments -T linker.ld
 
-# Host unit tests: the pure code in lib/ under AddressSanitizer and UBSan.
+# Host unit tests: the pure code in lib/ under AddressSanitizer and UBSan (and TSan below).
 HOSTCFLAGS := -std=gnu11 -Wall -Wextra -Werror -g -O1 -I. \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
@@ -35,6 +35,13 @@ HV_OBJS  := $(patsubst %,$(B)/obj/%.o,$(HV_SRCS))
 LIB_HOST := $(filter-out lib/string.c,$(wildcard lib/*.c)) ept/ept.c vmm/decode.c \
 	vmm/controls.c vmm/debug/vmcheck.c dev/uart.c dev/pic.c apf/pv.c apf/backing.c
 UNIT     := $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/test_*.c))
+# The unit tests that start threads, built a second time under ThreadSanitizer (no ASan:
+# the two do not mix). A race TSan sees fails the test (tests/unit/check.h sets
+# halt_on_error, exit status 66). UNIT_ALL is what make unit and make test run.
+TSANCFLAGS := -std=gnu11 -Wall -Wextra -Werror -g -O1 -I. \
+	-fsanitize=thread -fno-omit-frame-pointer
+UNIT_TSAN := $(patsubst tests/unit/%.c,$(B)/unit-tsan/%,$(shell grep -l pthread_create tests/unit/test_*.c))
+UNIT_ALL  := $(UNIT) $(UNIT_TSAN)
 
 .PHONY: all run test unit integration deps clean iso bench FORCE
 all: $(B)/faultline.elf $(B)/faultline32.elf guests $(B)/faultline.iso $(B)/tools/mkimage
@@ -110,8 +117,32 @@ $(B)/unit/test_%: tests/unit/test_%.c $(LIB_HOST) $(wildcard lib/*.h vmm/*.h vmm
 	@echo "  HOSTCC  $@"
 	@$(CC) $(HOSTCFLAGS) $< $(LIB_HOST) -o $@
 
-unit: $(UNIT)
-	@sh tests/unit/run.sh $(UNIT)
+# Can gcc build and run a TSan program? $(B)/unit-tsan/toolchain says "ok", or why not in
+# one line (printed here, and by tests/unit/run.sh, which counts those tests as skipped
+# rather than passed or failed). Probed again on every make until it is ok, so installing
+# libtsan needs no make clean.
+$(B)/unit-tsan/toolchain: FORCE
+	@mkdir -p $(dir $@)
+	@if [ "$$(cat $@ 2>/dev/null)" = ok ] && [ $@ -nt Makefile ]; then exit 0; fi; \
+	printf '#include <pthread.h>\nstatic int x;\nstatic void *f(void *a) { x++; return a; }\nint main(void) { pthread_t t; if (pthread_create(&t, 0, f, 0)) return 1; pthread_join(t, 0); return x != 1; }\n' \
+		>$(B)/unit-tsan/toolchain.c; \
+	if ! $(CC) $(TSANCFLAGS) $(B)/unit-tsan/toolchain.c -o $(B)/unit-tsan/toolchain.bin \
+		>$(B)/unit-tsan/toolchain.log 2>&1; then \
+		why="'$(CC) -fsanitize=thread' cannot link ($$(grep -m1 -i 'error\|cannot find\|not found' $(B)/unit-tsan/toolchain.log)): libtsan not installed? (Debian 12: apt-get install libtsan2)"; \
+	elif ! $(B)/unit-tsan/toolchain.bin >$(B)/unit-tsan/toolchain.log 2>&1; then \
+		why="a TSan program does not run here: $$(grep -m1 . $(B)/unit-tsan/toolchain.log)"; \
+	else why=ok; fi; \
+	echo "$$why" >$@; \
+	[ "$$why" = ok ] || echo "unit-tsan: skipped: $$why"
+
+$(B)/unit-tsan/test_%: tests/unit/test_%.c $(LIB_HOST) $(wildcard lib/*.h vmm/*.h vmm/debug/*.h dev/*.h ept/*.h apf/*.h) tests/unit/check.h $(wildcard tests/unit/*.h) | $(B)/unit-tsan/toolchain
+	@if [ "$$(cat $(B)/unit-tsan/toolchain)" = ok ]; then \
+		echo "  TSANCC  $@"; \
+		$(CC) $(TSANCFLAGS) $< $(LIB_HOST) -o $@; \
+	else rm -f $@; fi
+
+unit: $(UNIT_ALL)
+	@sh tests/unit/run.sh $(UNIT_ALL)
 
 integration: all
 	@sh tests/integration.sh
@@ -122,8 +153,8 @@ integration: all
 NPROC := $(shell nproc 2>/dev/null || echo 2)
 test: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) all
-	@$(MAKE) --no-print-directory -j$(NPROC) $(UNIT) $(FUZZ_BINS)
-	@sh tests/all.sh $(UNIT)
+	@$(MAKE) --no-print-directory -j$(NPROC) $(UNIT_ALL) $(FUZZ_BINS)
+	@sh tests/all.sh $(UNIT_ALL)
 
 # Figures, not a test: round-trip and fault costs in guest TSC ticks (tools/bench.sh).
 bench: deps all

@@ -30,6 +30,20 @@ fuzz_rt() {
 	rm -rf "$t"
 	return $r
 }
+# ThreadSanitizer's runtime for gcc (make unit builds the threaded unit tests again with
+# -fsanitize=thread): libtsan2 for gcc 12 and later (Debian 12), libtsan0 before. It comes
+# with gcc (libgcc-N-dev depends on it), so this only repairs a machine that lost it.
+tsan_rt() {
+	t=$(mktemp -d)
+	printf 'int main(void) { return 0; }\n' > "$t/t.c"
+	gcc -fsanitize=thread "$t/t.c" -o "$t/t" >/dev/null 2>&1
+	r=$?
+	rm -rf "$t"
+	return $r
+}
+if have gcc && ! tsan_rt; then
+	[ "$(gcc -dumpversion | cut -d. -f1)" -ge 12 ] && need="$need libtsan2" || need="$need libtsan0"
+fi
 if [ -z "$need" ] && ! fuzz_rt; then
 	v=$(clang -dumpversion 2>/dev/null | cut -d. -f1)
 	need="libclang-rt-$v-dev"
