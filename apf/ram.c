@@ -484,7 +484,7 @@ void ram_print(struct vm *vm, void (*out)(const char *fmt, ...))
 	}
 	for (u64 pg = 0; pg < pages(vm); pg++)
 		slots += r->slot[pg] != 0;
-	out("ram %s: resident=%lu max=%lu cap=%lu of %lu pages, swap slots=%lu", vm->name,
+	out("ram %s: resident=%lu peak=%lu cap=%lu of %lu pages, swap slots=%lu", vm->name,
 	    r->resident, r->resident_max, r->cap, pages(vm), slots);
 	out("ram %s: evicted=%lu pageins=%lu written=%lu clean=%lu rescued=%lu young=%lu "
 	    "stalls=%lu", vm->name, r->evictions, r->pageins, r->writes, r->clean, r->rescues,
@@ -494,10 +494,10 @@ void ram_print(struct vm *vm, void (*out)(const char *fmt, ...))
 void ram_pool_print(void (*out)(const char *fmt, ...))
 {
 	if (pool_cap == ~0ULL)
-		out("pool: used=%lu max=%lu frames (no cap: host_mem=0), free host frames %lu",
+		out("pool: used=%lu peak=%lu frames (no cap: host_mem=0), free host frames %lu",
 		    pool_used, pool_max, mem_free_frames());
 	else
-		out("pool: used=%lu max=%lu of %lu frames (host_mem=%luM), free host frames %lu",
+		out("pool: used=%lu peak=%lu of %lu frames (host_mem=%luM), free host frames %lu",
 		    pool_used, pool_max, pool_cap, (pool_cap * PAGE_SIZE) >> 20, mem_free_frames());
 	swap_print(out);
 }

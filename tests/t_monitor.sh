@@ -84,8 +84,8 @@ S
 	expect '^  vcpu0: outstanding CAN_CONTINUE=[0-9]+'
 	expect '^  worker cpu[0-9]: (idle \(jobs=[0-9]+, busy [0-9]+ us in all\)|producing page 0x[0-9a-f]+ of vm park for [0-9]+ us)'
 	expect '^  job queue: [0-9]+ waiting'
-	expect '^  pool: used=[1-9][0-9]* max=[0-9]+ frames'
-	expect '^  ram park: resident=[1-9][0-9]* max=[0-9]+ cap=8192 of 8192 pages, swap slots=0'
+	expect '^  pool: used=[1-9][0-9]* peak=[0-9]+ frames'
+	expect '^  ram park: resident=[1-9][0-9]* peak=[0-9]+ cap=8192 of 8192 pages, swap slots=0'
 	expect '^  page 0x1f00000 has no frame now'
 	expect '^  fault #0: vcpu0 gpa=0x[0-9a-f]+ hw-#VE CAN_CONTINUE -> (present|in flight), [0-9]+ us ago'
 	expect_count 2 'cpu0  info  faultline: starting on the bootstrap CPU'	# boot + dmesg
