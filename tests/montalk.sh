@@ -25,9 +25,12 @@ while IFS= read -r l; do
 	wait)
 		n=
 		for i in $(seq 1 3000); do
+			# Alive before the look: a reader that ended had written all it would,
+			# so a look after its end is the last word (no line missed in between).
+			alive=1; kill -0 $reader 2>/dev/null || alive=0
 			n=$(tail -c +$((seen + 1)) "$log" | grep -a -F -b -o -- "$arg" | head -1 | cut -d: -f1)
 			if [ -n "$n" ]; then seen=$((seen + n + ${#arg})); break; fi
-			kill -0 $reader 2>/dev/null || break	# the emulator is gone: nothing will come
+			[ $alive = 1 ] || break	# the emulator is gone: nothing will come
 			sleep 0.1
 		done
 		[ -n "$n" ] || echo "montalk: timed out waiting for '$arg'" >&2 ;;

@@ -23,7 +23,7 @@
 # A wait gives up after STORM_WAIT seconds (default 300) with a line in LOG.talk; the
 # verdict comes from the serial log.
 storm_talk() {
-	local port=$1 log=$2 script=$3 mark=0 marked=0 op arg l n i from reader tmo=${STORM_WAIT:-300}
+	local port=$1 log=$2 script=$3 mark=0 marked=0 op arg l n i from reader alive tmo=${STORM_WAIT:-300}
 	# A write to a console Bochs has closed fails with EPIPE, said in LOG.talk, instead of
 	# killing the test (its caller runs in a subshell of its own, so this trap stays there).
 	trap '' PIPE
@@ -43,9 +43,12 @@ storm_talk() {
 			[ "$op" = wait ] && from=$mark
 			n=
 			for i in $(seq 1 $((tmo * 10))); do
+				# Alive before the look: a reader that ended had written all it would,
+				# so a look after its end is the last word (no line missed in between).
+				alive=1; kill -0 $reader 2>/dev/null || alive=0
 				n=$(tail -c +$((from + 1)) "$log" | grep -a -c -F -- "$arg")
 				[ "$n" -gt 0 ] && break
-				kill -0 $reader 2>/dev/null || break
+				[ $alive = 1 ] || break
 				# Once every VM has stopped, no guest line will come any more.
 				case $arg in "faultline: exit"*|"monitor: every VM has stopped"*) ;;
 				*) grep -aqF "monitor: every VM has stopped" "$log" && break ;; esac
