@@ -1,0 +1,45 @@
+# tests/t_pcdev.sh: the PC devices a stock kernel touches (issue 13): guest/tests/pcdev.c
+# finds the 440FX host bridge and nothing else on PCI, reads the CMOS clock, times PIT
+# channel 2 against it, takes 100 Hz IRQ0s from PIT channel 0 through the 8259, probes the
+# i8042 and powers off through ACPI PM1a (vmm/pcdev.c, dev/pit.c, dev/rtc.c, dev/kbc.c,
+# dev/pcicfg.c, dev/acpipm.c); and each reset path stops its VM with its line.
+
+t_pcdev() {
+	boot_bochs 1 2 "" "$G/pcdev.elf vm=pcdev mem=16M"
+	expect '\[pcdev\] pcdev: pci 00:00.0 8086:1237 class 060000$'
+	expect '\[pcdev\] pcdev: rtc (19|20)[0-9]{2}-[01][0-9]-[0-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-5][0-9]$'
+	expect '\[pcdev\] pcdev: pit channel 2: 59659 ticks in [0-9]+ TSC ticks: 1[01][0-9]{5} Hz$'
+	expect '\[pcdev\] pcdev: pit channel 0 at 100 Hz: [0-9]+ IRQ0 interrupts in 0.5 s$'
+	expect '\[pcdev\] guest: [1-9][0-9]* passed, 0 failed'
+	expect_not '\[pcdev\] guest: FAIL|pcdev: FAIL'
+	expect '^.*vm pcdev: powered off \(ACPI PM1a SLP_EN, S5\)$'
+	expect 'vm pcdev: stopped: powered off \(ACPI PM1a SLP_EN, S5\)$'
+	expect_not 'unhandled port 0x80 '
+	# Only COM2's port is unemulated: port 0x80 is not, nor any device of the test.
+	expect 'summary:   unemulated: ports 0x2fd \(1\); msrs none$'
+	expect 'summary: vm pcdev +passed status=0'
+	expect_exit 0
+}
+
+# reset_test HOW LINE: the guest resets through HOW; the VM stops (status 0) with LINE.
+pcdev_reset() {
+	boot_bochs 1 2 "" "$G/pcdev.elf vm=rst mem=16M -- reset=$1"
+	expect "\[rst\] pcdev: resetting through $1$"
+	expect "vm rst: $2\$"
+	expect "vm rst: stopped: $2\$"
+	expect_not 'still running after the reset'
+	expect 'summary: vm rst +passed status=0'
+	expect_exit 0
+}
+
+t_pcdev_reset_kbc() {
+	pcdev_reset kbc 'reset through the i8042 \(port 0x64 command 0xfe\)'
+}
+
+t_pcdev_reset_cf9() {
+	pcdev_reset cf9 'reset through the PIIX reset control register \(port 0xcf9\)'
+}
+
+t_pcdev_reset_port92() {
+	pcdev_reset port92 'reset through port 0x92 \(fast reset, bit 0\)'
+}
