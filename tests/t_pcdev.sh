@@ -9,7 +9,8 @@ t_pcdev() {
 	expect '\[pcdev\] pcdev: pci 00:00.0 8086:1237 class 060000$'
 	expect '\[pcdev\] pcdev: rtc (19|20)[0-9]{2}-[01][0-9]-[0-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-5][0-9]$'
 	expect '\[pcdev\] pcdev: pit channel 2: 59659 ticks in [0-9]+ TSC ticks: 1[01][0-9]{5} Hz$'
-	expect '\[pcdev\] pcdev: pit channel 0 at 100 Hz: [0-9]+ IRQ0 interrupts in 0.5 s$'
+	expect '\[pcdev\] pcdev: pit channel 0 at 100 Hz: [0-9]+ IRQ0 interrupts in 0.5 s \(halted\)$'
+	expect '\[pcdev\] pcdev: pit channel 0 at 100 Hz: [0-9]+ IRQ0 interrupts in 0.5 s \(computing\)$'
 	expect '\[pcdev\] guest: [1-9][0-9]* passed, 0 failed'
 	expect_not '\[pcdev\] guest: FAIL|pcdev: FAIL'
 	expect '^.*vm pcdev: powered off \(ACPI PM1a SLP_EN, S5\)$'
@@ -42,4 +43,22 @@ t_pcdev_reset_cf9() {
 
 t_pcdev_reset_port92() {
 	pcdev_reset port92 'reset through port 0x92 \(fast reset, bit 0\)'
+}
+
+# The monitor's `unemulated VM` after the devices guest (vmm/unemul.c): its COM2 ports and
+# the MSRs it was refused.
+t_pcdev_monitor_unemulated() {
+	cat > "$DIR/script" <<'S'
+wait vm devices: stopped
+send unemulated devices
+wait devices: unemulated:
+send unemulated nosuch
+wait no VM 'nosuch'
+send quit
+wait exit status
+S
+	mon_boot 2 "monitor=on" "$DIR/script" "$G/devices.elf vm=devices mem=16M"
+	expect 'devices: unemulated: ports 0x2fd \(2\), 0x2f8 \(1\); msrs 0x1b \(1\), 0x10 \(1\), 0x12345678 \(1\)$'
+	expect "monitor: no VM 'nosuch'"
+	expect_exit 0
 }
