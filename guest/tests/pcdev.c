@@ -18,7 +18,9 @@
  *      all ones), so the summary has a line to check;
  *   7. the power-off: SLP_EN with SLP_TYP 0 (S5) on the ACPI PM1a control port 0x604.
  * With reset=kbc or reset=cf9 or reset=port92 it resets the machine that way instead, at
- * once. Bounded: every wait has an iteration limit. */
+ * once. Bounded: every wait has an iteration limit. On QEMU's pc machine (no faultline in
+ * CPUID) the checks that depend on faultline's smaller PC are left out: its PIIX3 at
+ * 00:01.0, what its BIOS left in the i8042. */
 #include "guest/lib/rt.h"
 #include "guest/lib/trap.h"
 #include "guest/lib/uart.h"
@@ -61,6 +63,8 @@ static u32 pci_read(u32 dev, u32 off)
 	return inl(0xCFC);
 }
 
+static bool fl;		/* on faultline (CPUID), whose PC has less in it than QEMU's */
+
 static void pci(void)
 {
 	u32 id = pci_read(0, 0), class = pci_read(0, 8);
@@ -68,7 +72,11 @@ static void pci(void)
 	rt_printf("pcdev: pci 00:00.0 %04x:%04x class %06x\n", id & 0xFFFF, id >> 16, class >> 8);
 	rt_check_eq(id, 0x12378086, "PCI 00:00.0 is the 440FX host bridge (8086:1237)");
 	rt_check_eq(class >> 8, 0x060000, "PCI 00:00.0 class 06/00");
-	rt_check_eq(pci_read(1, 0), 0xFFFFFFFF, "PCI 00:01.0: nothing there");
+	/* faultline has nothing else; a whole PC (QEMU) has its PIIX3 there. */
+	if (fl)
+		rt_check_eq(pci_read(1, 0), 0xFFFFFFFF, "PCI 00:01.0: nothing there");
+	else
+		rt_printf("pcdev: pci 00:01.0 reads 0x%08x (not on faultline)\n", pci_read(1, 0));
 	rt_check_eq(inl(0xCF8), 0x80000800, "PCI address register reads back");
 }
 
@@ -233,11 +241,19 @@ static void kbc(void)
 
 	rt_printf("pcdev: i8042 status 0x%02x\n", st);
 	rt_check_eq(st & 0x07, 0x04, "i8042 status: output and input buffers empty, system flag");
-	rt_check_eq(inb(0x60), 0, "i8042 data port with no data reads 0");
+	/* A BIOS's keyboard (QEMU) may have left a byte and set its own command byte. */
+	if (fl)
+		rt_check_eq(inb(0x60), 0, "i8042 data port with no data reads 0");
+	else
+		(void)inb(0x60);
 	outb(0x64, 0xAA);
 	rt_check_eq(kbc_answer(), 0x55, "i8042 self-test answers 0x55");
 	outb(0x64, 0x20);
-	rt_check_eq(kbc_answer(), 0x45, "i8042 command byte 0x45 (as a BIOS leaves it)");
+	int cb = kbc_answer();
+	if (fl)
+		rt_check_eq(cb, 0x45, "i8042 command byte 0x45 (as a BIOS leaves it)");
+	else
+		rt_check(cb >= 0, "i8042 command byte read");
 }
 
 static int reset(const char *how)
@@ -259,6 +275,7 @@ int main(const char *cmdline)
 {
 	u64 tsc_hz;
 
+	fl = rt_on_faultline();
 	if (rt_arg_has(cmdline, "reset=kbc"))
 		return reset("kbc");
 	if (rt_arg_has(cmdline, "reset=cf9"))
