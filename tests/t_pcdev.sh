@@ -62,3 +62,20 @@ S
 	expect "monitor: no VM 'nosuch'"
 	expect_exit 0
 }
+
+# The reference: the same guest on QEMU's pc machine without faultline (TCG), whose PIT,
+# RTC, i8042, PCI and PIIX4 ACPI are other people's models of the same chips. It must pass
+# and power off through port 0x604 (QEMU exits with status 0, no debug-exit write).
+t_qemu_pcdev() {
+	objcopy -O elf32-i386 "$G/pcdev.elf" "$DIR/pcdev.elf32" || { fail "objcopy failed"; return; }
+	timeout -k 5 60 qemu-system-x86_64 -accel tcg -M pc -m 64 -display none -no-reboot \
+		-kernel "$DIR/pcdev.elf32" -serial "file:$DIR/serial.raw" \
+		-device isa-debug-exit,iobase=0xf4,iosize=4 > "$DIR/qemu.out" 2>&1
+	rc=$?
+	clean_log
+	expect '^pcdev: pci 00:00.0 8086:1237 class 060000$'
+	expect '^guest: [1-9][0-9]* passed, 0 failed$'
+	expect '^pcdev: powering off through ACPI PM1a'
+	expect_not 'FAIL'
+	[ "$rc" -eq 0 ] || fail "QEMU exited with status $rc (0: powered off; the debug exit gives 2N+1)"
+}
