@@ -82,7 +82,7 @@ static void msr_access(struct vcpu *v, bool write)
 		ok = e && e->rd && e->rd(v, &val);
 	if (!ok) {
 		pr_debug("vm %s: %s of MSR 0x%x: #GP", v->vm->name, write ? "WRMSR" : "RDMSR", msr);
-		if (!e)		/* not a read-only one written: one faultline has not */
+		if (!e)		/* an MSR faultline lacks (not a read-only one written) */
 			unemul_note(v->vm, &v->vm->un_msrs, msr);
 		inject_exception(v, 13, true, 0);
 		return;
