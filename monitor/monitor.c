@@ -302,6 +302,19 @@ static void c_kill(int argc, char **argv)
 		vm_stop(vm, -1, true, "killed by the monitor");
 }
 
+/* What the guest looked for and faultline does not emulate (vmm/unemul.c): ports that read
+ * all ones, MSRs that #GP; the first 16 of each with their counts. */
+static void c_unemulated(int argc, char **argv)
+{
+	struct vm *vm = find_vm(argv[1]);
+	char buf[320];
+	(void)argc;
+	if (!vm)
+		return;
+	unemul_format(vm, buf, sizeof(buf));
+	log_plain("%s: unemulated: %s", vm->name, buf);
+}
+
 /* Asks every running vCPU of vm to drop its EPT translations; false if one did not. */
 static bool flush_vm(struct vm *vm)
 {
@@ -477,6 +490,8 @@ static const struct cmd cmds[] = {
 	{ "pause", "VM", "hold the VM's vCPUs out of the guest", c_pause, 1 },
 	{ "resume", "VM", "let a paused VM run again", c_resume, 1 },
 	{ "kill", "VM", "stop the VM (the others go on)", c_kill, 1 },
+	{ "unemulated", "VM", "ports and MSRs the guest used that faultline lacks", c_unemulated,
+	  1 },
 	{ "step", "VM[:N] [COUNT]", "run one guest instruction (pauses the VM; TF + #DB)",
 	  c_step, 1 },
 	{ "trace", "on|off [VM] [R,..]", "print each exit (of these reasons) as it happens",

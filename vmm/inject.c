@@ -8,6 +8,8 @@
  *   3. An asynchronous-fault completion (apf/: apf_take_completion).
  *   4. A device interrupt: the VM's 8259 pair (dev/pic.c) is wired to vCPU 0, as the PIC's
  *      INT line is to the boot CPU of a PC; its highest request is acknowledged (INTA).
+ *      The PIT's IRQ0 edge, when its time has passed, is given to the PIC first
+ *      (vmm/pcdev.c: vpit_sync).
  * An interrupt that waits but cannot be taken now (RFLAGS.IF=0, an STI or MOV-SS shadow,
  * or another event already in this entry) asks for an interrupt-window exit; when nothing
  * waits the exit is switched off again.
@@ -126,6 +128,8 @@ void inject_before_entry(struct vcpu *v)
 		apf_before_entry(v);
 	if (apf_vcpu_unconsumed(&v->apf))
 		apf_poll_deadline(v);	/* polled mode: the vector only when overdue */
+	if (vpit_due(v))
+		vpit_sync(v->vm);	/* IRQ0's edge has passed: the PIC latches it */
 	u64 proc = vmread(PROC_CONTROLS);
 	if (apf_vcpu_pending(&v->apf) || pic_maybe(v))
 		inject_waiting(v, proc);
@@ -148,5 +152,7 @@ static bool pic_waiting(struct vcpu *v)
 
 bool inject_pending(struct vcpu *v)
 {
+	if (vpit_due(v))
+		vpit_sync(v->vm);
 	return apf_event_pending(v) || pic_waiting(v);	/* a completion, a device interrupt */
 }

@@ -2,8 +2,10 @@
  * model in dev/uart.c) whose output becomes hypervisor console lines prefixed with the VM's
  * name and whose input is what the monitor's console switch types to the VM (vuart_input),
  * its interrupt on IRQ4 of the 8259 pair at 0x20/0xA0 (model in dev/pic.c, injection in
- * vmm/inject.c); port 0xf4 is the debug-exit device that stops the VM with the written status;
- * any other port reads as all ones and swallows writes, and is reported once per VM.
+ * vmm/inject.c); the rest of a PC's devices are in vmm/pcdev.c (the table below lists their
+ * ports); port 0xf4 is the debug-exit device that stops the VM with the written status;
+ * any other port reads as all ones and swallows writes, is reported once per VM and
+ * counted (vmm/unemul.c: the summary's "unemulated" line, the monitor's `unemulated`).
  * Table-driven by port range. The device models are touched by the vCPUs and by cpu0's
  * monitor: always under vm->lock. */
 #include "vmm/vm.h"
@@ -146,14 +148,27 @@ static u32 unknown_io(struct vcpu *v, u16 port, bool in, u32 val, unsigned size)
 			in ? "reads as all ones" : "dropped");
 	}
 	(void)val;
+	unemul_note(vm, &vm->un_ports, port);
 	return 0xFFFFFFFF;
 }
 
+/* The PC's port map (IBM PC AT Technical Reference; Intel PIIX3 datasheet for 0x61, 0x92
+ * and 0xCF9). Accesses wider than a byte to a byte-wide device act on its first port. */
 static const struct port_range ports[] = {
-	{ COM1, COM1 + 7, uart_io },
 	{ PIC_MASTER, PIC_MASTER + 1, pic_io },
+	{ PIT_BASE, PIT_BASE + 3, vpc_pit_io },		/* 8254 */
+	{ KBC_DATA, KBC_DATA, vpc_kbc_io },		/* 8042 data */
+	{ PIT_PORT_B, PIT_PORT_B, vpc_pit_io },		/* port B: GATE2, OUT2 */
+	{ KBC_CMD, KBC_CMD, vpc_kbc_io },		/* 8042 status and command */
+	{ RTC_INDEX, RTC_DATA, vpc_rtc_io },		/* MC146818 */
+	/* POST codes and Linux's I/O delay (outb_p): a real PC has nothing there either */
+	{ 0x80, 0x80, vpc_post_io },
+	{ KBC_PORT_A, KBC_PORT_A, vpc_kbc_io },		/* fast A20 and reset */
 	{ PIC_SLAVE, PIC_SLAVE + 1, pic_io },
 	{ FL_DEBUG_EXIT_PORT, FL_DEBUG_EXIT_PORT + 3, debug_exit_io },
+	{ COM1, COM1 + 7, uart_io },
+	{ ACPIPM_BASE, ACPIPM_END, vpc_pm_io },		/* PM1a event, control; PM timer */
+	{ PCICFG_ADDR, PCICFG_DATA + 3, vpc_pci_io },	/* mechanism #1; 0xCF9 reset */
 };
 
 void exit_io(struct vcpu *v)

@@ -1,7 +1,8 @@
 /* vmm/msr.c: RDMSR/WRMSR. The MSR bitmap lets the guest touch, without an exit, the MSRs
  * that VMX switches for it (EFER, FS/GS base, SYSENTER) or that the host does not use
  * (KERNEL_GS_BASE, the SYSCALL MSRs), and the TSC. Everything else exits to the short
- * allow-list below; an MSR not on it gets #GP, as on a CPU without that MSR. */
+ * allow-list below; an MSR not on it gets #GP, as on a CPU without that MSR, and is counted
+ * (vmm/unemul.c). */
 #include "vmm/vm.h"
 #include "vmm/vmcs.h"
 #include "host/cpu.h"
@@ -81,6 +82,8 @@ static void msr_access(struct vcpu *v, bool write)
 		ok = e && e->rd && e->rd(v, &val);
 	if (!ok) {
 		pr_debug("vm %s: %s of MSR 0x%x: #GP", v->vm->name, write ? "WRMSR" : "RDMSR", msr);
+		if (!e)		/* an MSR faultline lacks (not a read-only one written) */
+			unemul_note(v->vm, &v->vm->un_msrs, msr);
 		inject_exception(v, 13, true, 0);
 		return;
 	}

@@ -288,6 +288,9 @@ int vm_summary(void)
 			(unsigned long long)tsc_to_us(guest));
 		pr_info("summary:   %s", vm->why);
 		summary_exits(vm);
+		char un[320];
+		unemul_format(vm, un, sizeof(un));
+		pr_info("summary:   unemulated: %s", un);
 		apf_summary(vm);
 	}
 	workers_print_stats();

@@ -105,7 +105,13 @@ static bool vcpu_awake(struct vcpu *v)
 		v->halted = false;
 		return true;
 	}
-	if (!debug_pending(v) && v->vm->state == VM_RUNNING)
+	if (debug_pending(v) || v->vm->state != VM_RUNNING)
+		return false;
+	/* IRQ0's next edge will wake the guest, and no host timer would wake this CPU for
+	 * it: poll (the loop comes back here through the monitor's and the pause's checks). */
+	if (vpit_armed(v))
+		__asm__ volatile("sti; pause; cli" ::: "memory");
+	else
 		__asm__ volatile("sti; hlt; cli" ::: "memory");
 	return false;
 }
@@ -169,8 +175,9 @@ void vcpu_run(struct vcpu *v)
 		}
 		if (!vcpu_awake(v))
 			continue;
-		if (tick)
-			vmwrite(PREEMPTION_TIMER, tick_now(v, tick, first));
+		if (tick)	/* and no later than the PIT's next IRQ0 (vmm/pcdev.c) */
+			vmwrite(PREEMPTION_TIMER, vpit_bound(v, tick_now(v, tick, first),
+							     v->ctls.preempt_shift));
 		if (v->dbg.flush)
 			debug_flush(v);	/* an INVEPT the monitor asked for */
 		inject_before_entry(v);	/* vmm/inject.c: completions, device interrupts */

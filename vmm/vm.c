@@ -273,6 +273,7 @@ static void vm_create(const struct bootinfo *bi, const struct mb_module *m, u32 
 	vm->nvcpus = (u32)vc.vcpus;
 	vm->selftest = vc.selftest;
 	vm->lock = (struct spinlock)SPINLOCK_INIT;
+	vpc_init(vm);
 	vm->apf.lock = (struct spinlock)SPINLOCK_INIT;
 	vm->apf.lazy = vc.lazy;
 	vm->apf.backing = (struct backing){ .ops = backing_by_index[vc.backing],

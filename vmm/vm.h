@@ -7,7 +7,12 @@
 #include "ept/ept.h"
 #include "include/faultline.h"
 #include "vmm/decode.h"
+#include "dev/acpipm.h"
+#include "dev/kbc.h"
+#include "dev/pcicfg.h"
 #include "dev/pic.h"
+#include "dev/pit.h"
+#include "dev/rtc.h"
 #include "dev/uart.h"
 #include "vmm/vcpu.h"
 
@@ -24,6 +29,30 @@ struct vuart {
 	struct uart regs;
 	char line[VUART_LINE];
 	unsigned len;
+};
+
+/* Accesses to what faultline does not emulate (vmm/unemul.c): ports that read all ones,
+ * MSRs that #GP. The first UNEMUL_MAX distinct ones are kept with their counts. */
+#define UNEMUL_MAX	16
+struct unemul {
+	u64 total;
+	u32 n;
+	struct { u32 id; u32 count; } e[UNEMUL_MAX];
+};
+
+/* The PC devices besides COM1 and the 8259s (vmm/pcdev.c); under the VM's lock. Their
+ * clocks run from clock_tsc, the host TSC at the VM's creation. */
+struct vpc {
+	struct pit pit;			/* 0x40-0x43, 0x61; channel 0 on IRQ0 */
+	struct rtc rtc;			/* 0x70-0x71 */
+	struct kbc kbc;			/* 0x60, 0x64, 0x92 */
+	struct pcicfg pci;		/* 0xCF8-0xCFF (0xCF9: reset control) */
+	struct acpipm pm;		/* 0x600-0x60B */
+	u64 clock_tsc;
+	u64 irq0_due;			/* channel 0's next rising edge (PIT ticks), PIT_NEVER */
+	volatile u64 irq0_tsc;		/* the same in host TSC; 0: none (read without the lock) */
+	u64 irq0_edges;			/* edges given to the PIC */
+	bool sleep_reported;
 };
 
 struct vm {
@@ -52,7 +81,9 @@ struct vm {
 
 	struct vuart uart;		/* COM1, on IRQ4; under lock */
 	struct pic pic;			/* the 8259 pair, wired to vCPU 0; under lock */
+	struct vpc pc;			/* PIT, RTC, 8042, PCI config, ACPI PM; under lock */
 	u64 ports_reported[65536 / 64];	/* unhandled I/O ports already reported once */
+	struct unemul un_ports, un_msrs;	/* under lock */
 	u64 exits[EXIT_REASON_MAX + 1];	/* by basic reason; the last slot: others */
 	u64 start_tsc, stop_tsc;
 	u64 pause_tsc, pauses;
@@ -107,6 +138,28 @@ void vuart_putc(struct vm *vm, char c);
 void vuart_flush(struct vm *vm);
 /* A byte typed for this VM (the monitor's console switch) arrives at its COM1 receiver. */
 void vuart_input(struct vm *vm, u8 c);
+
+/* vmm/pcdev.c: the PC devices' ports (rows of vmm/io.c's table), their clocks, and the
+ * PIT's IRQ0: due when its edge has passed (checked before vCPU 0's entries and by a
+ * halted vCPU 0), given to the PIC by vpit_sync. */
+void vpc_init(struct vm *vm);
+u32 vpc_pit_io(struct vcpu *v, u16 port, bool in, u32 val, unsigned size);
+u32 vpc_rtc_io(struct vcpu *v, u16 port, bool in, u32 val, unsigned size);
+u32 vpc_kbc_io(struct vcpu *v, u16 port, bool in, u32 val, unsigned size);
+u32 vpc_pci_io(struct vcpu *v, u16 port, bool in, u32 val, unsigned size);
+u32 vpc_pm_io(struct vcpu *v, u16 port, bool in, u32 val, unsigned size);
+u32 vpc_post_io(struct vcpu *v, u16 port, bool in, u32 val, unsigned size);
+bool vpit_due(const struct vcpu *v);	/* vCPU 0, and IRQ0's edge has passed */
+void vpit_sync(struct vm *vm);		/* takes vm->lock */
+/* The VMX-preemption timer value (in its units, 2^shift TSC ticks) bounded so that vCPU 0
+ * exits by IRQ0's next edge. */
+u64 vpit_bound(const struct vcpu *v, u64 timer, unsigned shift);
+bool vpit_armed(const struct vcpu *v);	/* vCPU 0 with an IRQ0 edge to come */
+
+/* vmm/unemul.c: counts of accesses to unemulated ports and MSRs, for the summary and the
+ * monitor's `unemulated`. */
+void unemul_note(struct vm *vm, struct unemul *u, u32 id);
+void unemul_format(struct vm *vm, char *buf, size_t len);
 
 /* vmm/inject.c: the one place that decides what enters the guest with the next entry
  * (a completion, a device interrupt) and when an interrupt-window exit is needed. */

@@ -1,0 +1,81 @@
+# tests/t_pcdev.sh: the PC devices a stock kernel touches (issue 13): guest/tests/pcdev.c
+# finds the 440FX host bridge and nothing else on PCI, reads the CMOS clock, times PIT
+# channel 2 against it, takes 100 Hz IRQ0s from PIT channel 0 through the 8259, probes the
+# i8042 and powers off through ACPI PM1a (vmm/pcdev.c, dev/pit.c, dev/rtc.c, dev/kbc.c,
+# dev/pcicfg.c, dev/acpipm.c); and each reset path stops its VM with its line.
+
+t_pcdev() {
+	boot_bochs 1 2 "" "$G/pcdev.elf vm=pcdev mem=16M"
+	expect '\[pcdev\] pcdev: pci 00:00.0 8086:1237 class 060000$'
+	expect '\[pcdev\] pcdev: rtc (19|20)[0-9]{2}-[01][0-9]-[0-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-5][0-9]$'
+	expect '\[pcdev\] pcdev: pit channel 2: 59659 ticks in [0-9]+ TSC ticks: 1[01][0-9]{5} Hz$'
+	expect '\[pcdev\] pcdev: pit channel 0 at 100 Hz: [0-9]+ IRQ0 interrupts in 0.5 s \(halted\)$'
+	expect '\[pcdev\] pcdev: pit channel 0 at 100 Hz: [0-9]+ IRQ0 interrupts in 0.5 s \(computing\)$'
+	expect '\[pcdev\] guest: [1-9][0-9]* passed, 0 failed'
+	expect_not '\[pcdev\] guest: FAIL|pcdev: FAIL'
+	expect '^.*vm pcdev: powered off \(ACPI PM1a SLP_EN, S5\)$'
+	expect 'vm pcdev: stopped: powered off \(ACPI PM1a SLP_EN, S5\)$'
+	expect_not 'unhandled port 0x80 '
+	# Only COM2's port is unemulated: port 0x80 is not, nor any device of the test.
+	expect 'summary:   unemulated: ports 0x2fd \(1\); msrs none$'
+	expect 'summary: vm pcdev +passed status=0'
+	expect_exit 0
+}
+
+# reset_test HOW LINE: the guest resets through HOW; the VM stops (status 0) with LINE.
+pcdev_reset() {
+	boot_bochs 1 2 "" "$G/pcdev.elf vm=rst mem=16M -- reset=$1"
+	expect "\[rst\] pcdev: resetting through $1$"
+	expect "vm rst: $2\$"
+	expect "vm rst: stopped: $2\$"
+	expect_not 'still running after the reset'
+	expect 'summary: vm rst +passed status=0'
+	expect_exit 0
+}
+
+t_pcdev_reset_kbc() {
+	pcdev_reset kbc 'reset through the i8042 \(port 0x64 command 0xfe\)'
+}
+
+t_pcdev_reset_cf9() {
+	pcdev_reset cf9 'reset through the PIIX reset control register \(port 0xcf9\)'
+}
+
+t_pcdev_reset_port92() {
+	pcdev_reset port92 'reset through port 0x92 \(fast reset, bit 0\)'
+}
+
+# The monitor's `unemulated VM` after the devices guest (vmm/unemul.c): its COM2 ports and
+# the MSRs it was refused.
+t_pcdev_monitor_unemulated() {
+	cat > "$DIR/script" <<'S'
+wait vm devices: stopped
+send unemulated devices
+wait devices: unemulated:
+send unemulated nosuch
+wait no VM 'nosuch'
+send quit
+wait exit status
+S
+	mon_boot 2 "monitor=on" "$DIR/script" "$G/devices.elf vm=devices mem=16M"
+	expect 'devices: unemulated: ports 0x2fd \(2\), 0x2f8 \(1\); msrs 0x1b \(1\), 0x10 \(1\), 0x12345678 \(1\)$'
+	expect "monitor: no VM 'nosuch'"
+	expect_exit 0
+}
+
+# The reference: the same guest on QEMU's pc machine without faultline (TCG), whose PIT,
+# RTC, i8042, PCI and PIIX4 ACPI are other people's models of the same chips. It must pass
+# and power off through port 0x604 (QEMU exits with status 0, no debug-exit write).
+t_qemu_pcdev() {
+	objcopy -O elf32-i386 "$G/pcdev.elf" "$DIR/pcdev.elf32" || { fail "objcopy failed"; return; }
+	timeout -k 5 60 qemu-system-x86_64 -accel tcg -M pc -m 64 -display none -no-reboot \
+		-kernel "$DIR/pcdev.elf32" -serial "file:$DIR/serial.raw" \
+		-device isa-debug-exit,iobase=0xf4,iosize=4 > "$DIR/qemu.out" 2>&1
+	rc=$?
+	clean_log
+	expect '^pcdev: pci 00:00.0 8086:1237 class 060000$'
+	expect '^guest: [1-9][0-9]* passed, 0 failed$'
+	expect '^pcdev: powering off through ACPI PM1a'
+	expect_not 'FAIL'
+	[ "$rc" -eq 0 ] || fail "QEMU exited with status $rc (0: powered off; the debug exit gives 2N+1)"
+}
