@@ -162,9 +162,9 @@ static int produce(struct vm *vm, u64 gpa, struct fl_fault *rec, struct job *j,
 		r = backing_fill(&vm->apf.backing, gpa, (void *)hpa, &code);
 		/* backing.latency_us is what one production from the source takes, its fill
 		 * included (the disk's own time stands for it on a page-in from swap). */
-		u64 spent = tsc_to_us(rdtsc() - t0);
-		if (spent < vm->apf.backing.latency_us)
-			udelay(vm->apf.backing.latency_us - spent);
+		u64 lat = vm->apf.backing.latency_us, spent = lat ? tsc_to_us(rdtsc() - t0) : 0;
+		if (spent < lat)
+			udelay(lat - spent);
 	}
 	u64 f = spin_lock_irqsave(&vm->apf.lock);
 	/* The monitor may have poisoned the page while it was being filled: it stores the
