@@ -44,6 +44,24 @@ static inline u8 inb(u16 port)
 	return v;
 }
 
+static inline void outw(u16 port, u16 v)
+{
+	asm volatile("outw %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline void outl(u16 port, u32 v)
+{
+	asm volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline u32 inl(u16 port)
+{
+	u32 v;
+
+	asm volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
 /* Console. rt_puts and rt_printf hold a lock across the whole string, so lines from two
  * vCPUs do not interleave character-wise (a vCPU already holding it, from a handler that
  * interrupted its own printing, goes through rather than deadlock). */

@@ -37,24 +37,6 @@
 #define IRQ0_VECTOR	(PIC_MASTER_BASE + 0)
 #define SPIN_MAX	20000000UL	/* device polls before a wait gives up */
 
-static inline void outw(u16 port, u16 v)
-{
-	asm volatile("outw %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline void outl(u16 port, u32 v)
-{
-	asm volatile("outl %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline u32 inl(u16 port)
-{
-	u32 v;
-
-	asm volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
 /* ---- 1. PCI ---- */
 
 static u32 pci_read(u32 dev, u32 off)
