@@ -425,6 +425,9 @@ s64 apf_hc_register(struct vcpu *v, u64 ve_gpa, u64 pv_gpa, u64 vector, u64 flag
 	spin_unlock_irqrestore(&v->apf.lock, f);
 	if (polled)
 		__atomic_add_fetch(&apf_npolled, 1, __ATOMIC_RELAXED);
+	for (u64 i = 0; i < 3; i++)
+		v->apf.pinned_hpa[i] = (u64)ram_ptr(v->vm, i ? pv_gpa + (i - 1) * PAGE_SIZE : ve_gpa,
+						    PAGE_SIZE);
 	if (v->vm->apf.ve == VE_HW)
 		set_hw_ve(v, true);
 	if (v->apf.pv.polled)
@@ -450,6 +453,15 @@ s64 apf_hc_unregister(struct vcpu *v)
 	if (!r && v->apf.ve_on)
 		set_hw_ve(v, false);
 	if (!r) {
+		/* The invariant the pins keep, checked where it ends (tests/t_swap.sh looks
+		 * for this line): the areas are in the frames they were registered in. */
+		for (u64 i = 0; i < 3; i++) {
+			u64 gpa = i ? v->apf.pv.pv_gpa + (i - 1) * PAGE_SIZE : v->apf.pv.ve_gpa;
+			if ((u64)ram_ptr(v->vm, gpa, PAGE_SIZE) != v->apf.pinned_hpa[i])
+				pr_err("vm %s vcpu%u: pinned page 0x%lx moved while registered "
+				       "(frame 0x%lx, now 0x%lx)", v->vm->name, v->index, gpa,
+				       v->apf.pinned_hpa[i], (u64)ram_ptr(v->vm, gpa, PAGE_SIZE));
+		}
 		ram_pin(v->vm, v->apf.pv.ve_gpa, false);
 		for (u64 a = 0; a < FL_PV_SIZE; a += PAGE_SIZE)
 			ram_pin(v->vm, v->apf.pv.pv_gpa + a, false);

@@ -124,6 +124,8 @@ struct apf_vcpu {
 	u64 poll_gpa[FL_PV_ENTRIES];	/* ... and their pages */
 	bool poll_up;			/* polled: host_polling as the poller last wrote it */
 	u64 posted_tsc;			/* when the first completion not injected yet was posted */
+	u64 pinned_hpa[3];		/* the frames of REGISTER's three pages, checked at
+					 * unregister: a pinned page never moves */
 };
 
 /* Cheap looks for the path before every entry (vmm/inject.c), inline so that an entry

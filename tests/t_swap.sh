@@ -17,6 +17,9 @@ swap_boot() {
 	# Every key is known: an ignored resident= or swap= would make an overcommit test a
 	# plain lazy one that passes for the wrong reason.
 	expect_not 'cmdline: unknown key'
+	# REGISTER's pages are pinned: their frames at unregister are those of registration
+	# (apf/apf.c checks and says so), however much else was evicted.
+	expect_not 'pinned page 0x[0-9a-f]+ moved while registered'
 }
 
 # vm_passed NAME: the guest's report, the summary's verdict.
@@ -156,6 +159,22 @@ t_swap_write_error() {
 	expect 'summary:   swap: .* retired=[1-9]'
 	expect '\[wr\] guest: overcommit: 5120 pages x 3 passes verified, tasks=4'
 	vm_passed wr
+	expect_swapped
+	expect_exit 0
+}
+
+# Pinned pages stay: the guest registers, then holds its VE busy word set, so every fault is
+# synchronous and its VE-information and PV pages are never touched again while 20 MiB go
+# through 8 MiB of frames: cold pages the clock would take first. The hypervisor checks at
+# unregister that the three pages are in the frames they were registered in (swap_boot
+# fails the test on its "moved while registered" line).
+t_swap_pinned() {
+	swap_boot 2 "workers=1 swap=auto" 64 \
+		"$G/overcommit.elf vm=pin mem=32M resident=8M lazy=on ve=hw backing=zero -- tasks=1 pages=5120 seed=17 hold_ve" || return
+	expect '\[pin\] guest: overcommit: 5120 pages x 3 passes verified, tasks=1'
+	expect 'vm pin vcpu0: registered for #VE'
+	expect 'summary:   apf: faults hw-#VE=0 sw-#VE=0 busy-word-exit=[1-9]'
+	vm_passed pin
 	expect_swapped
 	expect_exit 0
 }

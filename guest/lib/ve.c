@@ -359,6 +359,11 @@ s64 ve_register(unsigned vector)
 	return r;
 }
 
+void ve_hold(bool on)
+{
+	__atomic_store_n(&me()->ve.info.busy, on ? FL_VE_BUSY : 0, __ATOMIC_SEQ_CST);
+}
+
 /* The completion handler stays installed: a completion posted before unregister may still
  * be injected once afterwards (apf/pv.c keeps it pending), and then finds nothing. */
 s64 ve_unregister(void)

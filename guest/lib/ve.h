@@ -34,6 +34,10 @@ void ve_install(unsigned vector);
  * Returns the hypercall's result: 0 or an FL_E* code. */
 s64 ve_register(unsigned vector);
 s64 ve_unregister(void);			/* FL_HC_VE_UNREGISTER's result */
+/* Hold this vCPU's VE-information busy word set (on) or clear it again (off): while held,
+ * no #VE is delivered and every fault is synchronous (a busy-word exit), so the registered
+ * areas are not touched: what tests/t_swap.sh's pinning test needs. */
+void ve_hold(bool on);
 bool ve_registered(void);
 
 /* The two areas, for tests that build their own hypercalls. */

@@ -167,6 +167,11 @@ int main(const char *cmdline)
 		  use_ve ? "#VE registered" : "not registered (every fault synchronous)");
 	if (use_ve && !rt_check_eq(ve_register(VE_VECTOR), 0, "FL_HC_VE_REGISTER -> 0"))
 		return rt_report();
+	/* hold_ve: registered, but the busy word held set: every fault synchronous, and the
+	 * registered pages untouched (cold) for the whole run. */
+	bool hold = use_ve && rt_arg_has(cmdline, "hold_ve");
+	if (hold)
+		ve_hold(true);
 
 	for (u64 t = 0, first = 0; t < ntasks; t++) {
 		slices[t].first = first;
@@ -206,6 +211,8 @@ int main(const char *cmdline)
 	} else {
 		rt_check_eq(failed, 0, "no page failed");
 	}
+	if (hold)
+		ve_hold(false);
 	if (use_ve) {
 		rt_check_eq(st->resumed + st->failed, st->ve, "every #VE finished RESOLVED or FAIL");
 		rt_check_eq(st->completions, st->parks, "every park was ended by a completion");
