@@ -100,11 +100,6 @@ int apf_unmap(struct vm *vm, u64 gpa)
 	return 0;
 }
 
-bool apf_page_present(struct vm *vm, u64 gpa)
-{
-	return !vm->apf.lazy || gpa >= vm->mem || page_state(vm, gpa) == PAGE_PRESENT;
-}
-
 /* A page being evicted is taken back at once rather than written out and read in again. */
 static bool rescue(struct vm *vm, u64 gpa)
 {

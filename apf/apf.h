@@ -17,7 +17,6 @@ struct job;
  * no memory. The caller flushes the VM's vCPUs' EPT translations. */
 int apf_unmap(struct vm *vm, u64 gpa);
 /* gpa's page holds the guest's data (always, for RAM that is not lazily backed). */
-bool apf_page_present(struct vm *vm, u64 gpa);
 /* `faults VM`: failures, the failed-page set, each vCPU's PV state, the pages in flight
  * and the recent faults, one line each. */
 void apf_faults_print(struct vm *vm, void (*out)(const char *fmt, ...));

@@ -62,11 +62,6 @@ u64 swap_slots(void)
 	return slots.n;
 }
 
-u64 swap_used(void)
-{
-	return slots.used;
-}
-
 s64 swap_alloc(void)
 {
 	u64 f = spin_lock_irqsave(&lock);

@@ -18,7 +18,6 @@ extern struct swap_stats swap_st;
 void swap_init(void);		/* after ata_init: sizes the area; one boot line */
 bool swap_ready(void);
 u64 swap_slots(void);		/* slots in the area (0 without a disk) */
-u64 swap_used(void);
 /* A free slot, or -1 when the area is full (or there is none). */
 s64 swap_alloc(void);
 void swap_free(u64 slot);
