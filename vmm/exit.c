@@ -25,10 +25,12 @@ void exit_wrmsr(struct vcpu *v);
  * neither exiting control), and a guest that waits in MWAIT still exits on the host's
  * kicks (external-interrupt exiting) and on the preemption-timer tick; polled mode's idle
  * loop waits there for the host's store to its completions word (docs/pv-protocol.md). */
-#define CPUID1_ECX_HIDE ((1u << 5) | (1u << 6) | (1u << 21) | (1u << 24) | \
-			 (1u << 26) | (1u << 27))	/* VMX SMX x2APIC TSC-deadline XSAVE OSXSAVE */
+#define CPUID1_ECX_HIDE ((1u << 5) | (1u << 6) | (1u << 26) | (1u << 27))	/* VMX SMX XSAVE OSXSAVE */
 #define CPUID1_ECX_HV	(1u << 31)			/* "a hypervisor is present" */
-#define CPUID1_EDX_HIDE	(1u << 9)			/* APIC: guests get no local APIC */
+/* Each vCPU has a local APIC in x2APIC mode with the TSC-deadline timer (vmm/vlapic.c). */
+#define CPUID1_ECX_APIC	((1u << 21) | (1u << 24))	/* x2APIC, TSC-deadline */
+#define CPUID1_EDX_APIC	(1u << 9)			/* APIC */
+#define CPUID7_EDX_ARCH_CAP (1u << 29)			/* IA32_ARCH_CAPABILITIES (vmm/msr.c) */
 
 static void cpuid_hv(struct vcpu *v, u32 leaf, u32 *a, u32 *b, u32 *c, u32 *d)
 {
@@ -45,9 +47,38 @@ static void cpuid_hv(struct vcpu *v, u32 leaf, u32 *a, u32 *b, u32 *c, u32 *d)
 	}
 }
 
-/* A sane subset of the real CPU: the basic and extended leaves pass through with VMX, the
- * local APIC and XSAVE hidden (none of them is virtualized for the guest); the hypervisor
- * leaves 0x40000000-0x400000FF are faultline's. */
+/* Bits of the x2APIC ID that number the VM's vCPUs (cores of one package, one thread each). */
+static u32 core_bits(const struct vm *vm)
+{
+	u32 n = 0;
+	while ((1u << n) < vm->nvcpus)
+		n++;
+	return n;
+}
+
+/* The x2APIC topology leaves 0xB and 0x1F (SDM Vol. 3A 11.12.8.1), from the VM's vCPUs:
+ * level 0 the SMT level (one thread per core), level 1 the cores (every vCPU), one
+ * package; EDX is the x2APIC ID, which is the vCPU's index. */
+static void cpuid_topology(struct vcpu *v, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
+{
+	*d = v->index;
+	if (sub == 0) {
+		*a = 0;
+		*b = 1;
+		*c = (1u << 8) | sub;		/* type 1: SMT */
+	} else if (sub == 1) {
+		*a = core_bits(v->vm);
+		*b = v->vm->nvcpus;
+		*c = (2u << 8) | sub;		/* type 2: core */
+	} else {
+		*a = *b = 0;
+		*c = sub & 0xFF;		/* type 0: invalid, the end of the list */
+	}
+}
+
+/* A sane subset of the real CPU: the basic and extended leaves pass through with VMX and
+ * XSAVE hidden; the local APIC is the vCPU's (x2APIC, ID = the vCPU's index, the VM's vCPUs
+ * in the topology leaves); the hypervisor leaves 0x40000000-0x400000FF are faultline's. */
 static void exit_cpuid(struct vcpu *v)
 {
 	u32 leaf = (u32)v->regs.rax, sub = (u32)v->regs.rcx, a, b, c, d;
@@ -55,10 +86,22 @@ static void exit_cpuid(struct vcpu *v)
 	if ((leaf & 0xFFFFFF00) == FL_CPUID_BASE) {
 		cpuid_hv(v, leaf, &a, &b, &c, &d);
 	} else {
+		u32 max, x;
+		cpuid(0, 0, &max, &x, &x, &x);
 		cpuid(leaf, sub, &a, &b, &c, &d);
-		if (leaf == 1) {
-			c = (c & ~CPUID1_ECX_HIDE) | CPUID1_ECX_HV;
-			d &= ~CPUID1_EDX_HIDE;
+		if (leaf > max && leaf < 0x80000000)
+			a = b = c = d = 0;	/* not the highest leaf's data, as Intel CPUs give */
+		if (leaf == 0 && a < 0xB) {
+			a = 0xB;	/* the topology leaf is there (0x2-0xA pass through) */
+		} else if (leaf == 1) {
+			c = (c & ~CPUID1_ECX_HIDE) | CPUID1_ECX_HV | CPUID1_ECX_APIC;
+			d |= CPUID1_EDX_APIC;
+			/* EBX: initial APIC ID (31:24), addressable IDs in the package (23:16). */
+			b = (b & 0xFFFF) | (v->index & 0xFF) << 24 | (1u << core_bits(v->vm)) << 16;
+		} else if (leaf == 7 && sub == 0) {
+			d |= CPUID7_EDX_ARCH_CAP;
+		} else if (leaf == 0xB || leaf == 0x1F) {
+			cpuid_topology(v, sub, &a, &b, &c, &d);
 		} else if (leaf == 0xA || leaf == 0xD) {
 			a = b = c = d = 0;	/* performance counters, XSAVE: not offered */
 		}
@@ -138,20 +181,21 @@ static void gpr_set(struct vcpu *v, unsigned n, u64 val)
 		vmwrite(GUEST_RSP, val);
 }
 
-/* MOV to/from CR8: the guest's own TPR (v->tpr), never the physical one (vmm/controls.c says
- * why). Bits 63:4 are reserved: setting one is #GP (SDM Vol. 3A 10.8.6.1). No local APIC
- * is offered to guests, so the value only has to read back. */
+/* MOV to/from CR8: the guest's own TPR (its LAPIC's TPR[7:4], vmm/vlapic.c), never the
+ * physical one (vmm/controls.c says why). Bits 63:4 are reserved: setting one is #GP (SDM
+ * Vol. 3A 10.8.6.1). It masks the LAPIC's vectors by class; the 8259's ExtINT and the
+ * completion vector are not LAPIC vectors and are not masked by it. */
 static void exit_cr8(struct vcpu *v, struct cr_qual q)
 {
 	if (q.type == 1) {
-		gpr_set(v, q.gpr, v->tpr);
+		gpr_set(v, q.gpr, vlapic_cr8(v));
 	} else {
 		u64 val = gpr_get(v, q.gpr);
 		if (val & ~0xFULL) {
 			inject_exception(v, 13, true, 0);
 			return;
 		}
-		v->tpr = (u8)val;
+		vlapic_set_cr8(v, val);
 	}
 	vcpu_skip_instruction(v);
 }

@@ -6,10 +6,14 @@
  *      first, and nothing else can go with it (inject_can_interrupt is false).
  *   2. A debug step (the monitor's `step`) injects nothing: one instruction runs.
  *   3. An asynchronous-fault completion (apf/: apf_take_completion).
- *   4. A device interrupt: the VM's 8259 pair (dev/pic.c) is wired to vCPU 0, as the PIC's
+ *   4. A device interrupt: the VM's 8259 pair (dev/pic.c) is wired to vCPU 0 through its
+ *      LAPIC's LINT0 when that is ExtINT and unmasked (a BIOS leaves it so), as the PIC's
  *      INT line is to the boot CPU of a PC; its highest request is acknowledged (INTA).
  *      The PIT's IRQ0 edge, when its time has passed, is given to the PIC first
  *      (vmm/pcdev.c: vpit_sync).
+ *   5. The vCPU's local APIC (vmm/vlapic.c): an NMI IPI, then its highest vector above
+ *      PPR, acknowledged (IRR -> ISR) as it goes in; the timer's expiry is given to the
+ *      model first (vlapic_sync).
  * An interrupt that waits but cannot be taken now (RFLAGS.IF=0, an STI or MOV-SS shadow,
  * or another event already in this entry) asks for an interrupt-window exit; when nothing
  * waits the exit is switched off again.
@@ -71,7 +75,8 @@ static bool pic_maybe(const struct vcpu *v)
 {
 	const struct pic *p = &v->vm->pic;
 	return v->index == 0 && (__atomic_load_n(&p->chip[0].irr, __ATOMIC_RELAXED) |
-				 __atomic_load_n(&p->chip[1].irr, __ATOMIC_RELAXED));
+				 __atomic_load_n(&p->chip[1].irr, __ATOMIC_RELAXED)) &&
+	       vlapic_extint(v);	/* LINT0: ExtINT, unmasked */
 }
 
 /* The PIC's request: injected when the guest can take it; else true (a window is wanted). */
@@ -114,6 +119,8 @@ static __attribute__((noinline)) void inject_waiting(struct vcpu *v, u64 proc)
 
 	if (pic_maybe(v))
 		window |= pic_inject(v);
+	if (vlapic_maybe(v))
+		window |= vlapic_inject(v);
 	if (window)
 		want |= PROC_INTR_WINDOW;
 	if (want != proc)
@@ -130,8 +137,9 @@ void inject_before_entry(struct vcpu *v)
 		apf_poll_deadline(v);	/* polled mode: the vector only when overdue */
 	if (vpit_due(v))
 		vpit_sync(v->vm);	/* IRQ0's edge has passed: the PIC latches it */
+	vlapic_sync(v);			/* the LAPIC timer's expiry, if it has passed */
 	u64 proc = vmread(PROC_CONTROLS);
-	if (apf_vcpu_pending(&v->apf) || pic_maybe(v))
+	if (apf_vcpu_pending(&v->apf) || pic_maybe(v) || vlapic_maybe(v))
 		inject_waiting(v, proc);
 	else if (proc & PROC_INTR_WINDOW)	/* nothing waits any more */
 		vmwrite(PROC_CONTROLS, proc & ~(u64)PROC_INTR_WINDOW);
@@ -154,5 +162,6 @@ bool inject_pending(struct vcpu *v)
 {
 	if (vpit_due(v))
 		vpit_sync(v->vm);
-	return apf_event_pending(v) || pic_waiting(v);	/* a completion, a device interrupt */
+	/* a completion, a device interrupt, the LAPIC's (an IPI, its timer, an INIT) */
+	return apf_event_pending(v) || pic_waiting(v) || vlapic_pending(v);
 }

@@ -1,8 +1,8 @@
 /* vmm/msr.c: RDMSR/WRMSR. The MSR bitmap lets the guest touch, without an exit, the MSRs
  * that VMX switches for it (EFER, FS/GS base, SYSENTER) or that the host does not use
  * (KERNEL_GS_BASE, the SYSCALL MSRs), and the TSC. Everything else exits to the short
- * allow-list below; an MSR not on it gets #GP, as on a CPU without that MSR, and is counted
- * (vmm/unemul.c). */
+ * allow-list below, or to the vCPU's x2APIC (0x800-0x8FF, vmm/vlapic.c); an MSR not on it
+ * gets #GP, as on a CPU without that MSR, and is counted (vmm/unemul.c). */
 #include "vmm/vm.h"
 #include "vmm/vmcs.h"
 #include "host/cpu.h"
@@ -23,14 +23,22 @@ static bool rd_misc_enable(struct vcpu *v, u64 *val) { (void)v; *val = 1; return
 static bool rd_pat(struct vcpu *v, u64 *val) { *val = v->pat; return true; }
 static bool wr_pat(struct vcpu *v, u64 val) { v->pat = val; return true; }
 static bool rd_mtrr_def(struct vcpu *v, u64 *val) { (void)v; *val = 0xC06; return true; }
+/* IA32_ARCH_CAPABILITIES: bit 21, IA32_XAPIC_DISABLE_STATUS exists; whose bit 0 says the
+ * firmware disabled legacy xAPIC: the LAPIC is locked in x2APIC mode (vmm/vlapic.c). */
+static bool rd_arch_cap(struct vcpu *v, u64 *val) { (void)v; *val = 1ULL << 21; return true; }
+static bool rd_xapic_off(struct vcpu *v, u64 *val) { (void)v; *val = 1; return true; }
 
 static const struct msr_emul emul[] = {
 	{ 0x017, "IA32_PLATFORM_ID", rd_zero, 0 },
+	{ 0x01B, "IA32_APIC_BASE", vlapic_rd_base, vlapic_wr_base },
 	{ 0x08B, "IA32_BIOS_SIGN_ID", rd_zero, wr_ignore },
+	{ 0x0BD, "IA32_XAPIC_DISABLE_STATUS", rd_xapic_off, 0 },
 	{ 0x0FE, "IA32_MTRRCAP", rd_zero, 0 },
+	{ 0x10A, "IA32_ARCH_CAPABILITIES", rd_arch_cap, 0 },
 	{ 0x1A0, "IA32_MISC_ENABLE", rd_misc_enable, 0 },
 	{ 0x277, "IA32_PAT", rd_pat, wr_pat },
 	{ 0x2FF, "IA32_MTRR_DEF_TYPE", rd_mtrr_def, wr_ignore },
+	{ 0x6E0, "IA32_TSC_DEADLINE", vlapic_rd_deadline, vlapic_wr_deadline },
 };
 
 /* Pass-through MSRs: reads and writes go straight to the guest's copy. */
@@ -76,13 +84,17 @@ static void msr_access(struct vcpu *v, bool write)
 	u64 val = (v->regs.rdx << 32) | (u32)v->regs.rax;
 	bool ok;
 
-	if (write)
+	bool x2apic = msr >= LAPIC_MSR_BASE && msr <= LAPIC_MSR_LAST;
+
+	if (x2apic)	/* the vCPU's x2APIC registers; its #GP rules are the model's */
+		ok = write ? vlapic_wrmsr(v, msr, val) : vlapic_rdmsr(v, msr, &val);
+	else if (write)
 		ok = e && e->wr && e->wr(v, val);
 	else
 		ok = e && e->rd && e->rd(v, &val);
 	if (!ok) {
 		pr_debug("vm %s: %s of MSR 0x%x: #GP", v->vm->name, write ? "WRMSR" : "RDMSR", msr);
-		if (!e)		/* an MSR faultline lacks (not a read-only one written) */
+		if (!e && !x2apic)	/* an MSR faultline lacks (not a read-only one written) */
 			unemul_note(v->vm, &v->vm->un_msrs, msr);
 		inject_exception(v, 13, true, 0);
 		return;

@@ -76,16 +76,19 @@ void vcpu_print_ring(struct vcpu *v)
 	}
 }
 
-/* An application vCPU waits, out of the guest, until FL_HC_VCPU_START; then it begins in
- * the multiboot machine state the VMCS already holds, at the entry it was given. */
+/* An application vCPU waits, out of the guest, until FL_HC_VCPU_START or a start-up IPI
+ * (its LAPIC is in wait-for-SIPI from power-on, vmm/vlapic.c). After the hypercall it
+ * begins in the multiboot machine state the VMCS already holds, at the entry it was given;
+ * a SIPI is taken by vlapic_wait_sipi in vcpu_run's loop (real mode). */
 static bool vcpu_wait_start(struct vcpu *v)
 {
 	if (v->index == 0)
 		return true;
-	while (!v->started && v->vm->state != VM_STOPPED)
+	while (!v->started && !v->apic.sipi && !v->apic.init && v->vm->state != VM_STOPPED)
 		__asm__ volatile("sti; hlt; cli" ::: "memory");
 	if (!v->started)
-		return false;
+		return v->apic.sipi || v->apic.init;
+	v->apic.wait_sipi = false;
 	vmwrite(GUEST_RIP, v->start_entry);
 	v->regs.rax = FL_AP_MAGIC;
 	v->regs.rbx = (u32)v->start_arg;
@@ -107,9 +110,10 @@ static bool vcpu_awake(struct vcpu *v)
 	}
 	if (debug_pending(v) || v->vm->state != VM_RUNNING)
 		return false;
-	/* IRQ0's next edge will wake the guest, and no host timer would wake this CPU for
-	 * it: poll (the loop comes back here through the monitor's and the pause's checks). */
-	if (vpit_armed(v))
+	/* IRQ0's next edge or the LAPIC timer will wake the guest, and no host timer would
+	 * wake this CPU for it: poll (the loop comes back here through the monitor's and the
+	 * pause's checks). */
+	if (vpit_armed(v) || vlapic_armed(v))
 		__asm__ volatile("sti; pause; cli" ::: "memory");
 	else
 		__asm__ volatile("sti; hlt; cli" ::: "memory");
@@ -173,11 +177,16 @@ void vcpu_run(struct vcpu *v)
 				break;
 			continue;
 		}
+		if (vlapic_wait_sipi(v)) {	/* after INIT, until a start-up IPI */
+			__asm__ volatile("sti; hlt; cli" ::: "memory");
+			continue;
+		}
 		if (!vcpu_awake(v))
 			continue;
-		if (tick)	/* and no later than the PIT's next IRQ0 (vmm/pcdev.c) */
-			vmwrite(PREEMPTION_TIMER, vpit_bound(v, tick_now(v, tick, first),
-							     v->ctls.preempt_shift));
+		/* No later than the PIT's next IRQ0 (vmm/pcdev.c) nor the LAPIC timer's expiry. */
+		if (tick)
+			vmwrite(PREEMPTION_TIMER, vlapic_bound(v, vpit_bound(v, tick_now(v, tick, first),
+							     v->ctls.preempt_shift), v->ctls.preempt_shift));
 		if (v->dbg.flush)
 			debug_flush(v);	/* an INVEPT the monitor asked for */
 		inject_before_entry(v);	/* vmm/inject.c: completions, device interrupts */

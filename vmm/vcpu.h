@@ -5,6 +5,7 @@
 #include "lib/types.h"
 #include "vmm/controls.h"
 #include "vmm/hooks.h"
+#include "vmm/vlapic.h"
 #include "vmm/debug/debug.h"
 
 /* Saved and restored by vmm/vmentry.S; the order is the asm's. RSP and RIP live in the VMCS. */
@@ -40,10 +41,10 @@ struct vcpu {
 	u64 entry_tsc, guest_tsc;	/* time spent in the guest */
 	bool watchdog_reported;
 	u64 quiet_tsc;			/* guest time over consecutive ticks (the watchdog) */
-	u8 tpr;				/* the guest's CR8 (vmm/exit.c) */
+	struct vlapic apic;		/* its local APIC, x2APIC (vmm/vlapic.c); CR8 is its TPR */
 	volatile bool running;		/* in vcpu_run's loop */
 	struct apf_vcpu apf;		/* #VE registration, PV state */
-	volatile bool started;		/* vCPU 0 always; the others by FL_HC_VCPU_START */
+	volatile bool started;		/* vCPU 0 always; the others by FL_HC_VCPU_START or SIPI */
 	u64 start_entry, start_arg;
 	bool halted;			/* executed HLT; waits out of the guest for an event */
 	volatile bool in_guest;		/* between its EPT check and the exit (vm_ept_flush) */

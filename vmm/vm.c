@@ -178,6 +178,7 @@ static int vm_build(struct vm *vm, const struct mb_module *m, char *err, size_t 
 		v->vm = vm;
 		v->index = i;
 		v->ctls = ctls;
+		vlapic_init(v);	/* before any vCPU runs: IPIs may reach it at once */
 		v->vmcs_pa = (u64)page_alloc_zeroed(1);
 		if (!v->vmcs_pa) {
 			fmt(err, len, "out of memory for a VMCS");

@@ -1,0 +1,350 @@
+/* vmm/vlapic.c: each vCPU's local APIC, in x2APIC mode only. The registers are the pure model
+ * of dev/lapic.c; this file gives it its MSRs, its clock (the host TSC, which is also the
+ * guest's: no TSC offsetting), its lock, and what it sends: IPIs to the vCPUs of the same
+ * VM (never another VM's: routing only looks at v->vm's vCPUs), NMIs, INIT and start-up.
+ *
+ * Why x2APIC and only x2APIC: its registers are MSRs, so no MMIO instruction has to be
+ * decoded. The platform is one whose firmware locked x2APIC on (SDM Vol. 3A 11.12.5; a real
+ * configuration of recent Xeons): IA32_APIC_BASE has EN and EXTD set at reset,
+ * IA32_ARCH_CAPABILITIES bit 21 says IA32_XAPIC_DISABLE_STATUS (0xBD) exists, and its bit 0
+ * (LEGACY_XAPIC_DISABLED) is set, so a write that would leave x2APIC mode is #GP. Linux
+ * (arch/x86/kernel/apic/apic.c: check_x2apic, x2apic_hw_locked) then keeps x2APIC without
+ * interrupt remapping instead of falling back to the xAPIC page.
+ *
+ * Locking: a vCPU's model is written by its own CPU (MSR exits, injection, the timer) and
+ * by IPI senders (lapic_accept) under vlapic.lock; the flags nmi/init/sipi and due_tsc are
+ * read without it. A sender never holds its own lock while taking a target's. */
+#include "vmm/vm.h"
+#include "vmm/vmcs.h"
+#include "vmm/vmx.h"
+#include "host/cpu.h"
+#include "host/log.h"
+#include "host/smp.h"
+
+#define CR0_REAL	0x60000010ULL	/* CD, NW, ET: the INIT value (SDM Vol. 3A 10.1.1) */
+
+void vlapic_init(struct vcpu *v)
+{
+	struct vlapic *a = &v->apic;
+
+	a->lock = (struct spinlock)SPINLOCK_INIT;
+	lapic_init(&a->regs, v->index, v->index == 0);
+	a->base = APIC_BASE_DEFAULT | APIC_BASE_EN | APIC_BASE_EXTD |
+		  (v->index == 0 ? APIC_BASE_BSP : 0);
+	a->due_tsc = 0;
+	a->nmi = a->init = a->sipi = false;
+	a->wait_sipi = v->index != 0;
+}
+
+/* Caller holds the lock: the timer's expiry as a plain TSC value for the lockless looks. */
+static void due_update(struct vlapic *a)
+{
+	u64 n = lapic_next(&a->regs);
+	__atomic_store_n(&a->due_tsc, n == LAPIC_NEVER ? 0 : MAX(n, 1), __ATOMIC_RELAXED);
+}
+
+/* ---- IPIs ---- */
+
+static bool addressed(const struct vcpu *src, const struct vcpu *t, const struct lapic_ipi *m)
+{
+	switch (m->shorthand) {
+	case SH_SELF:	return t == src;
+	case SH_ALL:	return true;
+	case SH_OTHERS:	return t != src;
+	default:	return lapic_match(&t->apic.regs, m->logical, m->dest);
+	}
+}
+
+static void kick(const struct vcpu *src, const struct vcpu *t)
+{
+	if (t != src)
+		smp_kick(t->cpu);	/* out of the guest, or out of HLT, to look */
+}
+
+/* One message to one vCPU (SDM Vol. 3A 11.6.1: fixed, NMI, INIT, start-up). */
+static void deliver(struct vcpu *src, struct vcpu *t, const struct lapic_ipi *m)
+{
+	struct vlapic *a = &t->apic;
+
+	switch (m->mode) {
+	case DM_FIXED: {
+		u64 f = spin_lock_irqsave(&a->lock);
+		lapic_accept(&a->regs, m->vector, false);
+		spin_unlock_irqrestore(&a->lock, f);
+		break;
+	}
+	case DM_NMI:
+		__atomic_store_n(&a->nmi, true, __ATOMIC_RELEASE);
+		break;
+	case DM_INIT:
+		if (t == src)
+			return;		/* INIT to oneself: not offered */
+		__atomic_store_n(&a->init, true, __ATOMIC_RELEASE);
+		break;
+	case DM_SIPI:
+		if (t == src)
+			return;
+		a->sipi_vector = m->vector;
+		__atomic_store_n(&a->sipi, true, __ATOMIC_RELEASE);
+		break;
+	default:
+		return;
+	}
+	kick(src, t);
+}
+
+static void route(struct vcpu *src, const struct lapic_ipi *m)
+{
+	struct vm *vm = src->vm;
+
+	for (u32 i = 0; i < vm->nvcpus; i++)
+		if (addressed(src, &vm->vcpus[i], m))
+			deliver(src, &vm->vcpus[i], m);
+}
+
+/* ---- MSRs ---- */
+
+bool vlapic_rdmsr(struct vcpu *v, u32 msr, u64 *val)
+{
+	struct vlapic *a = &v->apic;
+	u64 f = spin_lock_irqsave(&a->lock);
+	bool ok = lapic_read(&a->regs, msr - LAPIC_MSR_BASE, rdtsc(), val);
+	spin_unlock_irqrestore(&a->lock, f);
+	return ok;
+}
+
+bool vlapic_wrmsr(struct vcpu *v, u32 msr, u64 val)
+{
+	struct vlapic *a = &v->apic;
+	struct lapic_ipi m;
+	bool sent, ok;
+
+	u64 f = spin_lock_irqsave(&a->lock);
+	ok = lapic_write(&a->regs, msr - LAPIC_MSR_BASE, val, rdtsc(), &m, &sent);
+	due_update(a);
+	spin_unlock_irqrestore(&a->lock, f);
+	if (ok && sent)
+		route(v, &m);
+	return ok;
+}
+
+bool vlapic_rd_base(struct vcpu *v, u64 *val)
+{
+	*val = v->apic.base;
+	return true;
+}
+
+/* Locked in x2APIC mode: rewriting the same value is allowed, any change is #GP (leaving
+ * x2APIC mode with LEGACY_XAPIC_DISABLED set, SDM Vol. 3A 11.12.5; moving the base, which
+ * x2APIC mode does not use, is refused too: nothing would move). */
+bool vlapic_wr_base(struct vcpu *v, u64 val)
+{
+	return val == v->apic.base;
+}
+
+bool vlapic_rd_deadline(struct vcpu *v, u64 *val)
+{
+	struct vlapic *a = &v->apic;
+	u64 f = spin_lock_irqsave(&a->lock);
+	*val = lapic_deadline_read(&a->regs);
+	spin_unlock_irqrestore(&a->lock, f);
+	return true;
+}
+
+bool vlapic_wr_deadline(struct vcpu *v, u64 val)
+{
+	struct vlapic *a = &v->apic;
+	u64 f = spin_lock_irqsave(&a->lock);
+	lapic_deadline_write(&a->regs, val, rdtsc());
+	due_update(a);
+	spin_unlock_irqrestore(&a->lock, f);
+	return true;
+}
+
+u64 vlapic_cr8(struct vcpu *v)
+{
+	return (__atomic_load_n(&v->apic.regs.tpr, __ATOMIC_RELAXED) >> 4) & 0xF;
+}
+
+void vlapic_set_cr8(struct vcpu *v, u64 val)
+{
+	struct vlapic *a = &v->apic;
+	u64 f = spin_lock_irqsave(&a->lock);
+	a->regs.tpr = (u32)(val & 0xF) << 4;
+	spin_unlock_irqrestore(&a->lock, f);
+}
+
+/* ---- injection ---- */
+
+bool vlapic_maybe(const struct vcpu *v)
+{
+	const struct vlapic *a = &v->apic;
+	u32 any = 0;
+
+	for (int i = 0; i < 8; i++)
+		any |= __atomic_load_n(&a->regs.irr[i], __ATOMIC_RELAXED);
+	return any || __atomic_load_n(&a->nmi, __ATOMIC_RELAXED);
+}
+
+void vlapic_sync(struct vcpu *v)
+{
+	struct vlapic *a = &v->apic;
+	u64 t = __atomic_load_n(&a->due_tsc, __ATOMIC_RELAXED);
+
+	if (!t || rdtsc() < t)
+		return;
+	u64 f = spin_lock_irqsave(&a->lock);
+	lapic_tick(&a->regs, rdtsc());
+	due_update(a);
+	spin_unlock_irqrestore(&a->lock, f);
+}
+
+/* An NMI goes in unless NMIs are blocked (an NMI handler has not returned yet) or a MOV-SS
+ * or STI shadow is on (SDM Vol. 3C 27.3.1.5), or another event is in this entry. Without
+ * virtual NMIs the CPU tracks the guest's NMI blocking itself, up to its IRET. */
+static bool nmi_inject(struct vcpu *v)
+{
+	struct vlapic *a = &v->apic;
+
+	if ((vmread(GUEST_INTERRUPTIBILITY) & 0xB) || (vmread(ENTRY_INTR_INFO) & INTR_VALID))
+		return true;
+	__atomic_store_n(&a->nmi, false, __ATOMIC_RELAXED);
+	vmwrite(ENTRY_INTR_INFO, INTR_VALID | INTR_TYPE_NMI | 2);
+	return false;
+}
+
+bool vlapic_inject(struct vcpu *v)
+{
+	struct vlapic *a = &v->apic;
+	bool window = false, open;
+	int vec = -1;
+
+	if (__atomic_load_n(&a->nmi, __ATOMIC_ACQUIRE))
+		window = nmi_inject(v);
+	open = inject_can_interrupt(v);
+	u64 f = spin_lock_irqsave(&a->lock);
+	if (open)
+		vec = lapic_ack(&a->regs);	/* IRR -> ISR: the CPU took it (11.8.4) */
+	else
+		window |= lapic_pending(&a->regs) >= 0;
+	spin_unlock_irqrestore(&a->lock, f);
+	if (vec >= 0)
+		vmwrite(ENTRY_INTR_INFO, INTR_VALID | INTR_TYPE_EXT | (u32)vec);
+	return window;
+}
+
+bool vlapic_pending(struct vcpu *v)
+{
+	struct vlapic *a = &v->apic;
+	bool p;
+
+	vlapic_sync(v);
+	if (__atomic_load_n(&a->nmi, __ATOMIC_RELAXED) || __atomic_load_n(&a->init, __ATOMIC_RELAXED))
+		return true;
+	if (!vlapic_maybe(v))
+		return false;
+	u64 f = spin_lock_irqsave(&a->lock);
+	p = lapic_pending(&a->regs) >= 0;
+	spin_unlock_irqrestore(&a->lock, f);
+	return p;
+}
+
+bool vlapic_extint(const struct vcpu *v)
+{
+	u32 l = __atomic_load_n(&v->apic.regs.lvt[LVT_LINT0], __ATOMIC_RELAXED);
+	return !(l & LVT_MASKED) && LVT_DM(l) == DM_EXTINT;
+}
+
+u64 vlapic_bound(const struct vcpu *v, u64 timer, unsigned shift)
+{
+	u64 t = __atomic_load_n(&v->apic.due_tsc, __ATOMIC_RELAXED), now, left;
+
+	if (!t)
+		return timer;
+	now = rdtsc();
+	left = t > now ? (t - now) >> shift : 0;
+	return MAX(MIN(left, timer), 1);
+}
+
+bool vlapic_armed(const struct vcpu *v)
+{
+	return __atomic_load_n(&v->apic.due_tsc, __ATOMIC_RELAXED) != 0;
+}
+
+/* ---- INIT and start-up ---- */
+
+static void seg(u64 sel_f, u16 sel, u64 base, u32 ar)
+{
+	u64 i = (sel_f - GUEST_ES_SEL) / 2;	/* the fields of a segment are evenly spaced */
+	vmwrite(sel_f, sel);
+	vmwrite(GUEST_ES_BASE + i * 2, base);
+	vmwrite(GUEST_ES_LIMIT + i * 2, 0xFFFF);
+	vmwrite(GUEST_ES_AR + i * 2, ar);
+}
+
+/* The state after INIT and a start-up IPI with vector (SDM Vol. 3A 10.1.1, Table 10-1, and
+ * 11.6.1 "Start-Up"): real mode, CS = vector << 8 (base vector << 12), IP 0, every other
+ * segment 0 with a 64 KiB limit, paging and protection off, EFER 0. Unrestricted guest
+ * runs it as is. */
+static void sipi_enter(struct vcpu *v, u8 vector)
+{
+	v->cr0_shadow = CR0_REAL;
+	v->cr4_shadow = 0;
+	vmwrite(CR0_SHADOW, v->cr0_shadow);
+	vmwrite(CR4_SHADOW, 0);
+	vmwrite(GUEST_CR0, vmx_fix_cr0(&vmx_msrs, CR0_REAL, true));
+	vmwrite(GUEST_CR4, vmx_fix_cr4(&vmx_msrs, 0));
+	vmwrite(GUEST_CR3, 0);
+	vmwrite(GUEST_EFER, 0);
+	vcpu_update_long_mode(v);		/* IA-32e mode guest off */
+	seg(GUEST_CS_SEL, (u16)(vector << 8), (u64)vector << 12, 0x9B);
+	seg(GUEST_SS_SEL, 0, 0, 0x93);
+	seg(GUEST_DS_SEL, 0, 0, 0x93);
+	seg(GUEST_ES_SEL, 0, 0, 0x93);
+	seg(GUEST_FS_SEL, 0, 0, 0x93);
+	seg(GUEST_GS_SEL, 0, 0, 0x93);
+	seg(GUEST_LDTR_SEL, 0, 0, 0x82);
+	seg(GUEST_TR_SEL, 0, 0, 0x8B);		/* VM entry wants a busy TSS type */
+	vmwrite(GUEST_GDTR_BASE, 0);
+	vmwrite(GUEST_GDTR_LIMIT, 0xFFFF);
+	vmwrite(GUEST_IDTR_BASE, 0);
+	vmwrite(GUEST_IDTR_LIMIT, 0xFFFF);
+	vmwrite(GUEST_RIP, 0);
+	vmwrite(GUEST_RSP, 0);
+	vmwrite(GUEST_RFLAGS, 0x2);
+	vmwrite(GUEST_DR7, 0x400);
+	vmwrite(GUEST_INTERRUPTIBILITY, 0);
+	vmwrite(GUEST_ACTIVITY, 0);
+	vmwrite(GUEST_PENDING_DBG, 0);
+	vmwrite(ENTRY_INTR_INFO, 0);
+	v->regs = (struct guest_regs){ 0 };
+	v->halted = false;
+	v->started = true;
+	pr_info("vm %s vcpu%u: start-up IPI: real mode at %04x:0000", v->vm->name, v->index,
+		(unsigned)vector << 8);
+}
+
+bool vlapic_wait_sipi(struct vcpu *v)
+{
+	struct vlapic *a = &v->apic;
+
+	if (__atomic_load_n(&a->init, __ATOMIC_ACQUIRE)) {
+		/* INIT (11.4.7.3): the APIC resets but keeps its ID; the CPU waits for a SIPI. */
+		u64 f = spin_lock_irqsave(&a->lock);
+		__atomic_store_n(&a->init, false, __ATOMIC_RELAXED);
+		lapic_init(&a->regs, v->index, false);
+		due_update(a);
+		spin_unlock_irqrestore(&a->lock, f);
+		a->nmi = false;
+		a->wait_sipi = true;
+		v->halted = false;
+	}
+	if (__atomic_load_n(&a->sipi, __ATOMIC_ACQUIRE)) {
+		__atomic_store_n(&a->sipi, false, __ATOMIC_RELAXED);
+		if (a->wait_sipi) {	/* a SIPI outside wait-for-SIPI is ignored */
+			a->wait_sipi = false;
+			sipi_enter(v, a->sipi_vector);
+		}
+	}
+	return a->wait_sipi;
+}
