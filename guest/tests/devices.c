@@ -32,7 +32,8 @@ static bool gp_from(void (*fn)(void))
 	return gp_count == before + 1;
 }
 
-static void rd_apic_base(void) { (void)rdmsr(0x1B); }
+/* xAPIC mode (EN without EXTD): the LAPIC is locked in x2APIC mode (vmm/vlapic.c). */
+static void wr_apic_base(void) { wrmsr(0x1B, 0xFEE00800); }
 static void wr_tsc(void) { wrmsr(0x10, 0); }
 static void rd_unknown(void) { (void)rdmsr(0x12345678); }
 
@@ -53,7 +54,8 @@ int main(const char *cmdline)
 	rt_check((rdmsr(0xC0000080) & 0x500) == 0x500, "EFER shows LME and LMA (pass-through)");
 	rt_check(rdmsr(0x10) != 0, "IA32_TSC reads (pass-through)");
 	rt_check(gp_count == 0, "no #GP so far");
-	rt_check(gp_from(rd_apic_base), "IA32_APIC_BASE: #GP (no local APIC for guests)");
+	rt_check((rdmsr(0x1B) & 0xC00) == 0xC00, "IA32_APIC_BASE: enabled, x2APIC mode");
+	rt_check(gp_from(wr_apic_base), "IA32_APIC_BASE: leaving x2APIC mode is #GP (locked)");
 	rt_check(gp_from(wr_tsc), "WRMSR IA32_TSC: #GP (read-only to guests)");
 	rt_check(gp_from(rd_unknown), "an MSR that does not exist: #GP");
 	rt_printf("guest: devices: %u #GP taken\n", gp_count);
