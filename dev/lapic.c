@@ -124,7 +124,10 @@ static void eoi(struct lapic *a)
 	if (v < 0)
 		return;
 	bit_clear(a->isr, (u32)v);
-	bit_clear(a->tmr, (u32)v);	/* a level interrupt: no I/O APIC to tell */
+	if (a->tmr[(v >> 5) & 7] & (1u << (v & 31))) {
+		bit_clear(a->tmr, (u32)v);
+		a->level_eoi = (u32)v;	/* a level interrupt: the I/O APIC is told (11.8.5) */
+	}
 }
 
 /* ---- the timer (11.5.4) ---- */

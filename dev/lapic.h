@@ -73,6 +73,8 @@ struct lapic {
 	u32 tdiv;		/* the divider latched with the count */
 	u64 next;		/* next expiry (TSC): LAPIC_NEVER when none */
 	u64 deadline;		/* IA32_TSC_DEADLINE; 0: disarmed */
+	u32 level_eoi;		/* a level-triggered vector the last EOI ended, else 0: the
+				 * caller tells the I/O APIC (its remote IRR) and clears it */
 };
 
 /* Power-on/INIT state (11.4.7.1) with ID id; a `bios` APIC is left as a PC BIOS leaves the

@@ -45,8 +45,11 @@ static void due_update(struct vlapic *a)
 
 /* ---- IPIs ---- */
 
+/* src is NULL for a message from a device (the I/O APIC, an MSI): no shorthand then. */
 static bool addressed(const struct vcpu *src, const struct vcpu *t, const struct lapic_ipi *m)
 {
+	if (!src)
+		return m->shorthand == SH_NONE && lapic_match(&t->apic.regs, m->logical, m->dest);
 	switch (m->shorthand) {
 	case SH_SELF:	return t == src;
 	case SH_ALL:	return true;
@@ -62,14 +65,14 @@ static void kick(const struct vcpu *src, const struct vcpu *t)
 }
 
 /* One message to one vCPU (SDM Vol. 3A 11.6.1: fixed, NMI, INIT, start-up). */
-static void deliver(struct vcpu *src, struct vcpu *t, const struct lapic_ipi *m)
+static void deliver(struct vcpu *src, struct vcpu *t, const struct lapic_ipi *m, bool level)
 {
 	struct vlapic *a = &t->apic;
 
 	switch (m->mode) {
 	case DM_FIXED: {
 		u64 f = spin_lock_irqsave(&a->lock);
-		lapic_accept(&a->regs, m->vector, false);
+		lapic_accept(&a->regs, m->vector, level);
 		spin_unlock_irqrestore(&a->lock, f);
 		break;
 	}
@@ -93,13 +96,23 @@ static void deliver(struct vcpu *src, struct vcpu *t, const struct lapic_ipi *m)
 	kick(src, t);
 }
 
-static void route(struct vcpu *src, const struct lapic_ipi *m)
+static void route(struct vm *vm, struct vcpu *src, const struct lapic_ipi *m, bool level)
 {
-	struct vm *vm = src->vm;
-
 	for (u32 i = 0; i < vm->nvcpus; i++)
 		if (addressed(src, &vm->vcpus[i], m))
-			deliver(src, &vm->vcpus[i], m);
+			deliver(src, &vm->vcpus[i], m, level);
+}
+
+void vlapic_irq(struct vm *vm, const struct lapic_ipi *m, bool level)
+{
+	route(vm, 0, m, level);
+}
+
+/* The EOI of a level-triggered vector: the I/O APIC clears its remote IRR for the pin
+ * (none is wired yet: this is where it will be told). */
+static void level_eoi(struct vcpu *v, u32 vector)
+{
+	(void)v, (void)vector;
 }
 
 /* ---- MSRs ---- */
@@ -118,13 +131,18 @@ bool vlapic_wrmsr(struct vcpu *v, u32 msr, u64 val)
 	struct vlapic *a = &v->apic;
 	struct lapic_ipi m;
 	bool sent, ok;
+	u32 eoi;
 
 	u64 f = spin_lock_irqsave(&a->lock);
 	ok = lapic_write(&a->regs, msr - LAPIC_MSR_BASE, val, rdtsc(), &m, &sent);
+	eoi = a->regs.level_eoi;
+	a->regs.level_eoi = 0;
 	due_update(a);
 	spin_unlock_irqrestore(&a->lock, f);
 	if (ok && sent)
-		route(v, &m);
+		route(v->vm, v, &m, false);
+	if (eoi)
+		level_eoi(v, eoi);
 	return ok;
 }
 

@@ -30,6 +30,9 @@ struct vm;
 /* At the VM's creation, before any vCPU runs: ID = the vCPU's index, vCPU 0 as a BIOS
  * leaves the boot CPU (LINT0 ExtINT, LINT1 NMI), the others waiting for a SIPI. */
 void vlapic_init(struct vcpu *v);
+/* An interrupt message from a device of vm (the I/O APIC, an MSI): fixed or NMI to the
+ * vCPUs its destination names (m->shorthand must be SH_NONE); level sets the TMR bit. */
+void vlapic_irq(struct vm *vm, const struct lapic_ipi *m, bool level);
 /* MSR rows (vmm/msr.c): false is #GP. */
 bool vlapic_rdmsr(struct vcpu *v, u32 msr, u64 *val);
 bool vlapic_wrmsr(struct vcpu *v, u32 msr, u64 val);

@@ -117,8 +117,10 @@ TEST(priority_and_eoi)
 	lapic_accept(&a, 0x60, true);
 	CHECK_EQ(rd(&a, LAPIC_TMR + 3, 0), 1);
 	CHECK_EQ(lapic_ack(&a), 0x60);
+	CHECK_EQ(a.level_eoi, 0);
 	CHECK(wr(&a, LAPIC_EOI, 0, 0));
 	CHECK_EQ(rd(&a, LAPIC_TMR + 3, 0), 0);
+	CHECK_EQ(a.level_eoi, 0x60);			/* for the I/O APIC's remote IRR */
 }
 
 TEST(illegal_vectors)
