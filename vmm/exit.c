@@ -98,6 +98,12 @@ static void exit_cpuid(struct vcpu *v)
 			d |= CPUID1_EDX_APIC;
 			/* EBX: initial APIC ID (31:24), addressable IDs in the package (23:16). */
 			b = (b & 0xFFFF) | (v->index & 0xFF) << 24 | (1u << core_bits(v->vm)) << 16;
+		} else if (leaf == 6) {
+			/* Power management: only ARAT, "the APIC timer runs in every C-state",
+			 * which the LAPIC's timer does (it is the host TSC); nothing of the
+			 * host's thermal and P-state MSRs (HWP, ...) is offered. */
+			a = 1u << 2;
+			b = c = d = 0;
 		} else if (leaf == 7 && sub == 0) {
 			d |= CPUID7_EDX_ARCH_CAP;
 		} else if (leaf == 0xB || leaf == 0x1F) {
