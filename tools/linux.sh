@@ -46,17 +46,21 @@ initrd() {
 export PATH=/bin
 mount -t proc proc /proc
 mount -t tmpfs tmpfs /tmp
-fail() { echo "linux-init: FAIL: $*"; echo "linux-init: resetting"; reboot -f; sleep 10; }
+mount -t devtmpfs devtmpfs /dev
+# Through /dev/kmsg, so the kernel prints each line before it goes on (a line echoed to
+# the tty can still be in the UART when poweroff stops the machine); <2>: shown by "quiet".
+say() { echo "<2>linux-init: $*" > /dev/kmsg; }
+fail() { say "FAIL: $*"; say "resetting"; reboot -f; sleep 10; }
 n=$(grep -c '^processor' /proc/cpuinfo)
 want=$(sed -n 's/.*fl_cpus=\([0-9]*\).*/\1/p' /proc/cmdline)
-echo "linux-init: cpus=$n (expected ${want:-any})"
+say "cpus=$n (expected ${want:-any})"
 [ -z "$want" ] || [ "$n" = "$want" ] || fail "$n CPUs, expected $want"
 seq 1 20000 > /tmp/file || fail "cannot write into tmpfs"
 a=$(md5sum < /tmp/file); cp /tmp/file /tmp/copy; b=$(md5sum < /tmp/copy)
 s=$(wc -c < /tmp/copy)
 [ "$a" = "$b" ] && [ "$s" -gt 100000 ] || fail "tmpfs read back differs ($s bytes)"
-echo "linux-init: tmpfs: wrote and read back $s bytes"
-echo "linux-init: PASS: powering off"
+say "tmpfs: wrote and read back $s bytes"
+say "PASS: powering off"
 poweroff -f
 sleep 10
 fail "still running after poweroff -f"
