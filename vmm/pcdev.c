@@ -43,7 +43,7 @@ void vpc_init(struct vm *vm)
 	kbc_init(&pc->kbc);
 	pcicfg_init(&pc->pci);
 	acpipm_init(&pc->pm);
-	fwcfg_init(&pc->fw, vm->mem, (u16)vm->nvcpus, vm->cmdline);	/* fw_install: final */
+	fwcfg_init(&pc->fw, vm->mem, (u16)vm->nvcpus, vm->cmdline);	/* fw_install resets it */
 	pc->irq0_due = PIT_NEVER;
 	pc->irq0_tsc = 0;
 }
