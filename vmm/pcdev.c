@@ -1,7 +1,8 @@
 /* vmm/pcdev.c: the PC devices a stock kernel expects besides COM1 and the 8259s, wired to a
  * VM: the 8254 PIT (dev/pit.c) with channel 0 on IRQ0, the CMOS RTC (dev/rtc.c), the 8042
  * (dev/kbc.c) with port 0x92, PCI configuration mechanism #1 with the PIIX3 reset register
- * (dev/pcicfg.c), the ACPI PM1a registers (dev/acpipm.c), and port 0x80. The models are
+ * (dev/pcicfg.c), the ACPI PM1a registers (dev/acpipm.c), QEMU's fw_cfg (dev/fwcfg.c: its
+ * items are the firmware's, vmm/firmware.c), and port 0x80. The models are
  * pure; this file gives them their time (from the host TSC), takes vm->lock around them,
  * and turns what they ask for (an edge on IRQ0, a reset, a power-off) into the VM's events.
  *
@@ -42,6 +43,7 @@ void vpc_init(struct vm *vm)
 	kbc_init(&pc->kbc);
 	pcicfg_init(&pc->pci);
 	acpipm_init(&pc->pm);
+	fwcfg_init(&pc->fw, vm->mem, (u16)vm->nvcpus, vm->cmdline);	/* fw_install resets it */
 	pc->irq0_due = PIT_NEVER;
 	pc->irq0_tsc = 0;
 }
@@ -214,6 +216,21 @@ u32 vpc_pm_io(struct vcpu *v, u16 port, bool in, u32 val, unsigned size)
 	if (tell)
 		pr_warn("vm %s: ACPI sleep with SLP_TYP=%u asked for: only S5 (SLP_TYP=%u) is "
 			"offered; ignored, reported once", vm->name, typ, ACPIPM_S5);
+	return r;
+}
+
+/* QEMU's fw_cfg: the guest's selector and offset stay inside the model (dev/fwcfg.c). */
+u32 vpc_fwcfg_io(struct vcpu *v, u16 port, bool in, u32 val, unsigned size)
+{
+	struct vm *vm = v->vm;
+	u32 r = 0;
+
+	u64 flags = spin_lock_irqsave(&vm->lock);
+	if (in)
+		r = fwcfg_read(&vm->pc.fw, port, size);
+	else
+		fwcfg_write(&vm->pc.fw, port, val, size);
+	spin_unlock_irqrestore(&vm->lock, flags);
 	return r;
 }
 

@@ -8,6 +8,7 @@
 #include "include/faultline.h"
 #include "vmm/decode.h"
 #include "dev/acpipm.h"
+#include "dev/fwcfg.h"
 #include "dev/kbc.h"
 #include "dev/pcicfg.h"
 #include "dev/pic.h"
@@ -48,6 +49,7 @@ struct vpc {
 	struct kbc kbc;			/* 0x60, 0x64, 0x92 */
 	struct pcicfg pci;		/* 0xCF8-0xCFF (0xCF9: reset control) */
 	struct acpipm pm;		/* 0x600-0x60B */
+	struct fwcfg fw;		/* 0x510-0x511: QEMU's fw_cfg; items from vmm/firmware.c */
 	u64 clock_tsc;
 	u64 irq0_due;			/* channel 0's next rising edge (PIT ticks), PIT_NEVER */
 	volatile u64 irq0_tsc;		/* the same in host TSC; 0: none (read without the lock) */
@@ -148,6 +150,7 @@ u32 vpc_rtc_io(struct vcpu *v, u16 port, bool in, u32 val, unsigned size);
 u32 vpc_kbc_io(struct vcpu *v, u16 port, bool in, u32 val, unsigned size);
 u32 vpc_pci_io(struct vcpu *v, u16 port, bool in, u32 val, unsigned size);
 u32 vpc_pm_io(struct vcpu *v, u16 port, bool in, u32 val, unsigned size);
+u32 vpc_fwcfg_io(struct vcpu *v, u16 port, bool in, u32 val, unsigned size);
 u32 vpc_post_io(struct vcpu *v, u16 port, bool in, u32 val, unsigned size);
 bool vpit_due(const struct vcpu *v);	/* vCPU 0, and IRQ0's edge has passed */
 void vpit_sync(struct vm *vm);		/* takes vm->lock */
