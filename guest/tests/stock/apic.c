@@ -93,9 +93,17 @@ bool apic_mode_init(void)
 	     (ecx >> 21) & 1, (ecx >> 24) & 1);
 	check("lapic", base & APIC_BASE_BSP, "IA32_APIC_BASE.BSP set on the boot CPU");
 	check("lapic", base & APIC_BASE_EN, "IA32_APIC_BASE: enabled by the firmware");
+	/* "x2apic" on the command line: turn it on ourselves, as Linux does when the CPU has
+	 * it (SDM 11.12.5: from xAPIC-enabled, set EXTD; the MMIO page stops answering). */
+	if ((ecx & CPUID1_ECX_X2) && (base & APIC_BASE_EN) && !(base & APIC_BASE_EXTD) &&
+	    rt_arg_has(rt_cmdline(), "x2apic")) {
+		base |= APIC_BASE_EXTD;
+		wrmsr(MSR_APIC_BASE, base);
+		note("lapic", "x2APIC turned on (\"x2apic\" on the command line)");
+	}
 	st.x2apic = (ecx & CPUID1_ECX_X2) && (base & APIC_BASE_EXTD);
 	if (st.x2apic) {
-		note("lapic", "x2APIC mode (left on by the firmware): registers through MSRs");
+		note("lapic", "x2APIC mode: registers through MSRs");
 		return true;
 	}
 	if (!(base & APIC_BASE_EN))
