@@ -108,6 +108,8 @@ static void madt(const struct sdt *t)
 	const u8 *p = (const u8 *)t + 44, *end = (const u8 *)t + t->len;
 	unsigned entries = 0;
 
+	if (!check("acpi", t->len >= 44, "MADT is long enough for its header (%u bytes)", t->len))
+		return;
 	st.madt_lapic = *(const u32 *)((const u8 *)t + 36);
 	/* Each entry is type, length, body; a length below 2 would never advance. */
 	for (; p + 2 <= end && p[1] >= 2 && p + p[1] <= end; p += p[1], entries++) {
@@ -162,10 +164,14 @@ static int s5_find(const struct sdt *dsdt)
 static void fadt(const struct sdt *t)
 {
 	const u8 *f = (const u8 *)t;
-	u64 dsdt_pa = *(const u32 *)(f + 40);
-	u32 pm1a = *(const u32 *)(f + 64);
+	u64 dsdt_pa;
+	u32 pm1a;
 	const struct sdt *dsdt;
 
+	if (!check("acpi", t->len >= 68, "FADT reaches PM1a_CNT_BLK (%u bytes)", t->len))
+		return;
+	dsdt_pa = *(const u32 *)(f + 40);
+	pm1a = *(const u32 *)(f + 64);
 	/* ACPI 2.0+: X_PM1a_CNT_BLK (offset 172, a Generic Address: space 1 is I/O) and X_DSDT
 	 * (offset 140) win when set. */
 	if (t->len >= 184 && f[172] == 1 && *(const u64 *)(f + 176))
