@@ -4,6 +4,12 @@
 # by INIT-SIPI-SIPI with fixed IPIs both ways, then the ACPI S5 power-off. One image, no
 # faultline hypercall: it must pass on QEMU's pc machine (TCG, no faultline: the reference
 # for what a PC does) and later, the same, under faultline.
+# Bare Bochs (no hypervisor) runs it too, and with "x2apic" on its command line the guest
+# turns x2APIC on itself, which QEMU 7.2's TCG cannot do (nor TSC-deadline):
+#   FAULTLINE_ELF=build/guests/stock.elf sh tools/mkiso.sh /tmp/s.iso 1 '-- x2apic'
+#   sh tools/bochs.sh /tmp/s.iso /tmp/s.log 2 240
+# There two checks fail, as they should: Bochs has no fw_cfg, and its TSC-deadline timer
+# does not clear IA32_TSC_DEADLINE when it fires (SDM Vol. 3A 11.5.4.1 says it does).
 
 # stock_expect CPUS: what every run must show (the log's lines are the guest's own, or
 # faultline's "[vm] " before them).
