@@ -8,6 +8,7 @@
  * differs (11.12.9: one 64-bit MSR, destination in bits 63:32, no send-pending bit), so it
  * has its own function. */
 #include "guest/tests/stock/stock.h"
+#include "guest/lib/trap.h"
 
 #define CPUID1_EDX_APIC	(1u << 9)
 #define CPUID1_ECX_X2	(1u << 21)
@@ -82,12 +83,41 @@ static void uncache(u64 pa)
 	asm volatile("invlpg (%0)" : : "r"((uintptr_t)pa) : "memory");
 }
 
+/* RDMSR that survives a #GP (a machine that does not have the MSR): the handler steps over
+ * the two-byte instruction. Only this first read is guarded: with IA32_APIC_BASE there, the
+ * rest of the APIC is taken as a PC has it, and a fault is a fatal exception line. */
+static volatile bool msr_faulted;
+
+static void on_gp(struct trapframe *tf)
+{
+	const u8 *ip = (const u8 *)(uintptr_t)tf->rip;
+
+	if (ip[0] != 0x0F || ip[1] != 0x32) {
+		trap_register(T_GP, NULL);	/* not ours: the fatal report, on return */
+		return;
+	}
+	tf->rip += 2;
+	msr_faulted = true;
+}
+
+static bool rdmsr_safe(u32 msr, u64 *v)
+{
+	msr_faulted = false;
+	trap_register(T_GP, on_gp);
+	*v = rdmsr(msr);
+	trap_register(T_GP, NULL);
+	return !msr_faulted;
+}
+
 bool apic_mode_init(void)
 {
-	u64 base = rdmsr(MSR_APIC_BASE);
+	u64 base;
 	u32 ecx = cpuid_reg(1, 2), edx = cpuid_reg(1, 3);
 
 	if (!check("lapic", edx & CPUID1_EDX_APIC, "CPUID.1:EDX[9]: a local APIC"))
+		return false;
+	if (!check("lapic", rdmsr_safe(MSR_APIC_BASE, &base), "IA32_APIC_BASE (MSR 0x1b) reads "
+		   "without #GP"))
 		return false;
 	note("lapic", "IA32_APIC_BASE 0x%lx; CPUID.1:ECX x2APIC %u, TSC-deadline %u", base,
 	     (ecx >> 21) & 1, (ecx >> 24) & 1);
