@@ -54,7 +54,7 @@ t_qemu_stock_2cpu() { qemu_stock 2; }
 # stay out of `make test` until then; the integrator turns them on by making that the
 # default below.
 stock_vm() {
-	boot_bochs $(($1 + 1)) 2 "" "$G/stock.elf vm=stock mem=32M vcpus=$1 -- ram=32"
+	TIMEOUT=${TIMEOUT:-300} boot_bochs $(($1 + 1)) 2 "" "$G/stock.elf vm=stock mem=32M vcpus=$1 -- ram=32"
 	stock_expect "$1"
 	expect '^.*vm stock: powered off \(ACPI PM1a SLP_EN, S5\)$'
 	expect 'summary: vm stock +passed status=0'

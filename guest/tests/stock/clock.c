@@ -99,7 +99,7 @@ static bool sec_edge(u8 *s0, u64 *at, u64 *gap)
 }
 
 /* TSC ticks over one RTC second, between two changes of the seconds register (each
- * bracketed within 1/200 of it; three tries, then the last one as it is); 0: none. */
+ * bracketed within 1/100 of it; three tries, then the last one as it is); 0: none. */
 static u64 rtc_second(void)
 {
 	u64 a = 0, b = 0, ga, gb;
@@ -112,7 +112,7 @@ static u64 rtc_second(void)
 		s0 = cmos(0x00);
 		if (!sec_edge(&s0, &a, &ga) || !sec_edge(&s0, &b, &gb))
 			return 0;
-		if (ga < (b - a) / 200 && gb < (b - a) / 200)
+		if (ga < (b - a) / 100 && gb < (b - a) / 100)
 			break;
 		note("rtc", "a poll bracket was wide (the emulator was descheduled?): again");
 	}
