@@ -140,7 +140,7 @@ void smp_test(void)
 
 	st.cpus_up = 1;
 	if (st.madt_cpus <= 1) {
-		note("smp", "one CPU listed: no AP to start");
+		note("smp", "%u CPU(s) in the MADT: no AP to start", st.madt_cpus);
 	} else if (check("smp", st.apic, "a local APIC to send the start-up IPIs with") &&
 		   check("smp", low_ram(TRAMP_BASE, 0x1000), "trampoline page 0x%x is RAM in the "
 			 "memory map", TRAMP_BASE)) {
