@@ -142,15 +142,16 @@ u32 vpc_rtc_io(struct vcpu *v, u16 port, bool in, u32 val, unsigned size)
 
 /* ---- resets and power-off: the VM stops with a line; nothing is rebooted ---- */
 
-/* An orderly request of the guest's, like a debug exit with status 0: the VM passes. The
- * line says which way it went, so a guest that resets from a panic is told apart. */
-static void stop_request(struct vm *vm, const char *how)
+/* An orderly request of the guest's: power-off is status 0, like a debug exit with status 0
+ * (the VM passes); a reset is VM_STATUS_RESET (it does not). The line says which way it
+ * went. */
+static void stop_request(struct vm *vm, int status, const char *how)
 {
 	u64 flags = spin_lock_irqsave(&vm->lock);
 	vuart_flush(vm);
 	spin_unlock_irqrestore(&vm->lock, flags);
 	pr_info("vm %s: %s", vm->name, how);
-	vm_stop(vm, 0, false, "%s", how);
+	vm_stop(vm, status, false, "%s", how);
 }
 
 static const char *const kbc_resets[] = {
@@ -173,7 +174,7 @@ u32 vpc_kbc_io(struct vcpu *v, u16 port, bool in, u32 val, unsigned size)
 		e = kbc_write(&vm->pc.kbc, port, (u8)val);
 	spin_unlock_irqrestore(&vm->lock, flags);
 	if (e != KBC_NONE)
-		stop_request(vm, kbc_resets[e]);
+		stop_request(vm, VM_STATUS_RESET, kbc_resets[e]);
 	return r;
 }
 
@@ -190,7 +191,8 @@ u32 vpc_pci_io(struct vcpu *v, u16 port, bool in, u32 val, unsigned size)
 		reset = pcicfg_write(&vm->pc.pci, port, val, size);
 	spin_unlock_irqrestore(&vm->lock, flags);
 	if (reset)
-		stop_request(vm, "reset through the PIIX reset control register (port 0xcf9)");
+		stop_request(vm, VM_STATUS_RESET,
+			     "reset through the PIIX reset control register (port 0xcf9)");
 	return r;
 }
 
@@ -212,7 +214,7 @@ u32 vpc_pm_io(struct vcpu *v, u16 port, bool in, u32 val, unsigned size)
 	}
 	spin_unlock_irqrestore(&vm->lock, flags);
 	if (e == ACPIPM_POWEROFF)
-		stop_request(vm, "powered off (ACPI PM1a SLP_EN, S5)");
+		stop_request(vm, 0, "powered off (ACPI PM1a SLP_EN, S5)");
 	if (tell)
 		pr_warn("vm %s: ACPI sleep with SLP_TYP=%u asked for: only S5 (SLP_TYP=%u) is "
 			"offered; ignored, reported once", vm->name, typ, ACPIPM_S5);

@@ -57,12 +57,18 @@ struct vpc {
 	bool sleep_reported;
 };
 
+/* The status of a VM whose guest reset its machine (i8042, port 0x92, 0xcf9): faultline
+ * reboots no VM, and a reset is not a clean end (a kernel that panics resets), so the VM
+ * does not pass. Above any byte a debug exit can write. */
+#define VM_STATUS_RESET	0x100
+
 struct vm {
 	int id;
 	char name[VM_NAME_MAX];
 	volatile enum vm_state state;
 	struct spinlock lock;
-	int status;			/* debug-exit status; meaningful when stopped */
+	int status;			/* debug-exit status (or VM_STATUS_RESET); meaningful when
+					 * stopped */
 	bool failed;			/* stopped for a reason other than status 0 */
 	char why[256];			/* how it stopped, one line */
 	bool has_fault;
