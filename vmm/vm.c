@@ -3,6 +3,7 @@
  * Each vCPU is pinned to a physical CPU of its own. A VM that cannot be built (bad image,
  * no room, not enough CPUs) is refused with one clear line and the others still run. */
 #include "vmm/vm.h"
+#include "vmm/firmware.h"
 #include "vmm/vmcs.h"
 #include "vmm/vmx.h"
 #include "host/config.h"
@@ -189,6 +190,8 @@ static int vm_build(struct vm *vm, const struct mb_module *m, char *err, size_t 
 	if (apf_vm_alloc(vm, err, len))
 		return -1;
 	if (vm_load(vm, (const void *)m->start, m->end - m->start, err, len))
+		return -1;
+	if (fw_install(vm, err, len))	/* ACPI tables, fw_cfg: vmm/firmware.c */
 		return -1;
 	vm->ept = (struct ept){ .alloc_page = ept_alloc, .free_page = ept_free,
 				.pa_to_va = ept_va };
