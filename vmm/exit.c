@@ -120,17 +120,14 @@ static void exit_cpuid(struct vcpu *v)
 }
 
 /* HLT: the vCPU waits for an event instead of spinning (vcpu_awake, vmm/vcpu.c). With
- * RFLAGS.IF=0 nothing can ever wake it, so the VM is stopped with that explanation instead
- * of hanging. */
+ * RFLAGS.IF=0 only an NMI, INIT or SIPI can wake it (vcpu_sleep: when none can come, the VM
+ * stops with that explanation instead of hanging). */
 static void exit_hlt(struct vcpu *v)
 {
 	vcpu_skip_instruction(v);
-	if (!(vmread(GUEST_RFLAGS) & RFLAGS_IF)) {
-		vm_stop(v->vm, -1, true, "vcpu%u halted with interrupts disabled at rip=0x%llx: "
-			"nothing can wake it", v->index, (unsigned long long)vmread(GUEST_RIP));
-		return;
-	}
 	v->halted = true;
+	if (!(vmread(GUEST_RFLAGS) & RFLAGS_IF))
+		vcpu_sleep(v);
 }
 
 static void exit_extint(struct vcpu *v)

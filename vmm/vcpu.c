@@ -97,15 +97,42 @@ static bool vcpu_wait_start(struct vcpu *v)
 	return true;
 }
 
+/* HLT with IF=0 (the CPUs Linux stops at power-off, a kernel halting after a panic): as on
+ * a PC only an NMI, INIT or SIPI wakes the vCPU (vcpu_awake). When every vCPU of the VM is so
+ * asleep, or waits for a start-up IPI, with no NMI or INIT on its way, nothing can ever wake
+ * any of them: the VM is stopped with that explanation instead of hanging. Each sleeper
+ * stores its flag and then looks at the others (sequentially consistent): of two vCPUs
+ * falling asleep at once, at least one sees the other; an NMI sent before its sender fell
+ * asleep is seen pending. */
+void vcpu_sleep(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+
+	__atomic_store_n(&v->asleep, true, __ATOMIC_SEQ_CST);
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		struct vcpu *o = &vm->vcpus[i];
+		bool idle = __atomic_load_n(&o->asleep, __ATOMIC_SEQ_CST) ||
+			    !__atomic_load_n(&o->started, __ATOMIC_SEQ_CST) ||
+			    __atomic_load_n(&o->apic.wait_sipi, __ATOMIC_SEQ_CST);
+		if (!idle || vlapic_nmi_or_init(o))
+			return;		/* that one runs, or will: it may still wake us */
+	}
+	vm_stop(vm, -1, true, "every vCPU halted with interrupts disabled (vcpu%u last, at "
+		"rip=0x%llx): nothing can wake them", v->index,
+		(unsigned long long)vmread(GUEST_RIP));
+}
+
 /* After HLT (vmm/exit.c) the vCPU waits here, out of the guest, until an event can wake it;
  * every host interrupt (a kick) brings it back to the top of the loop, where the monitor's
  * requests and a pause are seen. Returns true when it may enter the guest. */
 static bool vcpu_awake(struct vcpu *v)
 {
-	if (!v->halted)
+	if (!v->halted) {
+		v->asleep = false;	/* an INIT woke it (vlapic_wait_sipi) */
 		return true;
-	if (inject_pending(v)) {
-		v->halted = false;
+	}
+	if (v->asleep ? vlapic_nmi_or_init(v) : inject_pending(v)) {
+		v->halted = v->asleep = false;
 		return true;
 	}
 	if (debug_pending(v) || v->vm->state != VM_RUNNING)

@@ -47,6 +47,7 @@ struct vcpu {
 	volatile bool started;		/* vCPU 0 always; the others by FL_HC_VCPU_START or SIPI */
 	u64 start_entry, start_arg;
 	bool halted;			/* executed HLT; waits out of the guest for an event */
+	volatile bool asleep;		/* HLT with IF=0: only an NMI, INIT or SIPI wakes it */
 	volatile bool in_guest;		/* between its EPT check and the exit (vm_ept_flush) */
 	volatile u64 ept_seen;		/* the VM's ept_gen this CPU last flushed for */
 	struct vcpu_debug dbg;		/* the monitor's requests (vmm/debug/debug.c) */

@@ -251,6 +251,12 @@ bool vlapic_inject(struct vcpu *v)
 	return window;
 }
 
+bool vlapic_nmi_or_init(const struct vcpu *v)
+{
+	return __atomic_load_n(&v->apic.nmi, __ATOMIC_ACQUIRE) ||
+	       __atomic_load_n(&v->apic.init, __ATOMIC_ACQUIRE);
+}
+
 bool vlapic_pending(struct vcpu *v)
 {
 	struct vlapic *a = &v->apic;

@@ -59,5 +59,7 @@ bool vlapic_armed(const struct vcpu *v);
 /* INIT and SIPI (vmm/vcpu.c's loop): true while the vCPU must stay out of the guest,
  * waiting for a SIPI; on a SIPI it is put in real mode at vector << 12. */
 bool vlapic_wait_sipi(struct vcpu *v);
+/* An NMI or an INIT is waiting for v: what wakes a CPU halted with interrupts off. */
+bool vlapic_nmi_or_init(const struct vcpu *v);
 
 #endif
