@@ -1,5 +1,7 @@
 /* vmm/vm.c: VMs from GRUB modules, their life and their end. A module line is
  *   module2 /guests/NAME.elf vm=NAME mem=32M vcpus=1 -- <guest command line>
+ * (the kernel: a multiboot ELF or a Linux bzImage, vmm/load.c). Data modules are not VMs:
+ * image=NAME (a backing=image memory image) and initrd=NAME (a Linux guest's initrd).
  * Each vCPU is pinned to a physical CPU of its own. A VM that cannot be built (bad image,
  * no room, not enough CPUs) is refused with one clear line and the others still run. */
 #include "vmm/vm.h"
