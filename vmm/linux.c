@@ -11,7 +11,7 @@
  * - its running region [bzimage_run_start, + init_size) is where it decompresses: nothing
  *   of ours may be there;
  * - the initrd page-aligned at the top of RAM, below initrd_addr_max, above that region;
- * - boot_params and the command line in two free pages (vmm/load.c: load_place: below
+ * - boot_params and the command line in two free pages (lib/loadmap.c: below
  *   0x9F000, where the kernel reads them before it sets up its own memory). */
 #include "vmm/load.h"
 #include "vmm/vm.h"
@@ -94,7 +94,7 @@ static int place_initrd(struct vm *vm, struct plan *p, u64 rd_len, char *err, si
  * byte at 0x201), then what a loader must fill in. */
 static void build_bp(struct vm *vm, const struct plan *p, const u8 *img, u64 rd_len)
 {
-	struct memrange map[LOAD_MAP_N];
+	struct memrange map[LOADMAP_N];
 
 	memset(bp, 0, sizeof(bp));
 	memcpy(bp + BZ_HDR_START, img + BZ_HDR_START, p->bz.hdr_end - BZ_HDR_START);
@@ -103,9 +103,9 @@ static void build_bp(struct vm *vm, const struct plan *p, const u8 *img, u64 rd_
 	put32(BP_CMD_LINE_PTR, (u32)(p->bp + PAGE_SIZE));
 	put32(BP_RAMDISK_IMAGE, (u32)p->rd);
 	put32(BP_RAMDISK_SIZE, (u32)rd_len);
-	load_memmap(vm, map);
-	bp[BP_E820_ENTRIES] = LOAD_MAP_N;
-	for (unsigned i = 0; i < LOAD_MAP_N; i++) {
+	loadmap_e820(vm->mem, map);
+	bp[BP_E820_ENTRIES] = LOADMAP_N;
+	for (unsigned i = 0; i < LOADMAP_N; i++) {
 		u64 e = BP_E820_TABLE + i * 20;
 		put64(e, map[i].base);
 		put64(e + 8, map[i].len);
@@ -128,7 +128,7 @@ static int plan(struct vm *vm, struct plan *p, const void *img, u64 size, u64 rd
 	}
 	struct span busy[2] = { { MIN(p->load, p->run), p->end },
 				{ p->rd, p->rd + ALIGN_UP(rd_len, PAGE_SIZE) } };
-	if (!(p->bp = load_place(vm, busy, rd_len ? 2 : 1, 2))) {
+	if (!(p->bp = loadmap_place(vm->mem, busy, rd_len ? 2 : 1, 2))) {
 		fmt(err, len, "no two free pages for boot_params and the command line");
 		return -1;
 	}

@@ -12,7 +12,6 @@
 #include "lib/fmt.h"
 #include "lib/string.h"
 
-#define PREF_GPA	0x9000ULL	/* one page below the EBDA area: rarely in an image */
 #define MBI_CMDLINE	0x100		/* offsets inside the information page */
 #define MBI_LOADER	0x300
 #define MBI_MMAP	0x340
@@ -28,40 +27,6 @@ struct mb1_mmap {
 	u64 base, len;
 	u32 type;
 } __attribute__((packed));
-
-void load_memmap(const struct vm *vm, struct memrange map[LOAD_MAP_N])
-{
-	map[0] = (struct memrange){ 0, LOW_RAM_END, 1 };
-	map[1] = (struct memrange){ LOW_RAM_END, 0x100000 - LOW_RAM_END, 2 };
-	map[2] = (struct memrange){ 0x100000, vm->mem - 0x100000, 1 };
-}
-
-static bool is_free(const struct vm *vm, const struct span *busy, unsigned n, u64 lo, u64 hi)
-{
-	if (lo < PAGE_SIZE || hi > vm->mem)
-		return false;
-	if (lo < LOW_RAM_END && hi > LOW_RAM_END)
-		return false;		/* not into the reserved hole */
-	for (unsigned i = 0; i < n; i++)
-		if (lo < busy[i].hi && busy[i].lo < hi)
-			return false;
-	return true;
-}
-
-u64 load_place(const struct vm *vm, const struct span *busy, unsigned n, u64 npages)
-{
-	u64 sz = npages * PAGE_SIZE, top = 0;
-
-	if (is_free(vm, busy, n, PREF_GPA, PREF_GPA + sz))
-		return PREF_GPA;
-	for (u64 a = PAGE_SIZE; a + sz <= LOW_RAM_END; a += PAGE_SIZE)
-		if (is_free(vm, busy, n, a, a + sz))
-			return a;
-	for (unsigned i = 0; i < n; i++)
-		top = MAX(top, busy[i].hi);
-	top = MAX(ALIGN_UP(top, PAGE_SIZE), 0x100000);
-	return is_free(vm, busy, n, top, top + sz) ? top : 0;
-}
 
 /* Checks that every segment lies in RAM. */
 static int check_fit(struct vm *vm, const struct elf_image *img, char *err, size_t len)
@@ -85,7 +50,7 @@ static u64 place_mbi(struct vm *vm, const struct elf_image *e, char *err, size_t
 
 	for (unsigned i = 0; i < e->nsegs; i++)
 		busy[i] = (struct span){ e->segs[i].paddr, e->segs[i].paddr + e->segs[i].memsz };
-	gpa = load_place(vm, busy, e->nsegs, 1);
+	gpa = loadmap_place(vm->mem, busy, e->nsegs, 1);
 	if (!gpa)
 		fmt(err, len, "no free page for the multiboot information: the image covers "
 		    "[0x1000, 0x9F000) and RAM after it (mem=%luM)", vm->mem >> 20);
@@ -99,10 +64,10 @@ static int build_mbi(struct vm *vm, u64 at, char *err, size_t len)
 	u8 *page = vm_gpa(vm, at, PAGE_SIZE);	/* not running yet: no lock needed */
 	struct mb1_info *mbi = (struct mb1_info *)page;
 	struct mb1_mmap *mm = (struct mb1_mmap *)(page + MBI_MMAP);
-	struct memrange map[LOAD_MAP_N];
+	struct memrange map[LOADMAP_N];
 
-	load_memmap(vm, map);
-	for (unsigned i = 0; i < LOAD_MAP_N; i++)
+	loadmap_e820(vm->mem, map);
+	for (unsigned i = 0; i < LOADMAP_N; i++)
 		mm[i] = (struct mb1_mmap){ 20, map[i].base, map[i].len, map[i].type };
 	/* The command line a loader passes starts with the kernel's name: "NAME -- ARGS". */
 	fmt((char *)page + MBI_CMDLINE, MBI_LOADER - MBI_CMDLINE, "%s -- %s", vm->name,
@@ -114,7 +79,7 @@ static int build_mbi(struct vm *vm, u64 at, char *err, size_t len)
 	mbi->cmdline = (u32)at + MBI_CMDLINE;
 	mbi->boot_loader_name = (u32)at + MBI_LOADER;
 	mbi->mmap_addr = (u32)at + MBI_MMAP;
-	mbi->mmap_length = LOAD_MAP_N * sizeof(*mm);
+	mbi->mmap_length = LOADMAP_N * sizeof(*mm);
 	return 0;
 }
 
