@@ -33,12 +33,18 @@ t_linux_stub() {
 	expect_exit 0
 }
 
-# Malformed bzImages and initrd mistakes: one "refused:" line each, the good VM runs.
+# Malformed bzImages (truncated, wrong magic, protocol 2.00, syssize past the file), kernels
+# that do not fit (init_size, a pref_address near 2^64) and initrd mistakes (too big, on an
+# ELF, not found): one "refused:" line each, and the good VM beside them runs.
 t_linux_refused() {
 	head -c 800 "$G/bzstub.bzImage" > "$DIR/trunc.bzImage"
 	cp "$G/bzstub.bzImage" "$DIR/magic.bzImage"; patch_bytes "$DIR/magic.bzImage" 0x202 'HdrX'
 	cp "$G/bzstub.bzImage" "$DIR/old.bzImage"; patch_bytes "$DIR/old.bzImage" 0x206 '\000\002'
 	cp "$G/bzstub.bzImage" "$DIR/short.bzImage"; patch_bytes "$DIR/short.bzImage" 0x1F4 '\000\020'
+	cp "$G/bzstub.bzImage" "$DIR/huge.bzImage"; patch_bytes "$DIR/huge.bzImage" 0x260 '\000\000\000\020'
+	# Relocatable, preferring an address near 2^64: no sum may wrap into RAM.
+	cp "$G/bzstub.bzImage" "$DIR/wrap.bzImage"; patch_bytes "$DIR/wrap.bzImage" 0x234 '\001'
+	patch_bytes "$DIR/wrap.bzImage" 0x258 '\000\000\340\377\377\377\377\377'
 	head -c 1048576 /dev/zero > "$DIR/big.img"
 	TIMEOUT=90 boot_bochs 2 2 "" \
 		"$DIR/trunc.bzImage vm=trunc" \
@@ -49,6 +55,8 @@ t_linux_refused() {
 		"$DIR/big.img initrd=big" \
 		"$G/hello.elf vm=elfrd initrd=big" \
 		"$G/bzstub.bzImage vm=nord initrd=missing" \
+		"$DIR/huge.bzImage vm=huge mem=8M" \
+		"$DIR/wrap.bzImage vm=wrap mem=8M" \
 		"$G/hello.elf vm=ok mem=8M" || return
 	expect 'vm trunc \(module 0\): refused: truncated bzImage: its setup is 1024 bytes but the file has 800$'
 	expect 'vm magic \(module 1\): refused: not a bzImage: no "HdrS" at 0x202'
@@ -57,8 +65,10 @@ t_linux_refused() {
 	expect "vm bigrd \(module 4\): refused: initrd of 1048576 bytes does not fit: 983040 bytes are free between the kernel's end 0x110000 and 0x200000 \(mem=2M, initrd_addr_max 0x7fffffff\)$"
 	expect 'vm elfrd \(module 6\): refused: initrd= is for a Linux bzImage, and this kernel is not one$'
 	expect 'vm nord \(module 7\): refused: initrd=missing: no module whose args are initrd=missing$'
-	expect_count 7 'refused:'
+	expect 'vm huge \(module 8\): refused: the kernel needs 0x10000000 bytes \(init_size\) from 0x100000, loaded at 0x100000, but mem=8M$'
+	expect 'vm wrap \(module 9\): refused: the kernel needs 0x10000 bytes \(init_size\) from 0xffffffffffe00000, loaded at 0x100000, but mem=8M$'
+	expect_count 9 'refused:'
 	expect 'summary: vm ok +passed'
-	expect 'summary: 7 VM\(s\) refused at creation'
+	expect 'summary: 9 VM\(s\) refused at creation'
 	expect_exit 1		# VMs asked for never ran: the run is not a success
 }

@@ -51,6 +51,12 @@ static void put64(u64 off, u64 v)
 	memcpy(bp + off, &v, 8);
 }
 
+/* [lo, lo + n) inside RAM, without overflow (pref_address is a hostile u64). */
+static bool fits(u64 lo, u64 n, u64 mem)
+{
+	return lo <= mem && n <= mem - lo;
+}
+
 /* Where the kernel goes and the region it needs from there. */
 static int place_kernel(struct vm *vm, struct plan *p, char *err, size_t len)
 {
@@ -58,17 +64,16 @@ static int place_kernel(struct vm *vm, struct plan *p, char *err, size_t len)
 	u64 pref = bz->pref_address;
 
 	p->load = bz->code32_start;
-	if (bz->relocatable && pref >= 0x100000 &&
-	    pref + MAX(bz->init_size, bz->kernel_len) <= vm->mem)
+	if (bz->relocatable && pref >= 0x100000 && fits(pref, bz->init_size, vm->mem))
 		p->load = pref;
 	p->run = bzimage_run_start(bz, p->load);
-	p->end = MAX(p->load + bz->kernel_len, p->run + bz->init_size);
-	if (p->end > vm->mem) {
-		fmt(err, len, "the kernel needs [0x%llx, 0x%llx) (loaded at 0x%llx, init_size "
-		    "0x%llx) but mem=%lluM", X(MIN(p->load, p->run)), X(p->end), X(p->load),
-		    X(bz->init_size), X(vm->mem >> 20));
+	if (!fits(p->load, bz->kernel_len, vm->mem) || !fits(p->run, bz->init_size, vm->mem)) {
+		fmt(err, len, "the kernel needs 0x%llx bytes (init_size) from 0x%llx, loaded at "
+		    "0x%llx, but mem=%lluM", X(bz->init_size), X(p->run), X(p->load),
+		    X(vm->mem >> 20));
 		return -1;
 	}
+	p->end = MAX(p->load + bz->kernel_len, p->run + bz->init_size);
 	return 0;
 }
 
