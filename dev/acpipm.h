@@ -5,8 +5,8 @@
  * ("ACPI Hardware Model": PM1 event and control registers, the power management timer).
  *
  * The FADT that advertises these ports (PM1a_EVT_BLK 0x600, PM1a_CNT_BLK 0x604, PM_TMR_BLK
- * 0x608, 32-bit-wide timer flag clear) and a DSDT whose \_S5 package is { 0, 0 } come with
- * the Linux loader, later; until then a guest that knows the ports uses them directly.
+ * 0x608, 32-bit-wide timer flag clear) and the DSDT whose \_S5 package is { 0, 0, 0, 0 } are
+ * built by dev/acpitab.c and put in every VM's RAM by vmm/firmware.c.
  *
  * Power-off: a write to PM1a_CNT with SLP_EN (bit 13) set and SLP_TYP (bits 12:10) 0, the
  * S5 value. Another SLP_TYP asks for a sleep state that is not offered (none is in \_Sx):

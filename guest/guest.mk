@@ -9,7 +9,7 @@
 #   guest/demos/   the guests a user runs to see faultline work (demo is make run's default);
 #   guest/tests/   the guests tests/*.sh boot and check.
 # In demos/ and tests/ a guest NAME is either one file, NAME.c (its main), or a folder,
-# NAME/, whose .c files are all linked (one main among them; a guest too long for one
+# NAME/, whose .c and .S files are all linked (one main among them; a guest too long for one
 # file). Either way it links as the runtime, then the guest's objects in name order, then
 # the hypervisor's freestanding lib/fmt.c and lib/string.c, compiled with the same flags.
 # Every .c in demos/ and tests/ is a guest or part of one; names are unique across both,
@@ -30,7 +30,7 @@ GUEST_FILES   := $(wildcard $(addsuffix /*.c,$(GUEST_DIRS)))
 GUEST_FOLDERS := $(sort $(patsubst %/,%,$(dir $(wildcard $(addsuffix /*/*.c,$(GUEST_DIRS))))))
 GUESTS     := $(sort $(notdir $(basename $(GUEST_FILES)) $(GUEST_FOLDERS)))
 guest_srcs = $(filter %/$(1).c,$(GUEST_FILES)) \
-	$(sort $(wildcard $(addsuffix /$(1)/*.c,$(GUEST_DIRS))))
+	$(sort $(wildcard $(addsuffix /$(1)/*.c,$(GUEST_DIRS)) $(addsuffix /$(1)/*.S,$(GUEST_DIRS))))
 guest_objs = $(patsubst guest/%,$(B)/guest-obj/%.o,$(call guest_srcs,$(1)))
 GUEST_ELFS := $(patsubst %,$(B)/guests/%.elf,$(GUESTS))
 

@@ -139,15 +139,26 @@ struct fl_pv_page {
 };
 
 /* Lazily backed memory's test content (the "pattern" backing store): every 64-bit word of
- * guest RAM holds fl_pattern(its guest-physical address), so a guest can verify each byte. */
-static inline unsigned long long fl_pattern_seed(unsigned long long seed,
-						     unsigned long long gpa)
+ * guest RAM holds fl_pattern(its guest-physical address), so a guest can verify each byte.
+ * It is split in two so that a page's fill computes the seed's part once: word = mix(gpa ^
+ * key(seed)). */
+static inline unsigned long long fl_pattern_key(unsigned long long seed)
 {
-	unsigned long long x = gpa ^ 0x6661756c746c696eULL ^ (seed << 48);	/* "faultlin" */
+	return 0x6661756c746c696eULL ^ (seed << 48);	/* "faultlin" */
+}
+
+static inline unsigned long long fl_pattern_mix(unsigned long long x)
+{
 	x ^= x >> 31;
 	x *= 0x9E3779B97F4A7C15ULL;
 	x ^= x >> 29;
 	return x;
+}
+
+static inline unsigned long long fl_pattern_seed(unsigned long long seed,
+						     unsigned long long gpa)
+{
+	return fl_pattern_mix(gpa ^ fl_pattern_key(seed));
 }
 
 /* With the VM key backing.seed=S (default 0), a VM's pattern is fl_pattern_seed(S, gpa):

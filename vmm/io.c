@@ -153,7 +153,8 @@ static u32 unknown_io(struct vcpu *v, u16 port, bool in, u32 val, unsigned size)
 }
 
 /* The PC's port map (IBM PC AT Technical Reference; Intel PIIX3 datasheet for 0x61, 0x92
- * and 0xCF9). Accesses wider than a byte to a byte-wide device act on its first port. */
+ * and 0xCF9; QEMU's docs/specs/fw_cfg.rst for 0x510). Accesses wider than a byte to a
+ * byte-wide device act on its first port. */
 static const struct port_range ports[] = {
 	{ PIC_MASTER, PIC_MASTER + 1, pic_io },
 	{ PIT_BASE, PIT_BASE + 3, vpc_pit_io },		/* 8254 */
@@ -167,6 +168,7 @@ static const struct port_range ports[] = {
 	{ PIC_SLAVE, PIC_SLAVE + 1, pic_io },
 	{ FL_DEBUG_EXIT_PORT, FL_DEBUG_EXIT_PORT + 3, debug_exit_io },
 	{ COM1, COM1 + 7, uart_io },
+	{ FWCFG_SEL, FWCFG_DATA, vpc_fwcfg_io },	/* QEMU's fw_cfg: selector, data */
 	{ ACPIPM_BASE, ACPIPM_END, vpc_pm_io },		/* PM1a event, control; PM timer */
 	{ PCICFG_ADDR, PCICFG_DATA + 3, vpc_pci_io },	/* mechanism #1; 0xCF9 reset */
 };

@@ -13,6 +13,7 @@
  * - the initrd page-aligned at the top of RAM, below initrd_addr_max, above that region;
  * - boot_params and the command line in two free pages (lib/loadmap.c: below
  *   0x9F000, where the kernel reads them before it sets up its own memory). */
+#include "vmm/firmware.h"
 #include "vmm/load.h"
 #include "vmm/vm.h"
 #include "host/log.h"
@@ -23,6 +24,7 @@
 #define X(v) ((unsigned long long)(v))
 
 /* boot_params offsets (boot.rst "The zero page"; arch/x86/include/uapi/asm/bootparam.h). */
+#define BP_ACPI_RSDP_ADDR	0x070	/* 64-bit: where the RSDP is, so no scan is needed */
 #define BP_E820_ENTRIES		0x1E8
 #define BP_TYPE_OF_LOADER	0x210
 #define BP_CODE32_START		0x214
@@ -108,6 +110,7 @@ static void build_bp(struct vm *vm, const struct plan *p, const u8 *img, u64 rd_
 	put32(BP_CMD_LINE_PTR, (u32)(p->bp + PAGE_SIZE));
 	put32(BP_RAMDISK_IMAGE, (u32)p->rd);
 	put32(BP_RAMDISK_SIZE, (u32)rd_len);
+	put64(BP_ACPI_RSDP_ADDR, FW_RSDP_GPA);	/* vmm/firmware.c puts the tables there */
 	loadmap_e820(vm->mem, map);
 	bp[BP_E820_ENTRIES] = LOADMAP_N;
 	for (unsigned i = 0; i < LOADMAP_N; i++) {

@@ -1,7 +1,8 @@
 /* vmm/pcdev.c: the PC devices a stock kernel expects besides COM1 and the 8259s, wired to a
  * VM: the 8254 PIT (dev/pit.c) with channel 0 on IRQ0, the CMOS RTC (dev/rtc.c), the 8042
  * (dev/kbc.c) with port 0x92, PCI configuration mechanism #1 with the PIIX3 reset register
- * (dev/pcicfg.c), the ACPI PM1a registers (dev/acpipm.c), and port 0x80. The models are
+ * (dev/pcicfg.c), the ACPI PM1a registers (dev/acpipm.c), QEMU's fw_cfg (dev/fwcfg.c: its
+ * items are the firmware's, vmm/firmware.c), and port 0x80. The models are
  * pure; this file gives them their time (from the host TSC), takes vm->lock around them,
  * and turns what they ask for (an edge on IRQ0, a reset, a power-off) into the VM's events.
  *
@@ -42,6 +43,7 @@ void vpc_init(struct vm *vm)
 	kbc_init(&pc->kbc);
 	pcicfg_init(&pc->pci);
 	acpipm_init(&pc->pm);
+	fwcfg_init(&pc->fw, vm->mem, (u16)vm->nvcpus, vm->cmdline);	/* fw_install resets it */
 	pc->irq0_due = PIT_NEVER;
 	pc->irq0_tsc = 0;
 }
@@ -140,15 +142,16 @@ u32 vpc_rtc_io(struct vcpu *v, u16 port, bool in, u32 val, unsigned size)
 
 /* ---- resets and power-off: the VM stops with a line; nothing is rebooted ---- */
 
-/* An orderly request of the guest's, like a debug exit with status 0: the VM passes. The
- * line says which way it went, so a guest that resets from a panic is told apart. */
-static void stop_request(struct vm *vm, const char *how)
+/* An orderly request of the guest's: power-off is status 0, like a debug exit with status 0
+ * (the VM passes); a reset is VM_STATUS_RESET (it does not). The line says which way it
+ * went. */
+static void stop_request(struct vm *vm, int status, const char *how)
 {
 	u64 flags = spin_lock_irqsave(&vm->lock);
 	vuart_flush(vm);
 	spin_unlock_irqrestore(&vm->lock, flags);
 	pr_info("vm %s: %s", vm->name, how);
-	vm_stop(vm, 0, false, "%s", how);
+	vm_stop(vm, status, false, "%s", how);
 }
 
 static const char *const kbc_resets[] = {
@@ -171,7 +174,7 @@ u32 vpc_kbc_io(struct vcpu *v, u16 port, bool in, u32 val, unsigned size)
 		e = kbc_write(&vm->pc.kbc, port, (u8)val);
 	spin_unlock_irqrestore(&vm->lock, flags);
 	if (e != KBC_NONE)
-		stop_request(vm, kbc_resets[e]);
+		stop_request(vm, VM_STATUS_RESET, kbc_resets[e]);
 	return r;
 }
 
@@ -188,7 +191,8 @@ u32 vpc_pci_io(struct vcpu *v, u16 port, bool in, u32 val, unsigned size)
 		reset = pcicfg_write(&vm->pc.pci, port, val, size);
 	spin_unlock_irqrestore(&vm->lock, flags);
 	if (reset)
-		stop_request(vm, "reset through the PIIX reset control register (port 0xcf9)");
+		stop_request(vm, VM_STATUS_RESET,
+			     "reset through the PIIX reset control register (port 0xcf9)");
 	return r;
 }
 
@@ -210,10 +214,25 @@ u32 vpc_pm_io(struct vcpu *v, u16 port, bool in, u32 val, unsigned size)
 	}
 	spin_unlock_irqrestore(&vm->lock, flags);
 	if (e == ACPIPM_POWEROFF)
-		stop_request(vm, "powered off (ACPI PM1a SLP_EN, S5)");
+		stop_request(vm, 0, "powered off (ACPI PM1a SLP_EN, S5)");
 	if (tell)
 		pr_warn("vm %s: ACPI sleep with SLP_TYP=%u asked for: only S5 (SLP_TYP=%u) is "
 			"offered; ignored, reported once", vm->name, typ, ACPIPM_S5);
+	return r;
+}
+
+/* QEMU's fw_cfg: the guest's selector and offset stay inside the model (dev/fwcfg.c). */
+u32 vpc_fwcfg_io(struct vcpu *v, u16 port, bool in, u32 val, unsigned size)
+{
+	struct vm *vm = v->vm;
+	u32 r = 0;
+
+	u64 flags = spin_lock_irqsave(&vm->lock);
+	if (in)
+		r = fwcfg_read(&vm->pc.fw, port, size);
+	else
+		fwcfg_write(&vm->pc.fw, port, val, size);
+	spin_unlock_irqrestore(&vm->lock, flags);
 	return r;
 }
 

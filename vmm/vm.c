@@ -5,6 +5,7 @@
  * Each vCPU is pinned to a physical CPU of its own. A VM that cannot be built (bad image,
  * no room, not enough CPUs) is refused with one clear line and the others still run. */
 #include "vmm/vm.h"
+#include "vmm/firmware.h"
 #include "vmm/load.h"
 #include "vmm/vmcs.h"
 #include "vmm/vmx.h"
@@ -195,6 +196,8 @@ static int vm_build(struct vm *vm, const struct mb_module *m, const struct mb_mo
 		return -1;
 	if (vm_load(vm, (const void *)m->start, m->end - m->start,
 		    rd ? (const void *)rd->start : 0, rd ? rd->end - rd->start : 0, err, len))
+		return -1;
+	if (fw_install(vm, err, len))	/* ACPI tables, fw_cfg: vmm/firmware.c */
 		return -1;
 	vm->ept = (struct ept){ .alloc_page = ept_alloc, .free_page = ept_free,
 				.pa_to_va = ept_va };

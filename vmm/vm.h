@@ -8,6 +8,7 @@
 #include "include/faultline.h"
 #include "vmm/decode.h"
 #include "dev/acpipm.h"
+#include "dev/fwcfg.h"
 #include "dev/kbc.h"
 #include "dev/pcicfg.h"
 #include "dev/pic.h"
@@ -48,6 +49,7 @@ struct vpc {
 	struct kbc kbc;			/* 0x60, 0x64, 0x92 */
 	struct pcicfg pci;		/* 0xCF8-0xCFF (0xCF9: reset control) */
 	struct acpipm pm;		/* 0x600-0x60B */
+	struct fwcfg fw;		/* 0x510-0x511: QEMU's fw_cfg; items from vmm/firmware.c */
 	u64 clock_tsc;
 	u64 irq0_due;			/* channel 0's next rising edge (PIT ticks), PIT_NEVER */
 	volatile u64 irq0_tsc;		/* the same in host TSC; 0: none (read without the lock) */
@@ -55,12 +57,18 @@ struct vpc {
 	bool sleep_reported;
 };
 
+/* The status of a VM whose guest reset its machine (i8042, port 0x92, 0xcf9): faultline
+ * reboots no VM, and a reset is not a clean end (a kernel that panics resets), so the VM
+ * does not pass. Above any byte a debug exit can write. */
+#define VM_STATUS_RESET	0x100
+
 struct vm {
 	int id;
 	char name[VM_NAME_MAX];
 	volatile enum vm_state state;
 	struct spinlock lock;
-	int status;			/* debug-exit status; meaningful when stopped */
+	int status;			/* debug-exit status (or VM_STATUS_RESET); meaningful when
+					 * stopped */
 	bool failed;			/* stopped for a reason other than status 0 */
 	char why[256];			/* how it stopped, one line */
 	bool has_fault;
@@ -148,6 +156,7 @@ u32 vpc_rtc_io(struct vcpu *v, u16 port, bool in, u32 val, unsigned size);
 u32 vpc_kbc_io(struct vcpu *v, u16 port, bool in, u32 val, unsigned size);
 u32 vpc_pci_io(struct vcpu *v, u16 port, bool in, u32 val, unsigned size);
 u32 vpc_pm_io(struct vcpu *v, u16 port, bool in, u32 val, unsigned size);
+u32 vpc_fwcfg_io(struct vcpu *v, u16 port, bool in, u32 val, unsigned size);
 u32 vpc_post_io(struct vcpu *v, u16 port, bool in, u32 val, unsigned size);
 bool vpit_due(const struct vcpu *v);	/* vCPU 0, and IRQ0's edge has passed */
 void vpit_sync(struct vm *vm);		/* takes vm->lock */

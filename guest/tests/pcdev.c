@@ -16,7 +16,14 @@
  *      command byte;
  *   6. port 0x80 written (a delay, never "unemulated") and COM2's port read (unemulated:
  *      all ones), so the summary has a line to check;
- *   7. the power-off: SLP_EN with SLP_TYP 0 (S5) on the ACPI PM1a control port 0x604.
+ *   7. QEMU's fw_cfg: the signature "QEMU", the interface ID (traditional bit), the CPU
+ *      count, the RAM size (the multiboot map's end; on faultline also the command line);
+ *   8. the ACPI tables as an OS finds them: the RSDP by a scan of the EBDA's first KiB and
+ *      of [0xE0000, 0x100000) on 16-byte boundaries, its checksums, the XSDT (or the RSDT
+ *      of an ACPI 1.0 RSDP, as QEMU's SeaBIOS leaves it) and every table's checksum, the
+ *      MADT's enabled CPUs (as many as fw_cfg says), the FADT's PM1a control port and the
+ *      DSDT's \_S5 package (its first element, SLP_TYP for PM1a);
+ *   9. the power-off: SLP_EN with \_S5's SLP_TYP on the FADT's PM1a control port.
  * With reset=kbc or reset=cf9 or reset=port92 it resets the machine that way instead, at
  * once. Bounded: every wait has an iteration limit. On QEMU's pc machine (no faultline in
  * CPUID) the checks that depend on faultline's smaller PC are left out: its PIIX3 at
@@ -24,6 +31,7 @@
 #include "guest/lib/rt.h"
 #include "guest/lib/trap.h"
 #include "guest/lib/uart.h"
+#include "lib/fmt.h"
 #include "lib/string.h"
 
 #define PIT_HZ		1193182
@@ -33,7 +41,9 @@
 #define PORT_B		0x61
 #define RTC_INDEX	0x70
 #define RTC_DATA	0x71
-#define PM1A_CNT	0x604
+#define PM1A_CNT	0x604	/* only when the FADT cannot be read: the checks fail then */
+#define FWCFG_SEL	0x510
+#define FWCFG_DATA	0x511
 #define IRQ0_VECTOR	(PIC_MASTER_BASE + 0)
 #define SPIN_MAX	20000000UL	/* device polls before a wait gives up */
 
@@ -238,6 +248,198 @@ static void kbc(void)
 		rt_check(cb >= 0, "i8042 command byte read");
 }
 
+/* ---- 7. fw_cfg ---- */
+
+static u64 fwcfg_item(u16 key, unsigned n)
+{
+	u64 v = 0;
+
+	outw(FWCFG_SEL, key);
+	for (unsigned i = 0; i < n; i++)
+		v |= (u64)inb(FWCFG_DATA) << (8 * i);
+	return v;
+}
+
+/* The CPU count fw_cfg gives (0 when there is no fw_cfg). */
+static unsigned fwcfg(void)
+{
+	u64 sig = fwcfg_item(0x0000, 4), id = fwcfg_item(0x0001, 4);
+	u64 ram = fwcfg_item(0x0003, 8), upper = rt_mem_upper();
+	unsigned cpus = (unsigned)fwcfg_item(0x0005, 2);
+
+	rt_printf("pcdev: fw_cfg signature %.4s, id 0x%llx, %u CPU(s), RAM %llu KiB\n",
+		  (const char *)&sig, (unsigned long long)id, cpus,
+		  (unsigned long long)(ram >> 10));
+	if (!rt_check_eq(sig, 0x554D4551, "fw_cfg signature is QEMU"))
+		return 0;
+	rt_check(id & 1, "fw_cfg ID: the traditional I/O interface");
+	rt_check(cpus >= 1, "fw_cfg: at least one CPU");
+	/* faultline's map ends at its RAM; SeaBIOS keeps the top of QEMU's for its tables. */
+	if (fl)
+		rt_check_eq(ram, upper, "fw_cfg RAM size is the end of the multiboot map");
+	else
+		rt_check(ram >= upper && ram - upper <= 4 << 20,
+			 "fw_cfg RAM size is at most 4 MiB above the multiboot map's end");
+	if (fl) {
+		const char *cl = rt_cmdline();
+		u32 n = (u32)fwcfg_item(0x0014, 4);
+		bool same = n == strlen(cl) + 1;
+		outw(FWCFG_SEL, 0x0015);
+		for (u32 i = 0; i < n && i < 4096; i++)
+			same &= (char)inb(FWCFG_DATA) == (i < n - 1 ? cl[i] : 0);
+		rt_check(same, "fw_cfg command line is the VM's");
+	}
+	return cpus;
+}
+
+/* ---- 8. ACPI tables ---- */
+
+#define TAB_MAX		(1u << 20)	/* a table longer than this is not believed */
+
+static u16 rd16(const u8 *p) { u16 v; memcpy(&v, p, 2); return v; }
+static u32 rd32(const u8 *p) { u32 v; memcpy(&v, p, 4); return v; }
+static u64 rd64(const u8 *p) { u64 v; memcpy(&v, p, 8); return v; }
+
+static bool sum_ok(const u8 *p, u32 n)
+{
+	u8 s = 0;
+
+	while (n--)
+		s = (u8)(s + *p++);
+	return s == 0;
+}
+
+/* The RSDP in [lo, hi) at a 16-byte boundary, with its checksums right, or NULL. */
+static const u8 *rsdp_in(u64 lo, u64 hi)
+{
+	for (u64 a = lo; a + 36 <= hi; a += 16) {
+		const u8 *p = (const u8 *)a;
+		if (memcmp(p, "RSD PTR ", 8) || !sum_ok(p, 20))
+			continue;
+		if (p[15] >= 2 && (rd32(p + 20) < 36 || !sum_ok(p, 36)))
+			continue;
+		return p;
+	}
+	return 0;
+}
+
+/* The table at pa: below 4 GiB, a sane length and a right checksum; NULL otherwise. The
+ * failed check is counted. */
+static const u8 *table_at(u64 pa, const char *sig)
+{
+	const u8 *t = (const u8 *)pa;
+	char what[48];
+
+	if (!pa || pa > 0xFFFFFFFFULL - TAB_MAX) {
+		rt_check(false, "an ACPI table address is below 4 GiB");
+		return 0;
+	}
+	u32 len = rd32(t + 4);
+	fmt(what, sizeof(what), "ACPI %.4s: length and checksum", (const char *)t);
+	if (!rt_check(len >= 36 && len <= TAB_MAX && sum_ok(t, len), what))
+		return 0;
+	return !sig || !memcmp(t, sig, 4) ? t : 0;
+}
+
+struct acpi {
+	unsigned cpus;		/* enabled local APIC and x2APIC entries */
+	u16 pm1a_cnt;
+	int slp_typ;		/* \_S5's first element; -1: not found */
+};
+
+/* \_S5: NameOp "_S5_" PackageOp PkgLength NumElements, then the first element (an
+ * integer: ZeroOp, OneOp, BytePrefix n). */
+static int s5_typ(const u8 *d)
+{
+	u32 len = rd32(d + 4);
+
+	for (u32 i = 36; i + 9 <= len; i++) {
+		if (memcmp(d + i, "_S5_", 4) || d[i + 4] != 0x12)
+			continue;
+		u32 e = i + 5 + 1 + (d[i + 5] >> 6) + 1;	/* past PkgLength, NumElements */
+		if (e + 2 > len)
+			return -1;
+		switch (d[e]) {
+		case 0x00: return 0;
+		case 0x01: return 1;
+		case 0x0A: return d[e + 1];
+		default: return -1;
+		}
+	}
+	return -1;
+}
+
+static void fadt(const u8 *f, struct acpi *a)
+{
+	u32 len = rd32(f + 4);
+	u64 dsdt = rd32(f + 40);
+
+	a->pm1a_cnt = (u16)rd32(f + 64);
+	/* ACPI 2.0+: X_PM1a_CNT_BLK (a GAS, system I/O) and X_DSDT win when given. */
+	if (len >= 184 && f[172] == 1 && rd64(f + 176))
+		a->pm1a_cnt = (u16)rd64(f + 176);
+	if (len >= 148 && rd64(f + 140))
+		dsdt = rd64(f + 140);
+	const u8 *d = table_at(dsdt, "DSDT");
+	rt_check(d != 0, "the FADT's DSDT");
+	if (d)
+		a->slp_typ = s5_typ(d);
+}
+
+static void madt(const u8 *m, struct acpi *a)
+{
+	u32 len = rd32(m + 4);
+
+	for (u32 o = 44; o + 2 <= len && m[o + 1] >= 2; o += m[o + 1]) {
+		if (m[o] == 0 && o + 8 <= len && (rd32(m + o + 4) & 1))
+			a->cpus++;		/* Processor Local APIC, enabled */
+		if (m[o] == 9 && o + 16 <= len && (rd32(m + o + 8) & 1))
+			a->cpus++;		/* Processor Local x2APIC, enabled */
+	}
+}
+
+static bool acpi(struct acpi *a)
+{
+	u64 ebda = (u64)rd16((const u8 *)0x40E) << 4;
+	const u8 *r = ebda >= 0x400 && ebda < 0xA0000 ? rsdp_in(ebda, ebda + 1024) : 0;
+	const u8 *fp = 0, *mp = 0;
+
+	a->cpus = 0, a->pm1a_cnt = PM1A_CNT, a->slp_typ = -1;
+	if (!r)
+		r = rsdp_in(0xE0000, 0x100000);
+	if (!rt_check(r != 0, "the RSDP is found, its checksums right"))
+		return false;
+	bool x = r[15] >= 2 && rd64(r + 24);
+	const u8 *sdt = table_at(x ? rd64(r + 24) : rd32(r + 16), x ? "XSDT" : "RSDT");
+	if (!rt_check(sdt != 0, x ? "the XSDT" : "the RSDT"))
+		return false;
+	unsigned es = x ? 8 : 4, n = (rd32(sdt + 4) - 36) / es;
+	for (unsigned i = 0; i < n; i++) {
+		const u8 *t = table_at(x ? rd64(sdt + 36 + 8 * i) : rd32(sdt + 36 + 4 * i), 0);
+		if (t && !memcmp(t, "FACP", 4))
+			fp = t;
+		if (t && !memcmp(t, "APIC", 4))
+			mp = t;
+	}
+	if (x && rd32(r + 16))		/* the RSDT beside it is checked too */
+		rt_check(table_at(rd32(r + 16), "RSDT") != 0, "the RSDT beside the XSDT");
+	rt_printf("pcdev: acpi RSDP at 0x%llx revision %u OEM %.6s, %s with %u table(s)\n",
+		  (unsigned long long)(u64)r, r[15], (const char *)r + 9, x ? "XSDT" : "RSDT", n);
+	if (!rt_check(fp && mp, "the FADT and the MADT are listed"))
+		return false;
+	fadt(fp, a);
+	madt(mp, a);
+	rt_printf("pcdev: acpi MADT %u CPU(s), FADT PM1a_CNT 0x%x SCI %u, DSDT \\_S5 SLP_TYP %d\n",
+		  a->cpus, a->pm1a_cnt, rd16(fp + 46), a->slp_typ);
+	rt_check(a->cpus >= 1, "the MADT lists an enabled CPU");
+	rt_check(a->slp_typ >= 0 && a->slp_typ < 8, "the DSDT has \\_S5 with a SLP_TYP");
+	if (fl) {
+		rt_check_eq((u64)r, 0xE0000, "faultline's RSDP is at 0xE0000");
+		rt_check_eq(r[15], 2, "faultline's RSDP is revision 2");
+	}
+	return a->slp_typ >= 0 && a->slp_typ < 8;
+}
+
 static int reset(const char *how)
 {
 	rt_printf("pcdev: resetting through %s\n", how);
@@ -275,10 +477,17 @@ int main(const char *cmdline)
 	for (unsigned i = 0; i < 8; i++)
 		outb(0x80, (u8)i);		/* POST codes / I/O delay: never reported */
 	rt_check_eq(inb(0x2FD), 0xFF, "COM2's LSR (not emulated) reads all ones");
+	unsigned fw_cpus = fwcfg();
+	struct acpi a;
+	bool ok = acpi(&a);
+	if (fw_cpus)
+		rt_check_eq(a.cpus, fw_cpus, "the MADT has as many CPUs as fw_cfg says");
 	if (rt_report())
 		return 1;
-	rt_printf("pcdev: powering off through ACPI PM1a (port 0x604, SLP_TYP 0, SLP_EN)\n");
-	outw(PM1A_CNT, 0x2000);
+	u16 typ = ok ? (u16)a.slp_typ : 0;
+	rt_printf("pcdev: powering off through ACPI PM1a (port 0x%x from the FADT, SLP_TYP %u "
+		  "from \\_S5, SLP_EN)\n", a.pm1a_cnt, typ);
+	outw(a.pm1a_cnt, (u16)(typ << 10 | 0x2000));
 	/* Under faultline the VM stops at the write. QEMU acts on it from its main loop, so
 	 * the CPU may run on for a while: wait up to 10 s of TSC time (the RTC measured its
 	 * rate) before calling it a failure. */
