@@ -45,7 +45,7 @@ UNIT_TSAN := $(patsubst tests/unit/%.c,$(B)/unit-tsan/%,$(shell grep -l pthread_
 UNIT_ALL  := $(UNIT) $(UNIT_TSAN)
 
 .PHONY: all run test unit integration deps clean iso bench FORCE
-all: $(B)/faultline.elf $(B)/faultline32.elf guests $(B)/faultline.iso $(B)/tools/mkimage
+all: $(B)/faultline.elf $(B)/faultline32.elf guests $(B)/faultline.iso $(B)/tools/mkimage $(B)/guests/bzstub.bzImage
 
 include guest/guest.mk
 include tests/fuzz/fuzz.mk
@@ -106,6 +106,12 @@ $(B)/tools/mkimage: tools/mkimage.c guest/tests/restore_image.h guest/tests/mix6
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
 	@$(CC) -std=gnu11 -Wall -Wextra -Werror -O2 -I. $< -o $@
+
+# The smallest bzImage (tests/t_linux.sh): a setup header and 32-bit checks, flat binary.
+$(B)/guests/bzstub.bzImage: tests/data/bzstub.S
+	@mkdir -p $(dir $@)
+	@echo "  AS      $@"
+	@$(CC) -m32 -c $< -o $@.o && $(OBJCOPY) -O binary -j .text $@.o $@
 
 run: deps all
 	@CMDLINE="$(CMDLINE)" bash tools/run.sh $(BACKEND) $(B)/faultline.iso

@@ -1,18 +1,20 @@
-/* vmm/load.c: putting a guest kernel into its VM's RAM the way a multiboot v1 loader would
- * (Multiboot spec 3.1-3.3): the ELF's loadable segments at their physical addresses, the
- * rest of each segment zeroed, and a multiboot information structure (memory map of the
- * VM's RAM, command line, loader name) in the page at MBI_GPA. */
+/* vmm/load.c: putting a guest kernel into its VM's RAM (see vmm/load.h). A bzImage goes to
+ * vmm/linux.c; anything else must be a multiboot v1 ELF and is loaded here the way a
+ * multiboot loader would (Multiboot spec 3.1-3.3): the ELF's loadable segments at their
+ * physical addresses, the rest of each segment zeroed, and a multiboot information
+ * structure (memory map of the VM's RAM, command line, loader name) in a page the image
+ * does not use. */
+#include "vmm/load.h"
 #include "vmm/vm.h"
 #include "host/log.h"
+#include "lib/bzimage.h"
 #include "lib/elf.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
 
-#define MBI_GPA		0x9000ULL	/* one page below the EBDA area, never in a kernel image */
-#define MBI_CMDLINE	0x100		/* offsets inside that page */
+#define MBI_CMDLINE	0x100		/* offsets inside the information page */
 #define MBI_LOADER	0x300
 #define MBI_MMAP	0x340
-#define LOW_RAM_END	0x9F000ULL	/* as a PC: [0x9F000, 1 MiB) is reserved */
 
 struct mb1_info {
 	u32 flags, mem_lower, mem_upper, boot_device, cmdline, mods_count, mods_addr;
@@ -26,7 +28,7 @@ struct mb1_mmap {
 	u32 type;
 } __attribute__((packed));
 
-/* Checks that every segment lies in RAM and clear of the information page. */
+/* Checks that every segment lies in RAM. */
 static int check_fit(struct vm *vm, const struct elf_image *img, char *err, size_t len)
 {
 	for (unsigned i = 0; i < img->nsegs; i++) {
@@ -36,51 +38,59 @@ static int check_fit(struct vm *vm, const struct elf_image *img, char *err, size
 			    s->paddr, s->paddr + s->memsz, vm->mem >> 20);
 			return -1;
 		}
-		if (s->paddr < MBI_GPA + PAGE_SIZE && s->paddr + s->memsz > MBI_GPA) {
-			fmt(err, len, "segment %u [0x%lx-0x%lx) overlaps the multiboot information "
-			    "page at 0x%llx", i, s->paddr, s->paddr + s->memsz, MBI_GPA);
-			return -1;
-		}
 	}
 	return 0;
 }
 
-static int build_mbi(struct vm *vm, char *err, size_t len)
+/* The information page goes where no segment is. */
+static u64 place_mbi(struct vm *vm, const struct elf_image *e, char *err, size_t len)
 {
-	if (ram_load(vm, MBI_GPA, 0, 0, PAGE_SIZE, err, len))	/* a zeroed page */
+	struct span busy[ELF_MAX_SEGS] = { 0 };
+	u64 gpa;
+
+	for (unsigned i = 0; i < e->nsegs; i++)
+		busy[i] = (struct span){ e->segs[i].paddr, e->segs[i].paddr + e->segs[i].memsz };
+	gpa = loadmap_place(vm->mem, busy, e->nsegs, 1);
+	if (!gpa)
+		fmt(err, len, "no free page for the multiboot information: the image covers "
+		    "[0x1000, 0x9F000) and RAM after it (mem=%luM)", vm->mem >> 20);
+	return gpa;
+}
+
+static int build_mbi(struct vm *vm, u64 at, char *err, size_t len)
+{
+	if (ram_load(vm, at, 0, 0, PAGE_SIZE, err, len))	/* a zeroed page */
 		return -1;
-	u8 *page = vm_gpa(vm, MBI_GPA, PAGE_SIZE);	/* not running yet: no lock needed */
+	u8 *page = vm_gpa(vm, at, PAGE_SIZE);	/* not running yet: no lock needed */
 	struct mb1_info *mbi = (struct mb1_info *)page;
 	struct mb1_mmap *mm = (struct mb1_mmap *)(page + MBI_MMAP);
-	const struct mb1_mmap map[] = {
-		{ 20, 0, LOW_RAM_END, 1 },
-		{ 20, LOW_RAM_END, 0x100000 - LOW_RAM_END, 2 },
-		{ 20, 0x100000, vm->mem - 0x100000, 1 },
-	};
+	struct memrange map[LOADMAP_N];
 
+	loadmap_e820(vm->mem, map);
+	for (unsigned i = 0; i < LOADMAP_N; i++)
+		mm[i] = (struct mb1_mmap){ 20, map[i].base, map[i].len, map[i].type };
 	/* The command line a loader passes starts with the kernel's name: "NAME -- ARGS". */
 	fmt((char *)page + MBI_CMDLINE, MBI_LOADER - MBI_CMDLINE, "%s -- %s", vm->name,
 	    vm->cmdline);
 	strlcpy((char *)page + MBI_LOADER, "faultline", MBI_MMAP - MBI_LOADER);
-	memcpy(mm, map, sizeof(map));
 	mbi->flags = (1u << 0) | (1u << 2) | (1u << 6) | (1u << 9);
 	mbi->mem_lower = LOW_RAM_END / 1024;
 	mbi->mem_upper = (u32)((vm->mem - 0x100000) / 1024);
-	mbi->cmdline = MBI_GPA + MBI_CMDLINE;
-	mbi->boot_loader_name = MBI_GPA + MBI_LOADER;
-	mbi->mmap_addr = MBI_GPA + MBI_MMAP;
-	mbi->mmap_length = sizeof(map);
+	mbi->cmdline = (u32)at + MBI_CMDLINE;
+	mbi->boot_loader_name = (u32)at + MBI_LOADER;
+	mbi->mmap_addr = (u32)at + MBI_MMAP;
+	mbi->mmap_length = LOADMAP_N * sizeof(*mm);
 	return 0;
 }
 
-/* Loads the ELF at [img, img+size) into vm. Returns 0, or -1 with the reason in err. */
-int vm_load(struct vm *vm, const void *img, u64 size, char *err, size_t len)
+static int multiboot_load(struct vm *vm, const void *img, u64 size, char *err, size_t len)
 {
 	struct elf_image e;
+	u64 mbi;
 
-	if (elf_parse(img, size, &e, err, len))
+	if (elf_parse(img, size, &e, err, len) || check_fit(vm, &e, err, len))
 		return -1;
-	if (check_fit(vm, &e, err, len))
+	if (!(mbi = place_mbi(vm, &e, err, len)))
 		return -1;
 	for (unsigned i = 0; i < e.nsegs; i++) {
 		const struct elf_seg *s = &e.segs[i];
@@ -89,12 +99,25 @@ int vm_load(struct vm *vm, const void *img, u64 size, char *err, size_t len)
 			return -1;
 	}
 	vm->entry = e.entry;
-	if (build_mbi(vm, err, len))
+	if (build_mbi(vm, mbi, err, len))
 		return -1;
 	for (unsigned i = 0; i < vm->nvcpus; i++)
-		vm->vcpus[i].regs.rbx = MBI_GPA;
-	pr_info("vm %s: loaded %s kernel, %u segment(s) in [0x%llx-0x%llx), entry 0x%llx",
-		vm->name, e.is64 ? "ELF64" : "ELF32", e.nsegs, (unsigned long long)e.lo,
-		(unsigned long long)e.hi, (unsigned long long)e.entry);
+		vm->vcpus[i].regs.rbx = mbi;
+	pr_info("vm %s: loaded %s kernel, %u segment(s) in [0x%llx-0x%llx), entry 0x%llx, "
+		"multiboot information at 0x%llx", vm->name, e.is64 ? "ELF64" : "ELF32", e.nsegs,
+		(unsigned long long)e.lo, (unsigned long long)e.hi, (unsigned long long)e.entry,
+		(unsigned long long)mbi);
 	return 0;
+}
+
+int vm_load(struct vm *vm, const void *img, u64 size, const void *rd, u64 rd_len, char *err,
+	    size_t len)
+{
+	if (!(size >= 4 && !memcmp(img, "\x7f" "ELF", 4)) && bzimage_is(img, size))
+		return linux_load(vm, img, size, rd, rd_len, err, len);
+	if (rd) {
+		fmt(err, len, "initrd= is for a Linux bzImage, and this kernel is not one");
+		return -1;
+	}
+	return multiboot_load(vm, img, size, err, len);
 }

@@ -56,6 +56,7 @@ struct vcpu {
 /* The physical CPU runs v until its VM stops. Called on v->cpu. */
 void vcpu_run(struct vcpu *v);
 void vcpu_skip_instruction(struct vcpu *v);
+void vcpu_sleep(struct vcpu *v);		/* HLT with IF=0 (vmm/vcpu.c) */
 void vcpu_print_ring(struct vcpu *v);
 u64 *vcpu_gpr(struct vcpu *v, unsigned n);	/* 0 = RAX ... 15 = R15; 4 (RSP) is NULL */
 void vcpu_update_long_mode(struct vcpu *v);	/* after a CR0 write: EFER.LMA, the entry control */

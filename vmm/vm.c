@@ -1,9 +1,12 @@
 /* vmm/vm.c: VMs from GRUB modules, their life and their end. A module line is
  *   module2 /guests/NAME.elf vm=NAME mem=32M vcpus=1 -- <guest command line>
+ * (the kernel: a multiboot ELF or a Linux bzImage, vmm/load.c). Data modules are not VMs:
+ * image=NAME (a backing=image memory image) and initrd=NAME (a Linux guest's initrd).
  * Each vCPU is pinned to a physical CPU of its own. A VM that cannot be built (bad image,
  * no room, not enough CPUs) is refused with one clear line and the others still run. */
 #include "vmm/vm.h"
 #include "vmm/firmware.h"
+#include "vmm/load.h"
 #include "vmm/vmcs.h"
 #include "vmm/vmx.h"
 #include "host/config.h"
@@ -24,7 +27,6 @@ u32 vms_refused;	/* asked for on the command line and never started */
 static struct vmx_ctls ctls;
 static bool cpu_taken[MAX_CPUS];
 
-int vm_load(struct vm *vm, const void *img, u64 size, char *err, size_t len);
 u64 msr_bitmap_create(void);
 
 const char *const vm_selftest_names[] = { "none", "rflags", "link", "cs", "tr", "activity",
@@ -36,7 +38,7 @@ static struct {
 	unsigned selftest, ve, backing, on_fault;
 	bool lazy, apf;
 	u64 resume_ms, fail_limit, resident;
-	char poison[128], flaky[128], image[VM_NAME_MAX];
+	char poison[128], flaky[128], image[VM_NAME_MAX], initrd[VM_NAME_MAX];
 } vc;
 static u32 vcpu_cpus;	/* CPUs below this index run vCPUs; the rest are workers */
 
@@ -61,6 +63,9 @@ static const struct opt vm_opts[] = {
 	  .help = "where lazily backed pages come from", .def = "pattern" },
 	{ .key = "backing.image", .type = OPT_STR, .val = vc.image, .len = VM_NAME_MAX,
 	  .help = "backing=image: the GRUB module whose args are image=NAME", .def = "none" },
+	{ .key = "initrd", .type = OPT_STR, .val = vc.initrd, .len = VM_NAME_MAX,
+	  .help = "a Linux guest's initrd: the GRUB module whose args are initrd=NAME",
+	  .def = "none" },
 	{ .key = "resident", .type = OPT_UINT, .val = &vc.resident, .max = 1ULL << 30,
 	  .help = "lazy=on: host frames the VM may hold (less than mem= needs swap=)",
 	  .def = "all of mem" },
@@ -168,7 +173,8 @@ static int pick_cpus(struct vm *vm, char *err, size_t len)
 	return 0;
 }
 
-static int vm_build(struct vm *vm, const struct mb_module *m, char *err, size_t len)
+static int vm_build(struct vm *vm, const struct mb_module *m, const struct mb_module *rd,
+		    char *err, size_t len)
 {
 	vm->mem = ALIGN_UP(vm->mem, EPT_2M);
 	if (pick_cpus(vm, err, len))
@@ -189,7 +195,8 @@ static int vm_build(struct vm *vm, const struct mb_module *m, char *err, size_t 
 	}
 	if (apf_vm_alloc(vm, err, len))
 		return -1;
-	if (vm_load(vm, (const void *)m->start, m->end - m->start, err, len))
+	if (vm_load(vm, (const void *)m->start, m->end - m->start,
+		    rd ? (const void *)rd->start : 0, rd ? rd->end - rd->start : 0, err, len))
 		return -1;
 	if (fw_install(vm, err, len))	/* ACPI tables, fw_cfg: vmm/firmware.c */
 		return -1;
@@ -224,6 +231,35 @@ static void parse_failure_ranges(struct vm *vm)
 static const char *image_name(const struct mb_module *m)
 {
 	return strncmp(m->cmdline, "image=", 6) ? 0 : m->cmdline + 6;
+}
+
+/* A module whose args are the one word initrd=NAME is a Linux guest's initrd: its name, or
+ * NULL. One word, so that a VM line that begins with its initrd= key stays a VM. */
+static const char *initrd_name(const struct mb_module *m)
+{
+	if (strncmp(m->cmdline, "initrd=", 7) || strchr(m->cmdline, ' '))
+		return 0;
+	return m->cmdline + 7;
+}
+
+/* initrd=NAME: the module that holds it, in *rd; none asked for leaves *rd NULL. */
+static int initrd_find(const struct vm *vm, const struct bootinfo *bi,
+		       const struct mb_module **rd, char *err, size_t len)
+{
+	*rd = 0;
+	if (!vc.initrd[0])
+		return 0;
+	for (u32 i = 0; i < bi->nmods; i++) {
+		const char *name = initrd_name(&bi->mods[i]);
+		if (name && !strcmp(name, vc.initrd)) {
+			*rd = &bi->mods[i];
+			pr_info("vm %s: initrd '%s': %lu bytes from module %u", vm->name, vc.initrd,
+				(*rd)->end - (*rd)->start, i);
+			return 0;
+		}
+	}
+	fmt(err, len, "initrd=%s: no module whose args are initrd=%s", vc.initrd, vc.initrd);
+	return -1;
 }
 
 /* backing=image: the module named by backing.image= becomes the VM's initial memory, read
@@ -302,7 +338,9 @@ static void vm_create(const struct bootinfo *bi, const struct mb_module *m, u32 
 		vms_refused++;
 		return;
 	}
-	if (image_attach(vm, bi, err, sizeof(err)) || vm_build(vm, m, err, sizeof(err))) {
+	const struct mb_module *rd;
+	if (image_attach(vm, bi, err, sizeof(err)) ||
+	    initrd_find(vm, bi, &rd, err, sizeof(err)) || vm_build(vm, m, rd, err, sizeof(err))) {
 		pr_err("vm %s (module %u): refused: %s", vm->name, modno, err);
 		for (u32 i = 0; i < vm->nvcpus; i++)
 			if (vm->vcpus[i].vm)
@@ -338,8 +376,8 @@ u32 vm_create_all(const struct bootinfo *bi)
 		pr_info("vmx: optional features not offered: %s", absent);
 	vcpu_cpus = ncpus_online - (u32)cfg.workers;
 	for (u32 i = 0; i < bi->nmods; i++) {
-		if (image_name(&bi->mods[i]))
-			continue;	/* data for a VM's backing=image, not a VM */
+		if (image_name(&bi->mods[i]) || initrd_name(&bi->mods[i]))
+			continue;	/* data for a VM (backing=image, initrd=), not a VM */
 		if (nvms == VM_MAX) {
 			pr_err("vm (module %u): refused: %u VMs at most", i, VM_MAX);
 			vms_refused++;

@@ -139,6 +139,18 @@ def pic():
     return [("cascade", s1), ("aeoi", s2)]
 
 
+# ---- bzImage: errlen byte (and load-address selector), then the image ----
+def bzimage(version=0x020F, sects=4, klen=0x400):
+    setup = bytearray(b"\x90" * ((sects + 1) * 512))
+    def put(off, b): setup[off:off + len(b)] = b
+    put(0x1F1, bytes([sects])); put(0x1F4, u32(klen // 16)); put(0x1FE, u16(0xAA55))
+    put(0x200, bytes([0xEB, 0x6A])); put(0x202, b"HdrS"); put(0x206, u16(version))
+    put(0x211, bytes([1])); put(0x214, u32(0x100000)); put(0x22C, u32(0x7FFFFFFF))
+    put(0x230, u32(0x200000)); put(0x234, bytes([1, 21])); put(0x236, u16(0x7F))
+    put(0x238, u32(2047)); put(0x258, u64(0x1000000)); put(0x260, u32(0x10000))
+    return bytes([120]) + bytes(setup) + b"\xcc" * klen
+
+
 def main():
     write("mb", [("v1", mb1()), ("v2", mb2()), ("v2-many", mb2(True))])
     write("elf", [("elf32", elf32()), ("elf64", elf64()), ("elf64-17segs", elf64(17)),
@@ -160,6 +172,7 @@ def main():
     write("uart", uart())
     write("pic", pic())
     write("failset", [("ops", bytes([0, 1, 0, 0, 2, 3, 4, 1, 0, 6, 1, 0, 0, 250]) + u64(0x123456789000) + bytes([4, 2, 7, 0x87, 0]))])
+    write("bzimage", [("v2.15", bzimage()), ("v2.06", bzimage(0x0206, 0))])
     write("queue", [("cap8", bytes([8, 0x0F, 0x00, 0x11, 0x06, 0x81]) + u64(42) + bytes([0x02]))])
 
 

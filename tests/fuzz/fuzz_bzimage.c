@@ -1,0 +1,92 @@
+/* tests/fuzz/fuzz_bzimage.c: libFuzzer harness for lib/bzimage.c, the bzImage parser (the
+ * kernel comes from a GRUB module: boot input).
+ *
+ * Drives: bzimage_parse on the input minus its first byte (which picks the size of err, 0:
+ * NULL), copied into a malloc of exactly its size so ASan reports any read past the image;
+ * err is a malloc of exactly errlen bytes. Then bzimage_run_start on a load address from
+ * the first byte.
+ *
+ * Invariants asserted:
+ * - the return value is 0 or -1; on failure *out is all zero and err holds one non-empty
+ *   line (when there is room); on success err is empty;
+ * - success: the boot flag, "HdrS" and LOADED_HIGH are there, the version is 2.06 or later
+ *   and the one in the file; the setup is (setup_sects, 0 meaning 4, + 1) sectors; the
+ *   kernel is the rest of the file, at least syssize * 16 bytes; the header's end is
+ *   0x202 + the byte at 0x201, inside [0x23c, 0x290]; init_size >= kernel_len; a
+ *   relocatable kernel's alignment is a power of two, and it runs at an aligned address
+ *   not below its load address nor its pref_address (which is aligned too);
+ * - bzimage_is agrees with success (a parsed image is one);
+ * - a NULL image is an empty one, whatever the size says;
+ * - parsing is deterministic and does not write the image. */
+#include "tests/fuzz/fuzz.h"
+#include "lib/bzimage.h"
+
+static u16 g16(const u8 *b) { u16 v; memcpy(&v, b, 2); return v; }
+static u32 g32(const u8 *b) { u32 v; memcpy(&v, b, 4); return v; }
+
+static void check_ok(const u8 *img, u64 size, const struct bzimage *bz, u8 sel)
+{
+	unsigned sects = img[0x1F1] ? img[0x1F1] : 4;
+	u64 load = 0x100000 + (u64)sel * 0x1234567;
+	u64 a = bz->kernel_alignment, run = bzimage_run_start(bz, load);
+
+	FZ_CHECK(g16(img + 0x1FE) == 0xAA55 && !memcmp(img + 0x202, "HdrS", 4));
+	FZ_CHECK(bz->version == g16(img + 0x206) && bz->version >= 0x0206);
+	FZ_CHECK(bz->loadflags & BZ_LOADED_HIGH);
+	FZ_CHECK(bz->setup_size == (sects + 1) * 512 && bz->kernel_off == bz->setup_size);
+	FZ_CHECK(bz->kernel_off + bz->kernel_len == size && bz->kernel_len > 0);
+	FZ_CHECK((u64)g32(img + 0x1F4) * 16 <= bz->kernel_len);
+	FZ_CHECK(bz->hdr_end == 0x202u + img[0x201] && bz->hdr_end >= 0x23C &&
+		 bz->hdr_end <= BZ_HDR_MAX);
+	FZ_CHECK(bz->init_size >= bz->kernel_len);
+	FZ_CHECK(bz->code32_start >= 0x100000 && bz->initrd_addr_max >= 0x100000);
+	if (bz->relocatable) {
+		FZ_CHECK(a >= 4096 && !(a & (a - 1)));
+		FZ_CHECK(run % a == 0 && run >= load && run >= bz->pref_address);
+	} else {
+		FZ_CHECK(run == load);
+	}
+	FZ_CHECK(bzimage_is(img, size));
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const struct bzimage zero;
+	struct bzimage bz, bz2;
+	size_t errlen = size ? data[0] % 160 : 0;
+	u64 n = size ? size - 1 : 0;
+	u8 *img = malloc(n ? n : 1);
+	char *err = errlen ? malloc(errlen) : NULL;
+	int rc, rc2;
+
+	memcpy(img, data + (size ? 1 : 0), n);
+	memset(&bz, 0xa5, sizeof(bz));
+	if (err)
+		memset(err, 'x', errlen);
+	rc = bzimage_parse(img, n, &bz, err, errlen);
+
+	FZ_CHECK(rc == 0 || rc == -1);
+	FZ_CHECK(memcmp(img, data + (size ? 1 : 0), n) == 0);
+	if (err)
+		FZ_CHECK(fz_one_line(err, errlen));
+	if (rc) {
+		FZ_CHECK(memcmp(&bz, &zero, sizeof(bz)) == 0);
+		if (errlen >= 2)
+			FZ_CHECK(err[0] != '\0');
+	} else {
+		if (err)
+			FZ_CHECK(err[0] == '\0');
+		check_ok(img, n, &bz, size ? data[0] : 0);
+	}
+
+	FZ_CHECK(bzimage_parse(NULL, n, &bz2, NULL, 0) == -1);
+	FZ_CHECK(memcmp(&bz2, &zero, sizeof(bz2)) == 0);
+	FZ_CHECK(!bzimage_is(NULL, n));
+
+	memset(&bz2, 0x5a, sizeof(bz2));
+	rc2 = bzimage_parse(img, n, &bz2, NULL, 0);
+	FZ_CHECK(rc2 == rc && memcmp(&bz, &bz2, sizeof(bz)) == 0);
+	free(img);
+	free(err);
+	return 0;
+}

@@ -1,0 +1,74 @@
+# tests/t_linux.sh: the Linux boot protocol loader (issue 13; vmm/linux.c, lib/bzimage.c).
+# The kernel is build/guests/bzstub.bzImage (tests/data/bzstub.S): a real setup header and,
+# in place of Linux, 32-bit code that checks the boot protocol's promises (ESI =
+# boot_params with the header copy, type_of_loader, the E820 count, zeroed EBX/EBP/EDI)
+# and prints the command line and the initrd's first bytes. Broken copies of it, made here
+# with dd, must each be refused with one line while a good VM beside them runs. The real
+# Debian kernel's boot test is separate (it needs the package, not in a fresh clone).
+
+
+
+# patch FILE OFFSET HEX-BYTES: writes the bytes ("\x00\x02") at OFFSET in place.
+patch_bytes() {
+	printf "$3" | dd of="$1" bs=1 seek=$(($2)) conv=notrunc status=none
+}
+
+# The stub boots: boot_params, command line and initrd as the protocol says; a multiboot
+# VM beside it still gets its information page (at 0x9000: its image is not there).
+t_linux_stub() {
+	printf 'INITRD-CONTENT-0123456789-and-more-past-32-bytes' > "$DIR/rd.img"
+	TIMEOUT=90 boot_bochs 2 2 "" \
+		"$G/bzstub.bzImage vm=stub mem=8M initrd=rd -- console=ttyS0 hello=linux" \
+		"$DIR/rd.img initrd=rd" \
+		"$G/hello.elf vm=hello mem=8M" || return
+	expect 'vm stub: initrd .rd.: 48 bytes from module 1'
+	expect 'vm stub: loaded Linux bzImage \(boot protocol 2\.15, [0-9]+-byte kernel\) at 0x100000, runs in \[0x100000-0x110000\), boot_params at 0x9000, initrd 48 bytes at 0x7ff000, entry 0x100000'
+	expect '\[stub\] bzstub: boot_params ok'
+	expect "\[stub\] bzstub: cmdline 'console=ttyS0 hello=linux'"
+	expect "\[stub\] bzstub: initrd 'INITRD-CONTENT-0123456789-and-mo'"
+	expect_not 'bzstub: FAIL'
+	expect 'summary: vm stub +passed'
+	expect 'vm hello: loaded ELF(32|64) kernel, .*multiboot information at 0x9000'
+	expect 'summary: vm hello +passed'
+	expect_exit 0
+}
+
+# Malformed bzImages (truncated, wrong magic, protocol 2.00, syssize past the file), kernels
+# that do not fit (init_size, a pref_address near 2^64) and initrd mistakes (too big, on an
+# ELF, not found): one "refused:" line each, and the good VM beside them runs.
+t_linux_refused() {
+	head -c 800 "$G/bzstub.bzImage" > "$DIR/trunc.bzImage"
+	cp "$G/bzstub.bzImage" "$DIR/magic.bzImage"; patch_bytes "$DIR/magic.bzImage" 0x202 'HdrX'
+	cp "$G/bzstub.bzImage" "$DIR/old.bzImage"; patch_bytes "$DIR/old.bzImage" 0x206 '\000\002'
+	cp "$G/bzstub.bzImage" "$DIR/short.bzImage"; patch_bytes "$DIR/short.bzImage" 0x1F4 '\000\020'
+	cp "$G/bzstub.bzImage" "$DIR/huge.bzImage"; patch_bytes "$DIR/huge.bzImage" 0x260 '\000\000\000\020'
+	# Relocatable, preferring an address near 2^64: no sum may wrap into RAM.
+	cp "$G/bzstub.bzImage" "$DIR/wrap.bzImage"; patch_bytes "$DIR/wrap.bzImage" 0x234 '\001'
+	patch_bytes "$DIR/wrap.bzImage" 0x258 '\000\000\340\377\377\377\377\377'
+	head -c 1048576 /dev/zero > "$DIR/big.img"
+	TIMEOUT=90 boot_bochs 2 2 "" \
+		"$DIR/trunc.bzImage vm=trunc" \
+		"$DIR/magic.bzImage vm=magic" \
+		"$DIR/old.bzImage vm=old" \
+		"$DIR/short.bzImage vm=short" \
+		"$G/bzstub.bzImage vm=bigrd mem=2M initrd=big" \
+		"$DIR/big.img initrd=big" \
+		"$G/hello.elf vm=elfrd initrd=big" \
+		"$G/bzstub.bzImage vm=nord initrd=missing" \
+		"$DIR/huge.bzImage vm=huge mem=8M" \
+		"$DIR/wrap.bzImage vm=wrap mem=8M" \
+		"$G/hello.elf vm=ok mem=8M" || return
+	expect 'vm trunc \(module 0\): refused: truncated bzImage: its setup is 1024 bytes but the file has 800$'
+	expect 'vm magic \(module 1\): refused: not a bzImage: no "HdrS" at 0x202'
+	expect 'vm old \(module 2\): refused: boot protocol 2\.00 is too old: faultline needs 2\.06 or later$'
+	expect 'vm short \(module 3\): refused: truncated bzImage: the kernel is 65536 bytes \(syssize\) but the file holds [0-9]+ after the setup$'
+	expect "vm bigrd \(module 4\): refused: initrd of 1048576 bytes does not fit: 983040 bytes are free between the kernel's end 0x110000 and 0x200000 \(mem=2M, initrd_addr_max 0x7fffffff\)$"
+	expect 'vm elfrd \(module 6\): refused: initrd= is for a Linux bzImage, and this kernel is not one$'
+	expect 'vm nord \(module 7\): refused: initrd=missing: no module whose args are initrd=missing$'
+	expect 'vm huge \(module 8\): refused: the kernel needs 0x10000000 bytes \(init_size\) from 0x100000, loaded at 0x100000, but mem=8M$'
+	expect 'vm wrap \(module 9\): refused: the kernel needs 0x10000 bytes \(init_size\) from 0xffffffffffe00000, loaded at 0x100000, but mem=8M$'
+	expect_count 9 'refused:'
+	expect 'summary: vm ok +passed'
+	expect 'summary: 9 VM\(s\) refused at creation'
+	expect_exit 1		# VMs asked for never ran: the run is not a success
+}
