@@ -47,6 +47,7 @@ export PATH=/bin
 mount -t proc proc /proc
 mount -t tmpfs tmpfs /tmp
 mount -t devtmpfs devtmpfs /dev
+exec </dev/console >/dev/console 2>&1	# the cpio has no device nodes (made without root)
 # Through /dev/kmsg, so the kernel prints each line before it goes on (a line echoed to
 # the tty can still be in the UART when poweroff stops the machine); <2>: shown by "quiet".
 say() { echo "<2>linux-init: $*" > /dev/kmsg; }

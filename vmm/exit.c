@@ -31,6 +31,15 @@ void exit_wrmsr(struct vcpu *v);
 #define CPUID1_ECX_APIC	((1u << 21) | (1u << 24))	/* x2APIC, TSC-deadline */
 #define CPUID1_EDX_APIC	(1u << 9)			/* APIC */
 #define CPUID7_EDX_ARCH_CAP (1u << 29)			/* IA32_ARCH_CAPABILITIES (vmm/msr.c) */
+/* Instructions that fault in VMX non-root unless a secondary control enables them, which
+ * faultline does not (SDM Vol. 3C 25.6.2: "enable RDTSCP", "enable INVPCID", "enable user
+ * wait and pause"): a kernel told they exist uses them and takes #UD (Linux's TLB flush
+ * with INVPCID, its read_tsc with RDTSCP); and what needs MSRs faultline does not give:
+ * IA32_SPEC_CTRL/PRED_CMD/FLUSH_CMD (IBRS, STIBP, L1D_FLUSH, SSBD), Intel PT, SGX. */
+#define CPUID7_EBX_HIDE	((1u << 2) | (1u << 10) | (1u << 25))	/* SGX INVPCID PT */
+#define CPUID7_ECX_HIDE	((1u << 5) | (1u << 22))		/* WAITPKG RDPID */
+#define CPUID7_EDX_HIDE	((1u << 26) | (1u << 27) | (1u << 28) | (1u << 31))
+#define CPUIDX1_EDX_HIDE (1u << 27)				/* 0x80000001: RDTSCP */
 
 static void cpuid_hv(struct vcpu *v, u32 leaf, u32 *a, u32 *b, u32 *c, u32 *d)
 {
@@ -105,7 +114,11 @@ static void exit_cpuid(struct vcpu *v)
 			a = 1u << 2;
 			b = c = d = 0;
 		} else if (leaf == 7 && sub == 0) {
-			d |= CPUID7_EDX_ARCH_CAP;
+			b &= ~CPUID7_EBX_HIDE;
+			c &= ~CPUID7_ECX_HIDE;
+			d = (d & ~CPUID7_EDX_HIDE) | CPUID7_EDX_ARCH_CAP;
+		} else if (leaf == 0x80000001) {
+			d &= ~CPUIDX1_EDX_HIDE;
 		} else if (leaf == 0xB || leaf == 0x1F) {
 			cpuid_topology(v, sub, &a, &b, &c, &d);
 		} else if (leaf == 0xA || leaf == 0xD) {

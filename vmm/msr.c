@@ -28,8 +28,18 @@ static bool rd_mtrr_def(struct vcpu *v, u64 *val) { (void)v; *val = 0xC06; retur
 static bool rd_arch_cap(struct vcpu *v, u64 *val) { (void)v; *val = 1ULL << 21; return true; }
 static bool rd_xapic_off(struct vcpu *v, u64 *val) { (void)v; *val = 1; return true; }
 
+/* IA32_FEATURE_CONTROL: locked (bit 0) with VMX off in and out of SMX, as firmware leaves a
+ * machine whose VMX is not for its OS; a write to a locked register is #GP. */
+static bool rd_feature_ctl(struct vcpu *v, u64 *val) { (void)v; *val = 1; return true; }
+/* IA32_TSC_ADJUST (CPUID.7:EBX[1], SDM Vol. 3B 18.17.3) reads 0: the guest's TSC is the
+ * host's, unadjusted. Writing 0 keeps it so; any other value would move the TSC, which
+ * faultline does not do (no TSC offsetting): #GP rather than a write that is ignored. */
+static bool wr_tsc_adjust(struct vcpu *v, u64 val) { (void)v; return val == 0; }
+
 static const struct msr_emul emul[] = {
 	{ 0x017, "IA32_PLATFORM_ID", rd_zero, 0 },
+	{ 0x03A, "IA32_FEATURE_CONTROL", rd_feature_ctl, 0 },
+	{ 0x03B, "IA32_TSC_ADJUST", rd_zero, wr_tsc_adjust },
 	{ 0x01B, "IA32_APIC_BASE", vlapic_rd_base, vlapic_wr_base },
 	{ 0x08B, "IA32_BIOS_SIGN_ID", rd_zero, wr_ignore },
 	{ 0x0BD, "IA32_XAPIC_DISABLE_STATUS", rd_xapic_off, 0 },
