@@ -60,6 +60,8 @@ struct lapic_ipi {
 	u8 shorthand;		/* SH_* */
 	bool logical;		/* destination mode */
 	u32 dest;		/* x2APIC destination: ID, or cluster << 16 | bitmap */
+	bool xapic;		/* sent from xAPIC mode: dest is 8 bits, matched against each
+				 * target's xAPIC ID or its LDR and DFR (vmm/vlapic.c) */
 };
 
 struct lapic {

@@ -7,7 +7,7 @@
 # where no IPI may cross from one VM to the other.
 
 t_lapic() {
-	boot_bochs 2 2 "" "$G/lapic.elf vm=lapic mem=16M vcpus=2"
+	boot_bochs 2 2 "" "$G/lapic.elf vm=lapic mem=16M vcpus=2 apic=x2apic"
 	expect '\[lapic\] guest: lapic: one-shot of [0-9]+ ticks fired after [0-9]+$'
 	expect '\[lapic\] guest: lapic: 10 periods of [0-9]+ ticks in [0-9]+$'
 	expect '\[lapic\] guest: lapic: vcpu1: x2APIC ID 1$'
@@ -22,7 +22,7 @@ t_lapic() {
 # Two such VMs side by side: each one's IPIs (counted exactly by its guest) reach only its
 # own vCPUs, and each one's vCPU 1 is started by its own SIPI.
 t_lapic_two_vms() {
-	boot_bochs 4 2 "" "$G/lapic.elf vm=la mem=16M vcpus=2" "$G/lapic.elf vm=lb mem=16M vcpus=2"
+	boot_bochs 4 2 "" "$G/lapic.elf vm=la mem=16M vcpus=2 apic=x2apic" "$G/lapic.elf vm=lb mem=16M vcpus=2 apic=x2apic"
 	for vm in la lb; do
 		expect "vm $vm vcpu1: start-up IPI: real mode at 0600:0000\$"
 		expect "\\[$vm\\] guest: PASS fixed IPI to vcpu1 \\(logical destination\\)\$"

@@ -77,7 +77,7 @@ wait no VM 'nosuch'
 send quit
 wait exit status
 S
-	mon_boot 2 "monitor=on" "$DIR/script" "$G/devices.elf vm=devices mem=16M"
+	mon_boot 2 "monitor=on" "$DIR/script" "$G/devices.elf vm=devices mem=16M apic=x2apic"
 	expect 'devices: unemulated: ports 0x2fd \(2\), 0x2f8 \(1\); msrs 0x10 \(1\), 0x12345678 \(1\)$'
 	expect "monitor: no VM 'nosuch'"
 	expect_exit 0

@@ -117,7 +117,7 @@ t_vm_all_refused() {
 # Unknown ports read as all ones and are reported once each; MSRs off the allow-list #GP;
 # both are counted in the summary (vmm/unemul.c).
 t_vm_devices() {
-	boot_bochs 1 2 "" "$G/devices.elf vm=devices mem=16M"
+	boot_bochs 1 2 "" "$G/devices.elf vm=devices mem=16M apic=x2apic"
 	expect '\[devices\] guest: [0-9]+ passed, 0 failed'
 	expect_count 1 'vm devices: read of 1 byte\(s\) at unhandled port 0x2fd .*reads as all ones; reported once'
 	expect_count 1 'vm devices: write of 1 byte\(s\) at unhandled port 0x2f8 .*dropped; reported once'

@@ -20,6 +20,7 @@ void exit_io(struct vcpu *v);
 void exit_vmcall(struct vcpu *v);
 void exit_rdmsr(struct vcpu *v);
 void exit_wrmsr(struct vcpu *v);
+void mmio_apic(struct vcpu *v, u64 gpa);	/* vmm/mmio.c */
 
 /* MONITOR/MWAIT (bit 3) stays visible: neither is intercepted (vmm/controls.c asks for
  * neither exiting control), and a guest that waits in MWAIT still exits on the host's
@@ -257,6 +258,10 @@ static void exit_ept_violation(struct vcpu *v)
 	struct ept_qual q = ept_qual_decode(vmread(EXIT_QUALIFICATION));
 	struct fl_fault f;
 
+	if (vlapic_mmio_page(v, vmread(GUEST_PHYS_ADDR))) {
+		mmio_apic(v, vmread(GUEST_PHYS_ADDR));	/* the xAPIC page: never RAM */
+		return;
+	}
 	memset(&f, 0, sizeof(f));
 	f.gpa = vmread(GUEST_PHYS_ADDR) & ~(PAGE_SIZE - 1);
 	f.size = PAGE_SIZE;

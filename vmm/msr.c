@@ -23,10 +23,15 @@ static bool rd_misc_enable(struct vcpu *v, u64 *val) { (void)v; *val = 1; return
 static bool rd_pat(struct vcpu *v, u64 *val) { *val = v->pat; return true; }
 static bool wr_pat(struct vcpu *v, u64 val) { v->pat = val; return true; }
 static bool rd_mtrr_def(struct vcpu *v, u64 *val) { (void)v; *val = 0xC06; return true; }
-/* IA32_ARCH_CAPABILITIES: bit 21, IA32_XAPIC_DISABLE_STATUS exists; whose bit 0 says the
- * firmware disabled legacy xAPIC: the LAPIC is locked in x2APIC mode (vmm/vlapic.c). */
-static bool rd_arch_cap(struct vcpu *v, u64 *val) { (void)v; *val = 1ULL << 21; return true; }
-static bool rd_xapic_off(struct vcpu *v, u64 *val) { (void)v; *val = 1; return true; }
+/* IA32_ARCH_CAPABILITIES: with apic=x2apic, bit 21: IA32_XAPIC_DISABLE_STATUS exists, whose
+ * bit 0 says the firmware disabled legacy xAPIC: the LAPIC is locked in x2APIC mode
+ * (vmm/vlapic.c). Otherwise 0, and that MSR does not exist (#GP). */
+static bool rd_arch_cap(struct vcpu *v, u64 *val)
+{
+	*val = vlapic_locked(v) ? 1ULL << 21 : 0;
+	return true;
+}
+static bool rd_xapic_off(struct vcpu *v, u64 *val) { *val = 1; return vlapic_locked(v); }
 
 /* IA32_FEATURE_CONTROL: locked (bit 0) with VMX off in and out of SMX, as firmware leaves a
  * machine whose VMX is not for its OS; a write to a locked register is #GP. */

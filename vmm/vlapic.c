@@ -1,15 +1,19 @@
-/* vmm/vlapic.c: each vCPU's local APIC, in x2APIC mode only. The registers are the pure model
- * of dev/lapic.c; this file gives it its MSRs, its clock (the host TSC, which is also the
- * guest's: no TSC offsetting), its lock, and what it sends: IPIs to the vCPUs of the same
- * VM (never another VM's: routing only looks at v->vm's vCPUs), NMIs, INIT and start-up.
+/* vmm/vlapic.c: each vCPU's local APIC. The registers are the pure model of dev/lapic.c;
+ * this file gives it its two faces (the x2APIC MSRs, and in xAPIC mode the MMIO page at
+ * IA32_APIC_BASE, whose instructions vmm/mmio.c decodes), its clock (the host TSC, which is
+ * also the guest's: no TSC offsetting), its lock, and what it sends: IPIs to the vCPUs of
+ * the same VM (never another VM's: routing only looks at v->vm's vCPUs), NMIs, INIT and
+ * start-up.
  *
- * Why x2APIC and only x2APIC: its registers are MSRs, so no MMIO instruction has to be
- * decoded. The platform is one whose firmware locked x2APIC on (SDM Vol. 3A 11.12.5; a real
- * configuration of recent Xeons): IA32_APIC_BASE has EN and EXTD set at reset,
- * IA32_ARCH_CAPABILITIES bit 21 says IA32_XAPIC_DISABLE_STATUS (0xBD) exists, and its bit 0
- * (LEGACY_XAPIC_DISABLED) is set, so a write that would leave x2APIC mode is #GP. Linux
- * (arch/x86/kernel/apic/apic.c: check_x2apic, x2apic_hw_locked) then keeps x2APIC without
- * interrupt remapping instead of falling back to the xAPIC page.
+ * At reset the APIC is what a PC's firmware leaves (apic=xapic, the default): enabled in
+ * xAPIC mode at 0xFEE00000, x2APIC offered by CPUID for the OS to turn on through
+ * IA32_APIC_BASE (SDM Vol. 3A 11.12.5: xAPIC -> x2APIC, or back only through disabled).
+ * Linux 6.1 without interrupt remapping stays in xAPIC mode (arch/x86/kernel/apic/apic.c:
+ * try_to_enable_x2apic). With apic=x2apic the platform is one whose firmware locked x2APIC
+ * on (recent Xeons): EN and EXTD set at reset, IA32_ARCH_CAPABILITIES bit 21 and
+ * IA32_XAPIC_DISABLE_STATUS bit 0 set, and leaving x2APIC mode is #GP. (Linux 6.1 mishandles
+ * that platform without interrupt remapping: x2apic_disable clears x2apic_mode even when
+ * locked, fixed upstream in 2024 by 0ecc5be200c8, and it then uses the xAPIC page.)
  *
  * Locking: a vCPU's model is written by its own CPU (MSR exits, injection, the timer) and
  * by IPI senders (lapic_accept) under vlapic.lock; the flags nmi/init/sipi and due_tsc are
@@ -29,8 +33,12 @@ void vlapic_init(struct vcpu *v)
 
 	a->lock = (struct spinlock)SPINLOCK_INIT;
 	lapic_init(&a->regs, v->index, v->index == 0);
-	a->base = APIC_BASE_DEFAULT | APIC_BASE_EN | APIC_BASE_EXTD |
+	a->locked = v->vm->x2apic_locked;
+	a->base = APIC_BASE_DEFAULT | APIC_BASE_EN | (a->locked ? APIC_BASE_EXTD : 0) |
 		  (v->index == 0 ? APIC_BASE_BSP : 0);
+	a->xldr = 0;
+	a->xdfr = 0xFFFFFFFF;		/* flat model */
+	a->xicr_hi = 0;
 	a->due_tsc = 0;
 	a->nmi = a->init = a->sipi = false;
 	a->wait_sipi = v->index != 0;
@@ -45,6 +53,21 @@ static void due_update(struct vlapic *a)
 
 /* ---- IPIs ---- */
 
+/* An xAPIC message's 8-bit destination (SDM Vol. 3A 11.6.2): physical, the xAPIC ID (the
+ * vCPU's index) or 0xFF for all; logical, the target's LDR[31:24] under its DFR's model:
+ * flat (DFR[31:28] = 0xF), any common bit; cluster (0x0), the same cluster (bits 7:4) and
+ * a common bit in 3:0. */
+static bool xapic_match(const struct vcpu *t, bool logical, u32 dest)
+{
+	u32 ldr = t->apic.xldr >> 24;
+
+	if (!logical)
+		return dest == 0xFF || dest == t->index;
+	if ((t->apic.xdfr >> 28) == 0xF)
+		return (ldr & dest) != 0;
+	return (ldr >> 4) == (dest >> 4) && (ldr & dest & 0xF);
+}
+
 /* src is NULL for a message from a device (the I/O APIC, an MSI): no shorthand then. */
 static bool addressed(const struct vcpu *src, const struct vcpu *t, const struct lapic_ipi *m)
 {
@@ -54,7 +77,8 @@ static bool addressed(const struct vcpu *src, const struct vcpu *t, const struct
 	case SH_SELF:	return t == src;
 	case SH_ALL:	return true;
 	case SH_OTHERS:	return t != src;
-	default:	return lapic_match(&t->apic.regs, m->logical, m->dest);
+	default:	return m->xapic ? xapic_match(t, m->logical, m->dest) :
+				  lapic_match(&t->apic.regs, m->logical, m->dest);
 	}
 }
 
@@ -117,9 +141,17 @@ static void level_eoi(struct vcpu *v, u32 vector)
 
 /* ---- MSRs ---- */
 
+static bool x2apic_mode(const struct vlapic *a)
+{
+	return (a->base & (APIC_BASE_EN | APIC_BASE_EXTD)) == (APIC_BASE_EN | APIC_BASE_EXTD);
+}
+
+/* The x2APIC MSRs exist in x2APIC mode only (11.12.1.2: #GP otherwise). */
 bool vlapic_rdmsr(struct vcpu *v, u32 msr, u64 *val)
 {
 	struct vlapic *a = &v->apic;
+	if (!x2apic_mode(a))
+		return false;
 	u64 f = spin_lock_irqsave(&a->lock);
 	bool ok = lapic_read(&a->regs, msr - LAPIC_MSR_BASE, rdtsc(), val);
 	spin_unlock_irqrestore(&a->lock, f);
@@ -133,6 +165,8 @@ bool vlapic_wrmsr(struct vcpu *v, u32 msr, u64 val)
 	bool sent, ok;
 	u32 eoi;
 
+	if (!x2apic_mode(a))
+		return false;
 	u64 f = spin_lock_irqsave(&a->lock);
 	ok = lapic_write(&a->regs, msr - LAPIC_MSR_BASE, val, rdtsc(), &m, &sent);
 	eoi = a->regs.level_eoi;
@@ -152,12 +186,103 @@ bool vlapic_rd_base(struct vcpu *v, u64 *val)
 	return true;
 }
 
-/* Locked in x2APIC mode: rewriting the same value is allowed, any change is #GP (leaving
- * x2APIC mode with LEGACY_XAPIC_DISABLED set, SDM Vol. 3A 11.12.5; moving the base, which
- * x2APIC mode does not use, is refused too: nothing would move). */
+/* IA32_APIC_BASE (SDM Vol. 3A 11.4.4, 11.12.5). Locked (apic=x2apic): rewriting the same
+ * value is allowed, any change is #GP. Otherwise the mode moves as the SDM allows: xAPIC
+ * <-> x2APIC upward only, either -> disabled, disabled -> xAPIC; disabling resets the APIC
+ * (its ID stays). The base address and the BSP flag do not move (#GP: no guest of ours
+ * relocates the page, and a relocation faultline ignored would be worse). */
 bool vlapic_wr_base(struct vcpu *v, u64 val)
 {
-	return val == v->apic.base;
+	struct vlapic *a = &v->apic;
+	const u64 mode = APIC_BASE_EN | APIC_BASE_EXTD;
+	u64 from = a->base & mode, to = val & mode;
+
+	if (a->locked || (val & ~mode) != (a->base & ~mode))
+		return val == a->base;
+	if (to == APIC_BASE_EXTD || (from == mode && to == APIC_BASE_EN) ||
+	    (from == 0 && to == mode))
+		return false;	/* EXTD without EN; x2APIC -> xAPIC; disabled -> x2APIC */
+	u64 f = spin_lock_irqsave(&a->lock);
+	if (!to && from)
+		lapic_init(&a->regs, v->index, false);
+	a->base = val;
+	due_update(a);
+	spin_unlock_irqrestore(&a->lock, f);
+	return true;
+}
+
+bool vlapic_locked(const struct vcpu *v)
+{
+	return v->apic.locked;
+}
+
+/* ---- xAPIC mode: the MMIO page ---- */
+
+bool vlapic_mmio_page(const struct vcpu *v, u64 gpa)
+{
+	u64 b = v->apic.base;
+	return (b & (APIC_BASE_EN | APIC_BASE_EXTD)) == APIC_BASE_EN &&
+	       (gpa & ~0xFFFULL) == (b & ~0xFFFULL & 0xFFFFFFFFFFULL);
+}
+
+/* A register at offset off (16-byte aligned, 11.4.1 table 11-1: the x2APIC MSR is 0x800 +
+ * off / 16) read or written 32 bits at a time. xAPIC differs from x2APIC in the ID (bits
+ * 31:24), LDR and DFR (software's, flat or cluster), the ICR split in two (writing the low
+ * half sends) and no SELF IPI register; reserved bits are ignored, never #GP. */
+void vlapic_mmio(struct vcpu *v, u32 off, bool write, u32 *val)
+{
+	struct vlapic *a = &v->apic;
+	u32 reg = off >> 4, eoi = 0;
+	struct lapic_ipi m;
+	bool sent = false;
+	u64 x;
+
+	if (off & 0xF) {		/* not a register's start: reads 0, writes are lost */
+		if (!write)
+			*val = 0;
+		return;
+	}
+	u64 f = spin_lock_irqsave(&a->lock);
+	if (!write) {
+		switch (reg) {
+		case LAPIC_ID:		x = (u64)v->index << 24; break;
+		case LAPIC_LDR:		x = a->xldr; break;
+		case 0x0E:		x = a->xdfr; break;		/* DFR */
+		case LAPIC_ICR + 1:	x = a->xicr_hi; break;
+		case LAPIC_SELF_IPI:	x = 0; break;
+		default:
+			if (!lapic_read(&a->regs, reg, rdtsc(), &x))
+				x = 0;
+		}
+		*val = (u32)x;
+	} else {
+		switch (reg) {
+		case LAPIC_ID: case LAPIC_SELF_IPI: break;	/* read-only here; none */
+		case LAPIC_LDR:		a->xldr = *val & 0xFF000000u; break;
+		case 0x0E:		a->xdfr = *val | 0x0FFFFFFFu; break;
+		case LAPIC_ICR + 1:	a->xicr_hi = *val & 0xFF000000u; break;
+		case LAPIC_ICR:
+			/* The model decodes the message (x2APIC layout: destination in 63:32);
+			 * the destination is then the xAPIC's 8 bits, matched the xAPIC way. */
+			if (lapic_write(&a->regs, LAPIC_ICR, (u64)(a->xicr_hi >> 24) << 32 |
+					(*val & ~(1u << 12)), rdtsc(), &m, &sent) && sent) {
+				m.xapic = true;
+				m.dest = a->xicr_hi >> 24;
+			}
+			break;
+		default:
+			(void)lapic_write(&a->regs, reg, *val, rdtsc(), &m, &sent);
+			sent = false;
+		}
+		eoi = a->regs.level_eoi;
+		a->regs.level_eoi = 0;
+		due_update(a);
+	}
+	spin_unlock_irqrestore(&a->lock, f);
+	if (sent)
+		route(v->vm, v, &m, false);
+	if (eoi)
+		level_eoi(v, eoi);
 }
 
 bool vlapic_rd_deadline(struct vcpu *v, u64 *val)
@@ -276,6 +401,8 @@ bool vlapic_pending(struct vcpu *v)
 bool vlapic_extint(const struct vcpu *v)
 {
 	u32 l = __atomic_load_n(&v->apic.regs.lvt[LVT_LINT0], __ATOMIC_RELAXED);
+	if (!(v->apic.base & APIC_BASE_EN))
+		return true;	/* a disabled APIC passes INTR straight to the CPU (11.4.3) */
 	return !(l & LVT_MASKED) && LVT_DM(l) == DM_EXTINT;
 }
 

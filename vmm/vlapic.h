@@ -22,6 +22,8 @@ struct vlapic {
 	volatile bool sipi;		/* a start-up IPI arrived, with sipi_vector */
 	volatile u8 sipi_vector;
 	bool wait_sipi;			/* in wait-for-SIPI (an AP at power-on, or after INIT) */
+	bool locked;			/* apic=x2apic: x2APIC mode, locked (no xAPIC page) */
+	u32 xldr, xdfr, xicr_hi;	/* xAPIC mode's own registers: LDR, DFR, ICR[63:32] */
 };
 
 struct vcpu;
@@ -39,6 +41,12 @@ bool vlapic_wrmsr(struct vcpu *v, u32 msr, u64 val);
 bool vlapic_rd_base(struct vcpu *v, u64 *val);
 bool vlapic_wr_base(struct vcpu *v, u64 val);
 bool vlapic_rd_deadline(struct vcpu *v, u64 *val);
+/* apic=x2apic: IA32_ARCH_CAPABILITIES bit 21 and IA32_XAPIC_DISABLE_STATUS bit 0 say so. */
+bool vlapic_locked(const struct vcpu *v);
+/* xAPIC mode: is gpa in this vCPU's APIC page, and a 32-bit access to its register at
+ * offset off (vmm/mmio.c decodes the instruction). A read fills *val. */
+bool vlapic_mmio_page(const struct vcpu *v, u64 gpa);
+void vlapic_mmio(struct vcpu *v, u32 off, bool write, u32 *val);
 bool vlapic_wr_deadline(struct vcpu *v, u64 val);
 /* CR8 is TPR[7:4] (SDM Vol. 3A 11.8.6.1). */
 u64 vlapic_cr8(struct vcpu *v);

@@ -35,14 +35,20 @@ const char *const vm_selftest_names[] = { "none", "rflags", "link", "cs", "tr", 
 static struct {
 	char name[VM_NAME_MAX];
 	u64 mem, vcpus, latency_us, seed;
-	unsigned selftest, ve, backing, on_fault;
+	unsigned selftest, ve, backing, on_fault, apic;
 	bool lazy, apf;
 	u64 resume_ms, fail_limit, resident;
 	char poison[128], flaky[128], image[VM_NAME_MAX], initrd[VM_NAME_MAX];
 } vc;
 static u32 vcpu_cpus;	/* CPUs below this index run vCPUs; the rest are workers */
 
+static const char *const apic_names[] = { "xapic", "x2apic", 0 };
+
 static const struct opt vm_opts[] = {
+	{ .key = "apic", .type = OPT_ENUM, .val = &vc.apic, .names = apic_names,
+	  .help = "the local APICs at reset: xapic (as a PC's firmware leaves them: the MMIO "
+		  "page, x2APIC when the guest turns it on) or x2apic (left on and locked)",
+	  .def = "xapic" },
 	{ .key = "vm", .type = OPT_STR, .val = vc.name, .len = VM_NAME_MAX,
 	  .help = "the VM's name (console prefix)", .def = "vmN" },
 	{ .key = "mem", .type = OPT_UINT, .val = &vc.mem, .min = 2 << 20, .max = 1ULL << 30,
@@ -312,6 +318,7 @@ static void vm_create(const struct bootinfo *bi, const struct mb_module *m, u32 
 	vm->mem = vc.mem;
 	vm->nvcpus = (u32)vc.vcpus;
 	vm->selftest = vc.selftest;
+	vm->x2apic_locked = vc.apic == 1;
 	vm->lock = (struct spinlock)SPINLOCK_INIT;
 	vpc_init(vm);
 	vm->apf.lock = (struct spinlock)SPINLOCK_INIT;

@@ -83,6 +83,7 @@ struct vm {
 	char cmdline[VM_CMDLINE_MAX];	/* the guest's, after `--` */
 	u64 entry;			/* guest entry point */
 	u32 selftest;			/* deliberate guest-state corruption (vm_selftest_names) */
+	bool x2apic_locked;		/* apic=x2apic: the LAPICs start in x2APIC mode, locked */
 
 	u32 nvcpus;
 	struct vcpu vcpus[VCPU_MAX];

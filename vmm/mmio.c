@@ -1,0 +1,138 @@
+/* vmm/mmio.c: an access to a device page (the xAPIC page of vmm/vlapic.c) stopped by its EPT
+ * violation, emulated: the instruction at the guest's RIP is fetched through the guest's
+ * own page tables, decoded (lib/x86mov.c: the MOVs a guest uses on a register), done on the
+ * device with the guest-physical address the exit gave, and skipped. EPT violations give
+ * no instruction length (SDM Vol. 3C 28.2.5: only some exits do), so the decoder's length
+ * is used. Anything it cannot do stops the VM with the bytes it saw: nothing is guessed. */
+#include "vmm/vm.h"
+#include "vmm/vmcs.h"
+#include "host/log.h"
+#include "lib/fmt.h"
+#include "lib/string.h"
+#include "lib/x86mov.h"
+
+#define CR0_PG		(1ULL << 31)
+#define CR4_PSE		(1ULL << 4)
+#define CR4_PAE		(1ULL << 5)
+#define EFER_LMA	(1ULL << 10)
+#define PTE_P		1ULL
+#define PTE_PS		(1ULL << 7)
+#define ADDR_MASK	0x000FFFFFFFFFF000ULL
+
+/* One paging-structure entry of the guest's (size 4 or 8 bytes) at gpa, or false. */
+static bool pte_read(struct vm *vm, u64 gpa, unsigned size, u64 *e)
+{
+	*e = 0;
+	return ram_copy(vm, gpa, e, size, false, 0) == 0;
+}
+
+/* The guest's translation of linear address la (SDM Vol. 3A 4.3, 4.4, 4.5: 32-bit, PAE and
+ * 4-level paging, with their large pages); unpaged, la itself. Access rights are not
+ * checked: the CPU already fetched this instruction. False when an entry is not there. */
+static bool guest_translate(struct vcpu *v, u64 la, u64 *gpa)
+{
+	u64 cr0 = vmread(GUEST_CR0), cr4 = vmread(GUEST_CR4), e;
+	u64 table = vmread(GUEST_CR3);
+
+	if (!(cr0 & CR0_PG)) {
+		*gpa = la & 0xFFFFFFFFULL;
+		return true;
+	}
+	if (vmread(GUEST_EFER) & EFER_LMA || cr4 & CR4_PAE) {
+		int top = vmread(GUEST_EFER) & EFER_LMA ? 39 : 30;
+		table &= top == 39 ? ADDR_MASK : 0xFFFFFFE0ULL;
+		for (int shift = top; shift >= 12; shift -= 9) {
+			u64 idx = (la >> shift) & (shift == 30 && top == 30 ? 3 : 511);
+			if (!pte_read(v->vm, table + idx * 8, 8, &e) || !(e & PTE_P))
+				return false;
+			if (shift == 12 || (shift <= 30 && shift != top && (e & PTE_PS)) ) {
+				u64 span = 1ULL << shift;
+				*gpa = (e & ADDR_MASK & ~(span - 1)) | (la & (span - 1));
+				return true;
+			}
+			table = e & ADDR_MASK;
+		}
+		return false;
+	}
+	table &= 0xFFFFF000ULL;
+	if (!pte_read(v->vm, table + ((la >> 22) & 1023) * 4, 4, &e) || !(e & PTE_P))
+		return false;
+	if ((e & PTE_PS) && (cr4 & CR4_PSE)) {
+		*gpa = (e & 0xFFC00000ULL) | ((e & 0x1FE000ULL) << 19) | (la & 0x3FFFFF);
+		return true;
+	}
+	if (!pte_read(v->vm, (e & 0xFFFFF000ULL) + ((la >> 12) & 1023) * 4, 4, &e) ||
+	    !(e & PTE_P))
+		return false;
+	*gpa = (e & 0xFFFFF000ULL) | (la & 0xFFF);
+	return true;
+}
+
+/* Up to 15 bytes at the guest's CS:RIP, page by page. Returns how many were read. */
+static unsigned fetch(struct vcpu *v, u8 *buf, unsigned len)
+{
+	u64 la = vmread(GUEST_CS_BASE) + vmread(GUEST_RIP), gpa;
+	unsigned got = 0;
+
+	while (got < len) {
+		unsigned n = MIN(len - got, (unsigned)(PAGE_SIZE - ((la + got) & 0xFFF)));
+		if (!guest_translate(v, la + got, &gpa) ||
+		    ram_copy(v->vm, gpa, buf + got, n, false, 0))
+			break;
+		got += n;
+	}
+	return got;
+}
+
+/* The code segment's mode: 64-bit (CS.L in IA-32e mode), else 32 or 16 by CS.D. */
+static unsigned code_mode(void)
+{
+	u64 ar = vmread(GUEST_CS_AR);
+	if ((vmread(GUEST_EFER) & EFER_LMA) && (ar & (1u << 13)))
+		return 64;
+	return ar & (1u << 14) ? 32 : 16;
+}
+
+/* The guest's register number r (ModRM order): RSP is in the VMCS, the rest in regs. */
+static u64 *reg_ptr(struct vcpu *v, unsigned r, u64 *rsp)
+{
+	u64 *const map[16] = {
+		&v->regs.rax, &v->regs.rcx, &v->regs.rdx, &v->regs.rbx, rsp, &v->regs.rbp,
+		&v->regs.rsi, &v->regs.rdi, &v->regs.r8, &v->regs.r9, &v->regs.r10,
+		&v->regs.r11, &v->regs.r12, &v->regs.r13, &v->regs.r14, &v->regs.r15,
+	};
+	return map[r & 15];
+}
+
+static void refuse(struct vcpu *v, u64 gpa, const u8 *b, unsigned n, const char *why)
+{
+	char hex[3 * 15 + 1] = "";
+	for (unsigned i = 0; i < n; i++)
+		fmt(hex + 3 * i, sizeof(hex) - 3 * i, "%02x ", b[i]);
+	vm_stop(v->vm, -1, true, "vcpu%u: cannot emulate the access to device page 0x%llx at "
+		"rip=0x%llx: %s (bytes: %s)", v->index, (unsigned long long)gpa,
+		(unsigned long long)vmread(GUEST_RIP), why, n ? hex : "none");
+}
+
+/* The EPT violation at gpa hit vCPU v's xAPIC page: do the guest's MOV there. */
+void mmio_apic(struct vcpu *v, u64 gpa)
+{
+	u8 b[15];
+	struct x86mov d;
+	unsigned n = fetch(v, b, sizeof(b));
+
+	if (x86mov_decode(b, n, code_mode(), &d))
+		return refuse(v, gpa, b, n, "not a MOV to or from memory that faultline decodes");
+	if (d.size != 4 || (gpa & 3))
+		return refuse(v, gpa, b, d.len, "APIC registers are 32-bit, aligned (SDM 11.4.1)");
+	u64 rsp = vmread(GUEST_RSP), *r = reg_ptr(v, d.reg, &rsp);
+	u32 val = d.has_imm ? (u32)d.imm : (u32)*r;
+	vlapic_mmio(v, (u32)(gpa & 0xFFF), d.write, &val);
+	if (!d.write) {
+		*r = val;	/* a 32-bit load zero-extends into the 64-bit register */
+		if (d.reg == 4)
+			vmwrite(GUEST_RSP, rsp);
+	}
+	vmwrite(GUEST_RIP, vmread(GUEST_RIP) + d.len);
+	vmwrite(GUEST_INTERRUPTIBILITY, vmread(GUEST_INTERRUPTIBILITY) & ~3ULL);
+}
