@@ -2,6 +2,7 @@
 #   make          build/faultline.elf, build/faultline32.elf (for QEMU -kernel), build/faultline.iso
 #   make run      boot the ISO on the best backend (BACKEND=auto|bochs|qemu-kvm|qemu-tcg)
 #   make test     host unit tests, then the integration tests in Bochs and QEMU TCG
+#   make test-linux  every Linux boot test (make test has the 1- and 2-vCPU ones)
 #   make deps     install the Debian packages the above need (or print the apt-get line)
 #   make unit     host unit tests only (the threaded ones also under TSan);  make clean
 #   make fuzz     libFuzzer harnesses, 1,000,000 executions each (make test runs a smoke pass)
@@ -44,7 +45,7 @@ TSANCFLAGS := -std=gnu11 -Wall -Wextra -Werror -g -O1 -I. \
 UNIT_TSAN := $(patsubst tests/unit/%.c,$(B)/unit-tsan/%,$(shell grep -l pthread_create tests/unit/test_*.c))
 UNIT_ALL  := $(UNIT) $(UNIT_TSAN)
 
-.PHONY: all run test unit integration deps clean iso bench FORCE
+.PHONY: all run test test-linux unit integration deps clean iso bench FORCE
 all: $(B)/faultline.elf $(B)/faultline32.elf guests $(B)/faultline.iso $(B)/tools/mkimage $(B)/guests/bzstub.bzImage
 
 include guest/guest.mk
@@ -162,6 +163,11 @@ test: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) all
 	@$(MAKE) --no-print-directory -j$(NPROC) $(UNIT_ALL) $(FUZZ_BINS)
 	@sh tests/all.sh $(UNIT_ALL)
+
+# Every Linux boot test (tests/t_linux.sh): make test runs the 1- and 2-vCPU boots; this adds
+# lazy=on and two Linux VMs side by side (several minutes each in Bochs).
+test-linux: deps all
+	@LINUX_ALL=1 bash tests/integration.sh '^linux_'
 
 # Figures, not a test: round-trip and fault costs in guest TSC ticks (tools/bench.sh).
 bench: deps all

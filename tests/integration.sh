@@ -28,6 +28,12 @@ if [ "${PREFLIGHT:-1}" = 1 ] && echo "$tests" | grep -qv '^qemu_'; then
 	preflight || { echo "integration: 0 passed, 1 failed"; exit 1; }
 fi
 
+# Debian's kernel and the busybox initramfs, once, before the tests that boot them.
+if echo "$tests" | grep -q '^linux_\(boot\|two\)'; then
+	sh tools/linux.sh initrd >/dev/null ||
+		echo "integration: tools/linux.sh could not make build/linux/ (apt-get download; see build/linux/fetch.log): the Linux boot tests will fail"
+fi
+
 jobs=${JOBS:-$(nproc)}
 total=$(echo $tests | wc -w)
 start=$(date +%s)

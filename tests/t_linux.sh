@@ -72,3 +72,59 @@ t_linux_refused() {
 	expect 'summary: 9 VM\(s\) refused at creation'
 	expect_exit 1		# VMs asked for never ran: the run is not a success
 }
+
+# ---- Debian's own kernel (issue 13's acceptance test) ----
+# build/linux/vmlinuz is linux-image-cloud-amd64 from Debian 12 and build/linux/initrd.img a
+# busybox-static initramfs (tools/linux.sh: apt-get download + dpkg-deb -x, fetched once
+# by tests/integration.sh before any linux_boot test runs). Its /init prints the CPU count
+# of /proc/cpuinfo, writes a file into tmpfs and reads it back, and powers off through ACPI
+# only when all of that happened and the count is fl_cpus=N; anything else resets, which
+# fails the VM (status 256). No faultline hypercall, no paravirtual anything: the PC of
+# vmm/pcdev.c, vmm/vlapic.c and vmm/firmware.c, as Linux finds it.
+# linux_vm NAME VCPUS [KEYS]: the module line of one Linux VM and its initrd's.
+linux_vm() {
+	echo "build/linux/vmlinuz vm=$1 mem=${LINUX_MEM:-160M} vcpus=$2 initrd=rd $3 -- console=ttyS0 quiet panic=-1 fl_cpus=$2"
+}
+# linux_expect NAME VCPUS: what a Linux VM that did everything prints.
+linux_expect() {
+	[ -s build/linux/vmlinuz ] || { fail "no build/linux/vmlinuz (tools/linux.sh initrd failed?)"; return; }
+	expect "\[$1\] .*linux-init: cpus=$2 \(expected $2\)"
+	expect "\[$1\] .*linux-init: tmpfs: wrote and read back [0-9]+ bytes"
+	expect "\[$1\] .*linux-init: PASS: powering off"
+	expect "vm $1: stopped: powered off \(ACPI PM1a SLP_EN, S5\)"
+	expect "summary: vm $1 +passed status=0"
+	expect_not "\[$1\] .*(Kernel panic|linux-init: FAIL|BUG:|Oops)"
+}
+
+t_linux_boot_1cpu() {
+	TIMEOUT=900 boot_bochs 2 2 "" "$(linux_vm lx 1)" "build/linux/initrd.img initrd=rd" || return
+	linux_expect lx 1
+	expect_exit 0
+}
+
+t_linux_boot_2cpu() {
+	TIMEOUT=900 boot_bochs 3 2 "" "$(linux_vm lx 2)" "build/linux/initrd.img initrd=rd" || return
+	linux_expect lx 2
+	expect 'vm lx vcpu1: start-up IPI: real mode at'
+	expect_exit 0
+}
+
+# The longer runs: `make test-linux` (LINUX_ALL=1). lazy=on: Linux does not speak the PV
+# protocol, so every first touch of a page is a synchronous fault, counted in the summary.
+if [ "${LINUX_ALL:-0}" = 1 ]; then
+t_linux_boot_lazy() {
+	TIMEOUT=900 boot_bochs 2 2 "" "$(linux_vm lx 1 'lazy=on backing=zero')" \
+		"build/linux/initrd.img initrd=rd" || return
+	linux_expect lx 1
+	expect 'summary:   apf: faults .*unregistered-exit=[1-9][0-9]*'
+	expect_exit 0
+}
+
+t_linux_two_vms() {
+	BOCHS_MEGS=1024 TIMEOUT=900 boot_bochs 3 2 "" "$(linux_vm la 1)" "$(linux_vm lb 1)" \
+		"build/linux/initrd.img initrd=rd" || return
+	linux_expect la 1
+	linux_expect lb 1
+	expect_exit 0
+}
+fi

@@ -82,8 +82,10 @@ void vcpu_print_ring(struct vcpu *v)
  * a SIPI is taken by vlapic_wait_sipi in vcpu_run's loop (real mode). */
 static bool vcpu_wait_start(struct vcpu *v)
 {
-	if (v->index == 0)
+	if (v->index == 0) {
+		__atomic_store_n(&v->started, true, __ATOMIC_SEQ_CST);	/* vcpu_sleep looks */
 		return true;
+	}
 	while (!v->started && !v->apic.sipi && !v->apic.init && v->vm->state != VM_STOPPED)
 		__asm__ volatile("sti; hlt; cli" ::: "memory");
 	if (!v->started)
