@@ -83,7 +83,7 @@ t_linux_refused() {
 # vmm/pcdev.c, vmm/vlapic.c and vmm/firmware.c, as Linux finds it.
 # linux_vm NAME VCPUS [KEYS]: the module line of one Linux VM and its initrd's.
 linux_vm() {
-	echo "build/linux/vmlinuz vm=$1 mem=${LINUX_MEM:-160M} vcpus=$2 initrd=rd $3 -- console=ttyS0 quiet panic=-1 fl_cpus=$2"
+	echo "build/linux/vmlinuz vm=$1 mem=${LINUX_MEM:-160M} vcpus=$2 initrd=rd $3 -- console=ttyS0 quiet panic=-1 idle=halt fl_cpus=$2"
 }
 # linux_expect NAME VCPUS: what a Linux VM that did everything prints.
 linux_expect() {

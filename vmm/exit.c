@@ -86,6 +86,26 @@ static void cpuid_topology(struct vcpu *v, u32 sub, u32 *a, u32 *b, u32 *c, u32 
 	}
 }
 
+/* The TSC's frequency as faultline measured it (host/tsc.c), which is the guest's TSC: leaf
+ * 0x15 as a 1:1 ratio over a "crystal" of that frequency, which is also the LAPIC timer's
+ * clock here (vmm/vlapic.c counts the TSC), as on Intel parts where the APIC timer runs at
+ * the crystal clock; leaf 0x16 the same in MHz. A kernel takes these over calibrating
+ * against the PIT (Linux: native_calibrate_tsc); the host CPU's own leaves would describe
+ * a CPU the guest's TSC is not (in Bochs, GHz for a 50 MHz TSC: Linux's delays ran ~70
+ * times too long). SDM Vol. 2A CPUID leaves 15H and 16H. */
+static void cpuid_tsc(u32 leaf, u32 *a, u32 *b, u32 *c, u32 *d)
+{
+	if (leaf == 0x15) {
+		*a = 1;
+		*b = 1;
+		*c = (u32)MIN(tsc_khz * 1000, 0xFFFFFFFFULL);
+	} else {
+		*a = *b = (u32)(tsc_khz / 1000);
+		*c = 100;	/* bus (reference) MHz: nothing depends on it here */
+	}
+	*d = 0;
+}
+
 /* A sane subset of the real CPU: the basic and extended leaves pass through with VMX and
  * XSAVE hidden; the local APIC is the vCPU's (x2APIC, ID = the vCPU's index, the VM's vCPUs
  * in the topology leaves); the hypervisor leaves 0x40000000-0x400000FF are faultline's. */
@@ -101,8 +121,10 @@ static void exit_cpuid(struct vcpu *v)
 		cpuid(leaf, sub, &a, &b, &c, &d);
 		if (leaf > max && leaf < 0x80000000)
 			a = b = c = d = 0;	/* not the highest leaf's data, as Intel CPUs give */
-		if (leaf == 0 && a < 0xB) {
-			a = 0xB;	/* the topology leaf is there (0x2-0xA pass through) */
+		if (leaf == 0 && a < 0x16) {
+			a = 0x16;	/* up to the frequency leaves (the rest pass through) */
+		} else if (leaf == 0x15 || leaf == 0x16) {
+			cpuid_tsc(leaf, &a, &b, &c, &d);
 		} else if (leaf == 1) {
 			c = (c & ~CPUID1_ECX_HIDE) | CPUID1_ECX_HV | CPUID1_ECX_APIC;
 			d |= CPUID1_EDX_APIC;
