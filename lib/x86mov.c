@@ -33,7 +33,21 @@ static int modrm_len(const u8 *b, unsigned i, unsigned n)
 	return len;
 }
 
+static int decode(const u8 *b, unsigned n, unsigned mode, struct x86mov *out);
+
+/* Through a local copy: *out is either the whole decode or all zero. */
 int x86mov_decode(const u8 *b, unsigned n, unsigned mode, struct x86mov *out)
+{
+	struct x86mov d;
+
+	memset(out, 0, sizeof(*out));
+	if (decode(b, n, mode, &d))
+		return -1;
+	*out = d;
+	return 0;
+}
+
+static int decode(const u8 *b, unsigned n, unsigned mode, struct x86mov *out)
 {
 	unsigned i = 0, size = mode == 16 ? 2 : 4;
 	bool addr16 = mode == 16;
