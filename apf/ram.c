@@ -429,7 +429,8 @@ int ram_copy(struct vm *vm, u64 gpa, void *buf, u64 len, bool write, u64 *missin
 		}
 		spin_unlock_irqrestore(&vm->apf.lock, f);
 		if (!there) {
-			*missing = gpa & ~(PAGE_SIZE - 1);
+			if (missing)	/* a caller may not care which page */
+				*missing = gpa & ~(PAGE_SIZE - 1);
 			return 1;
 		}
 		gpa += n;

@@ -22,8 +22,9 @@
 /* One paging-structure entry of the guest's (size 4 or 8 bytes) at gpa, or false. */
 static bool pte_read(struct vm *vm, u64 gpa, unsigned size, u64 *e)
 {
+	u64 missing;
 	*e = 0;
-	return ram_copy(vm, gpa, e, size, false, 0) == 0;
+	return ram_copy(vm, gpa, e, size, false, &missing) == 0;	/* absent: no entry */
 }
 
 /* The guest's translation of linear address la (SDM Vol. 3A 4.3, 4.4, 4.5: 32-bit, PAE and
@@ -68,17 +69,20 @@ static bool guest_translate(struct vcpu *v, u64 la, u64 *gpa)
 	return true;
 }
 
+static unsigned code_mode(void);
+
 /* Up to 15 bytes at the guest's CS:RIP, page by page. Returns how many were read. */
 static unsigned fetch(struct vcpu *v, u8 *buf, unsigned len)
 {
-	u64 la = vmread(GUEST_CS_BASE) + vmread(GUEST_RIP), gpa;
+	/* CS's base counts outside 64-bit mode only (SDM Vol. 3A 3.2.4). */
+	u64 la = (code_mode() == 64 ? 0 : vmread(GUEST_CS_BASE)) + vmread(GUEST_RIP), gpa, missing;
 	unsigned got = 0;
 
 	while (got < len) {
 		unsigned n = MIN(len - got, (unsigned)(PAGE_SIZE - ((la + got) & 0xFFF)));
 		if (!guest_translate(v, la + got, &gpa) ||
-		    ram_copy(v->vm, gpa, buf + got, n, false, 0))
-			break;
+		    ram_copy(v->vm, gpa, buf + got, n, false, &missing))
+			break;	/* an absent page ends the bytes: the decoder needs fewer */
 		got += n;
 	}
 	return got;
@@ -121,8 +125,13 @@ void mmio_apic(struct vcpu *v, u64 gpa)
 	struct x86mov d;
 	unsigned n = fetch(v, b, sizeof(b));
 
+	u64 q = vmread(EXIT_QUALIFICATION);
+	if (!(q & (1u << 8)) || (vmread(IDT_VECTORING_INFO) & INTR_VALID))
+		return refuse(v, gpa, b, 0, "a page walk or an event's delivery touched the page");
 	if (x86mov_decode(b, n, code_mode(), &d))
 		return refuse(v, gpa, b, n, "not a MOV to or from memory that faultline decodes");
+	if (d.write != !!(q & 2))	/* EPT qualification bit 1: the access was a write */
+		return refuse(v, gpa, b, d.len, "the instruction at RIP is not the access that faulted");
 	if (d.size != 4 || (gpa & 3))
 		return refuse(v, gpa, b, d.len, "APIC registers are 32-bit, aligned (SDM 11.4.1)");
 	u64 rsp = vmread(GUEST_RSP), *r = reg_ptr(v, d.reg, &rsp);

@@ -113,11 +113,16 @@ void vcpu_sleep(struct vcpu *v)
 	__atomic_store_n(&v->asleep, true, __ATOMIC_SEQ_CST);
 	for (u32 i = 0; i < vm->nvcpus; i++) {
 		struct vcpu *o = &vm->vcpus[i];
+		/* The event first, then the state: a vCPU woken by an NMI or a SIPI leaves
+		 * its idle state before the event's flag is cleared (vcpu_awake,
+		 * vlapic_wait_sipi), so one of the two loads sees it. */
+		if (vlapic_nmi_or_init(o))
+			return;
 		bool idle = __atomic_load_n(&o->asleep, __ATOMIC_SEQ_CST) ||
 			    !__atomic_load_n(&o->started, __ATOMIC_SEQ_CST) ||
 			    __atomic_load_n(&o->apic.wait_sipi, __ATOMIC_SEQ_CST);
-		if (!idle || vlapic_nmi_or_init(o))
-			return;		/* that one runs, or will: it may still wake us */
+		if (!idle)
+			return;		/* that one runs: it may still wake us */
 	}
 	vm_stop(vm, -1, true, "every vCPU halted with interrupts disabled (vcpu%u last, at "
 		"rip=0x%llx): nothing can wake them", v->index,
@@ -142,7 +147,7 @@ static bool vcpu_awake(struct vcpu *v)
 	/* IRQ0's next edge or the LAPIC timer will wake the guest, and no host timer would
 	 * wake this CPU for it: poll (the loop comes back here through the monitor's and the
 	 * pause's checks). */
-	if (vpit_armed(v) || vlapic_armed(v))
+	if (!v->asleep && (vpit_armed(v) || vlapic_armed(v)))
 		__asm__ volatile("sti; pause; cli" ::: "memory");
 	else
 		__asm__ volatile("sti; hlt; cli" ::: "memory");

@@ -349,7 +349,12 @@ static bool nmi_inject(struct vcpu *v)
 {
 	struct vlapic *a = &v->apic;
 
-	if ((vmread(GUEST_INTERRUPTIBILITY) & 0xB) || (vmread(ENTRY_INTR_INFO) & INTR_VALID))
+	u64 block = vmread(GUEST_INTERRUPTIBILITY);
+	if (block & 8)
+		return false;	/* blocked until the guest's IRET: an interrupt window would
+				 * come back before every instruction and never see it (no
+				 * virtual NMIs, so no NMI window); a later entry retries */
+	if ((block & 3) || (vmread(ENTRY_INTR_INFO) & INTR_VALID))
 		return true;
 	__atomic_store_n(&a->nmi, false, __ATOMIC_RELAXED);
 	vmwrite(ENTRY_INTR_INFO, INTR_VALID | INTR_TYPE_NMI | 2);
@@ -378,8 +383,9 @@ bool vlapic_inject(struct vcpu *v)
 
 bool vlapic_nmi_or_init(const struct vcpu *v)
 {
-	return __atomic_load_n(&v->apic.nmi, __ATOMIC_ACQUIRE) ||
-	       __atomic_load_n(&v->apic.init, __ATOMIC_ACQUIRE);
+	return __atomic_load_n(&v->apic.nmi, __ATOMIC_SEQ_CST) ||
+	       __atomic_load_n(&v->apic.init, __ATOMIC_SEQ_CST) ||
+	       __atomic_load_n(&v->apic.sipi, __ATOMIC_SEQ_CST);	/* for vcpu_sleep */
 }
 
 bool vlapic_pending(struct vcpu *v)
@@ -491,11 +497,12 @@ bool vlapic_wait_sipi(struct vcpu *v)
 		v->halted = false;
 	}
 	if (__atomic_load_n(&a->sipi, __ATOMIC_ACQUIRE)) {
-		__atomic_store_n(&a->sipi, false, __ATOMIC_RELAXED);
+		/* Out of wait-for-SIPI before the flag goes (vcpu_sleep looks at both). */
 		if (a->wait_sipi) {	/* a SIPI outside wait-for-SIPI is ignored */
-			a->wait_sipi = false;
 			sipi_enter(v, a->sipi_vector);
+			__atomic_store_n(&a->wait_sipi, false, __ATOMIC_SEQ_CST);
 		}
+		__atomic_store_n(&a->sipi, false, __ATOMIC_SEQ_CST);
 	}
 	return a->wait_sipi;
 }
