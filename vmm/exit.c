@@ -28,7 +28,7 @@ void mmio_apic(struct vcpu *v, u64 gpa);	/* vmm/mmio.c */
  * loop waits there for the host's store to its completions word (docs/pv-protocol.md). */
 #define CPUID1_ECX_HIDE ((1u << 5) | (1u << 6) | (1u << 26) | (1u << 27))	/* VMX SMX XSAVE OSXSAVE */
 #define CPUID1_ECX_HV	(1u << 31)			/* "a hypervisor is present" */
-/* Each vCPU has a local APIC in x2APIC mode with the TSC-deadline timer (vmm/vlapic.c). */
+/* Each vCPU has a local APIC, xAPIC or x2APIC, with the TSC-deadline timer (vmm/vlapic.c). */
 #define CPUID1_ECX_APIC	((1u << 21) | (1u << 24))	/* x2APIC, TSC-deadline */
 #define CPUID1_EDX_APIC	(1u << 9)			/* APIC */
 #define CPUID7_EDX_ARCH_CAP (1u << 29)			/* IA32_ARCH_CAPABILITIES (vmm/msr.c) */
@@ -106,9 +106,26 @@ static void cpuid_tsc(u32 leaf, u32 *a, u32 *b, u32 *c, u32 *d)
 	*d = 0;
 }
 
+/* The host CPU's highest basic leaf, read once: a CPUID of the host's is itself an exit
+ * under nested virtualization, and the value never changes (racing first callers store
+ * the same value). */
+static u32 host_max_leaf(void)
+{
+	static u32 max;
+	u32 x;
+
+	if (!__atomic_load_n(&max, __ATOMIC_RELAXED)) {
+		u32 m;
+		cpuid(0, 0, &m, &x, &x, &x);
+		__atomic_store_n(&max, m, __ATOMIC_RELAXED);
+	}
+	return __atomic_load_n(&max, __ATOMIC_RELAXED);
+}
+
 /* A sane subset of the real CPU: the basic and extended leaves pass through with VMX and
- * XSAVE hidden; the local APIC is the vCPU's (x2APIC, ID = the vCPU's index, the VM's vCPUs
- * in the topology leaves); the hypervisor leaves 0x40000000-0x400000FF are faultline's. */
+ * XSAVE hidden; the local APIC is the vCPU's (ID = the vCPU's index, the VM's vCPUs in the
+ * topology leaves, x2APIC offered); 0x15/0x16 give the TSC's frequency; the hypervisor
+ * leaves 0x40000000-0x400000FF are faultline's. */
 static void exit_cpuid(struct vcpu *v)
 {
 	u32 leaf = (u32)v->regs.rax, sub = (u32)v->regs.rcx, a, b, c, d;
@@ -116,10 +133,8 @@ static void exit_cpuid(struct vcpu *v)
 	if ((leaf & 0xFFFFFF00) == FL_CPUID_BASE) {
 		cpuid_hv(v, leaf, &a, &b, &c, &d);
 	} else {
-		u32 max, x;
-		cpuid(0, 0, &max, &x, &x, &x);
 		cpuid(leaf, sub, &a, &b, &c, &d);
-		if (leaf > max && leaf < 0x80000000)
+		if (leaf > host_max_leaf() && leaf < 0x80000000)
 			a = b = c = d = 0;	/* not the highest leaf's data, as Intel CPUs give */
 		if (leaf == 0 && a < 0x16) {
 			a = 0x16;	/* up to the frequency leaves (the rest pass through) */
@@ -205,21 +220,6 @@ static void exit_triple(struct vcpu *v)
 }
 
 /* A general-purpose register by the SDM's number, RSP included (it lives in the VMCS). */
-static u64 gpr_get(struct vcpu *v, unsigned n)
-{
-	u64 *r = vcpu_gpr(v, n);
-	return r ? *r : vmread(GUEST_RSP);
-}
-
-static void gpr_set(struct vcpu *v, unsigned n, u64 val)
-{
-	u64 *r = vcpu_gpr(v, n);
-	if (r)
-		*r = val;
-	else
-		vmwrite(GUEST_RSP, val);
-}
-
 /* MOV to/from CR8: the guest's own TPR (its LAPIC's TPR[7:4], vmm/vlapic.c), never the
  * physical one (vmm/controls.c says why). Bits 63:4 are reserved: setting one is #GP (SDM
  * Vol. 3A 10.8.6.1). It masks the LAPIC's vectors by class; the 8259's ExtINT and the
@@ -227,9 +227,9 @@ static void gpr_set(struct vcpu *v, unsigned n, u64 val)
 static void exit_cr8(struct vcpu *v, struct cr_qual q)
 {
 	if (q.type == 1) {
-		gpr_set(v, q.gpr, vlapic_cr8(v));
+		vcpu_gpr_set(v, q.gpr, vlapic_cr8(v));
 	} else {
-		u64 val = gpr_get(v, q.gpr);
+		u64 val = vcpu_gpr_get(v, q.gpr);
 		if (val & ~0xFULL) {
 			inject_exception(v, 13, true, 0);
 			return;
@@ -255,7 +255,7 @@ static void exit_cr(struct vcpu *v)
 			v->index, q.cr, q.type);
 		return;
 	}
-	val = gpr_get(v, q.gpr);
+	val = vcpu_gpr_get(v, q.gpr);
 	if (q.cr == 4) {
 		if (val & ~vmx_msrs.cr4_fixed1 & ~(1ULL << 13)) {
 			inject_exception(v, 13, true, 0);	/* a bit this CPU cannot set */

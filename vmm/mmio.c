@@ -97,17 +97,6 @@ static unsigned code_mode(void)
 	return ar & (1u << 14) ? 32 : 16;
 }
 
-/* The guest's register number r (ModRM order): RSP is in the VMCS, the rest in regs. */
-static u64 *reg_ptr(struct vcpu *v, unsigned r, u64 *rsp)
-{
-	u64 *const map[16] = {
-		&v->regs.rax, &v->regs.rcx, &v->regs.rdx, &v->regs.rbx, rsp, &v->regs.rbp,
-		&v->regs.rsi, &v->regs.rdi, &v->regs.r8, &v->regs.r9, &v->regs.r10,
-		&v->regs.r11, &v->regs.r12, &v->regs.r13, &v->regs.r14, &v->regs.r15,
-	};
-	return map[r & 15];
-}
-
 static void refuse(struct vcpu *v, u64 gpa, const u8 *b, unsigned n, const char *why)
 {
 	char hex[3 * 15 + 1] = "";
@@ -134,14 +123,10 @@ void mmio_apic(struct vcpu *v, u64 gpa)
 		return refuse(v, gpa, b, d.len, "the instruction at RIP is not the access that faulted");
 	if (d.size != 4 || (gpa & 3))
 		return refuse(v, gpa, b, d.len, "APIC registers are 32-bit, aligned (SDM 11.4.1)");
-	u64 rsp = vmread(GUEST_RSP), *r = reg_ptr(v, d.reg, &rsp);
-	u32 val = d.has_imm ? (u32)d.imm : (u32)*r;
+	u32 val = d.has_imm ? (u32)d.imm : (u32)vcpu_gpr_get(v, d.reg);
 	vlapic_mmio(v, (u32)(gpa & 0xFFF), d.write, &val);
-	if (!d.write) {
-		*r = val;	/* a 32-bit load zero-extends into the 64-bit register */
-		if (d.reg == 4)
-			vmwrite(GUEST_RSP, rsp);
-	}
+	if (!d.write)	/* a 32-bit load zero-extends into the 64-bit register */
+		vcpu_gpr_set(v, d.reg, val);
 	vmwrite(GUEST_RIP, vmread(GUEST_RIP) + d.len);
 	vmwrite(GUEST_INTERRUPTIBILITY, vmread(GUEST_INTERRUPTIBILITY) & ~3ULL);
 }

@@ -43,9 +43,9 @@ static bool wr_tsc_adjust(struct vcpu *v, u64 val) { (void)v; return val == 0; }
 
 static const struct msr_emul emul[] = {
 	{ 0x017, "IA32_PLATFORM_ID", rd_zero, 0 },
+	{ 0x01B, "IA32_APIC_BASE", vlapic_rd_base, vlapic_wr_base },
 	{ 0x03A, "IA32_FEATURE_CONTROL", rd_feature_ctl, 0 },
 	{ 0x03B, "IA32_TSC_ADJUST", rd_zero, wr_tsc_adjust },
-	{ 0x01B, "IA32_APIC_BASE", vlapic_rd_base, vlapic_wr_base },
 	{ 0x08B, "IA32_BIOS_SIGN_ID", rd_zero, wr_ignore },
 	{ 0x0BD, "IA32_XAPIC_DISABLE_STATUS", rd_xapic_off, 0 },
 	{ 0x0FE, "IA32_MTRRCAP", rd_zero, 0 },

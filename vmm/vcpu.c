@@ -19,13 +19,29 @@ int vmcs_setup(struct vcpu *v);
 void exit_handle(struct vcpu *v, u32 reason);
 void diag_entry_failed(struct vcpu *v, int rc, u32 reason);
 
-u64 *vcpu_gpr(struct vcpu *v, unsigned n)
+/* The SDM's register numbering (RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8..R15): RSP is in
+ * the VMCS, the others in v->regs. */
+static u64 *gpr(struct vcpu *v, unsigned n)
 {
-	/* The SDM's register numbering (RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8..R15). */
 	static const unsigned char off[16] = { 0, 2, 3, 1, 0xFF, 6, 4, 5, 7, 8, 9, 10, 11, 12, 13, 14 };
-	if (n >= 16 || off[n] == 0xFF)
+	if (off[n & 15] == 0xFF)
 		return 0;
-	return &((u64 *)&v->regs)[off[n]];
+	return &((u64 *)&v->regs)[off[n & 15]];
+}
+
+u64 vcpu_gpr_get(struct vcpu *v, unsigned n)
+{
+	u64 *r = gpr(v, n);
+	return r ? *r : vmread(GUEST_RSP);
+}
+
+void vcpu_gpr_set(struct vcpu *v, unsigned n, u64 val)
+{
+	u64 *r = gpr(v, n);
+	if (r)
+		*r = val;
+	else
+		vmwrite(GUEST_RSP, val);
 }
 
 void vcpu_skip_instruction(struct vcpu *v)

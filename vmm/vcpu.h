@@ -58,7 +58,9 @@ void vcpu_run(struct vcpu *v);
 void vcpu_skip_instruction(struct vcpu *v);
 void vcpu_sleep(struct vcpu *v);		/* HLT with IF=0 (vmm/vcpu.c) */
 void vcpu_print_ring(struct vcpu *v);
-u64 *vcpu_gpr(struct vcpu *v, unsigned n);	/* 0 = RAX ... 15 = R15; 4 (RSP) is NULL */
+/* A guest register by the SDM's number, 0 = RAX ... 15 = R15 (4, RSP, is the VMCS's). */
+u64 vcpu_gpr_get(struct vcpu *v, unsigned n);
+void vcpu_gpr_set(struct vcpu *v, unsigned n, u64 val);
 void vcpu_update_long_mode(struct vcpu *v);	/* after a CR0 write: EFER.LMA, the entry control */
 /* vmm/inject.c, the one writer of the entry's interruption field: an exception for the
  * guest; an event from an exit's copy of it (info as the exit encodes it, error_field the

@@ -62,6 +62,21 @@ static inline u32 inl(u16 port)
 	return v;
 }
 
+/* MSRs. EDX:EAX start at 0, so a read whose #GP a handler skips (guest/lib/fixup.h, a test's
+ * own) gives 0 rather than what the registers held. */
+static inline u64 rdmsr(u32 msr)
+{
+	u32 lo = 0, hi = 0;
+
+	asm volatile("rdmsr" : "+a"(lo), "+d"(hi) : "c"(msr));
+	return ((u64)hi << 32) | lo;
+}
+
+static inline void wrmsr(u32 msr, u64 v)
+{
+	asm volatile("wrmsr" : : "c"(msr), "a"((u32)v), "d"((u32)(v >> 32)) : "memory");
+}
+
 /* Console. rt_puts and rt_printf hold a lock across the whole string, so lines from two
  * vCPUs do not interleave character-wise (a vCPU already holding it, from a handler that
  * interrupted its own printing, goes through rather than deadlock). */

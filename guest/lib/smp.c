@@ -13,11 +13,6 @@
 static struct cpu cpus[SMP_MAX_CPUS];
 static u8 ap_stacks[SMP_MAX_CPUS][AP_STACK] __attribute__((aligned(16)));
 
-static void wrmsr(u32 msr, u64 v)
-{
-	asm volatile("wrmsr" : : "c"(msr), "a"((u32)v), "d"((u32)(v >> 32)) : "memory");
-}
-
 /* IA32_GS_BASE is in the VMCS guest state and not intercepted (vmm/msr.c): no exit. */
 static void cpu_setup(unsigned id)
 {

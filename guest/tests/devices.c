@@ -13,18 +13,6 @@ static void on_gp(struct trapframe *tf)
 	tf->rip += 2;
 }
 
-static u64 rdmsr(u32 msr)
-{
-	u32 lo = 0, hi = 0;
-	__asm__ volatile("rdmsr" : "+a"(lo), "=d"(hi) : "c"(msr));
-	return ((u64)hi << 32) | lo;
-}
-
-static void wrmsr(u32 msr, u64 v)
-{
-	__asm__ volatile("wrmsr" ::"c"(msr), "a"((u32)v), "d"((u32)(v >> 32)));
-}
-
 static bool gp_from(void (*fn)(void))
 {
 	unsigned before = gp_count;

@@ -56,18 +56,6 @@ static volatile u64 timer_tsc, deadline;
 static volatile u64 isr_in_handler;
 static volatile u32 ap_ready;
 
-static u64 rdmsr(u32 msr)
-{
-	u32 lo = 0, hi = 0;
-	asm volatile("rdmsr" : "+a"(lo), "=d"(hi) : "c"(msr));
-	return ((u64)hi << 32) | lo;
-}
-
-static void wrmsr(u32 msr, u64 v)
-{
-	asm volatile("wrmsr" ::"c"(msr), "a"((u32)v), "d"((u32)(v >> 32)) : "memory");
-}
-
 static void on_gp(struct trapframe *tf)
 {
 	gp_hits++;

@@ -116,19 +116,6 @@ extern volatile unsigned self_irqs[STOCK_MAX_CPUS], spurious_irqs, error_irqs;
 extern volatile u64 timer_tsc;
 void lapic_vectors(void);		/* registers the handlers above (once, on the BSP) */
 
-static inline u64 rdmsr(u32 msr)
-{
-	u32 lo, hi;
-
-	asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return ((u64)hi << 32) | lo;
-}
-
-static inline void wrmsr(u32 msr, u64 v)
-{
-	asm volatile("wrmsr" : : "c"(msr), "a"((u32)v), "d"((u32)(v >> 32)) : "memory");
-}
-
 static inline u32 cpuid_reg(u32 leaf, int which)	/* which: 0 EAX .. 3 EDX */
 {
 	u32 r[4];
