@@ -35,7 +35,7 @@ HV_OBJS  := $(patsubst %,$(B)/obj/%.o,$(HV_SRCS))
 # tables, and the VMX decoders, control choice and guest-state checker.
 LIB_HOST := $(filter-out lib/string.c,$(wildcard lib/*.c)) ept/ept.c vmm/decode.c \
 	vmm/controls.c vmm/debug/vmcheck.c dev/uart.c dev/pic.c dev/pit.c dev/rtc.c dev/kbc.c dev/pcicfg.c dev/acpipm.c \
-	dev/acpitab.c dev/fwcfg.c dev/lapic.c apf/pv.c apf/backing.c
+	dev/acpitab.c dev/fwcfg.c dev/lapic.c dev/ioapic.c apf/pv.c apf/backing.c
 UNIT     := $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/test_*.c))
 # The unit tests that start threads, built a second time under ThreadSanitizer (no ASan:
 # the two do not mix). A race TSan sees fails the test (tests/unit/check.h sets

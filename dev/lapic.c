@@ -3,7 +3,8 @@
  *
  * Left out: xAPIC mode (the VM's APIC is locked in x2APIC mode by its IA32_APIC_BASE and
  * IA32_XAPIC_DISABLE_STATUS, vmm/vlapic.c), directed EOI (not offered by the version
- * register), focus processor checking, SMI, lowest-priority arbitration (sent as fixed). */
+ * register), focus processor checking, SMI. Lowest priority is sent as it is: the caller
+ * picks its one target (vmm/vlapic.c), as the arbitration among APICs is not one APIC's. */
 #include "dev/lapic.h"
 
 #define LAPIC_VERSION	(0x14u | (LVT_N - 1) << 16)	/* integrated APIC, 7 LVT entries */
@@ -227,21 +228,23 @@ static bool icr_send(struct lapic *a, u64 val, struct lapic_ipi *ipi)
 {
 	u32 lo = (u32)val, mode = LVT_DM(lo);
 
-	*ipi = (struct lapic_ipi){ .mode = (u8)(mode == DM_LOWEST ? DM_FIXED : mode),
+	bool fixed = mode == DM_FIXED || mode == DM_LOWEST;
+
+	*ipi = (struct lapic_ipi){ .mode = (u8)mode,
 				   .vector = (u8)lo, .shorthand = (u8)((lo >> 18) & 3),
 				   .logical = lo >> 11 & 1, .dest = (u32)(val >> 32) };
 	if (mode == DM_INIT && !(lo & ICR_LEVEL) && (lo & ICR_TRIGGER))
 		return false;	/* INIT level de-assert: no effect on x2APIC processors */
 	if (mode == DM_SMI || mode == DM_EXTINT || mode == 3)
 		return false;	/* nothing a VM's vCPU takes */
-	if (ipi->mode == DM_FIXED && ipi->vector < 16) {
+	if (fixed && ipi->vector < 16) {
 		raise_error(a, ESR_SEND_ILLEGAL);
 		return false;
 	}
 	if (ipi->shorthand == SH_SELF) {
-		if (ipi->mode == DM_FIXED)
+		if (fixed)	/* lowest priority to oneself: one candidate, itself */
 			lapic_accept(a, ipi->vector, false);
-		return ipi->mode != DM_FIXED;	/* self NMI: the caller's */
+		return !fixed;	/* self NMI: the caller's */
 	}
 	return true;
 }

@@ -55,13 +55,14 @@ enum { SH_NONE, SH_SELF, SH_ALL, SH_OTHERS };
 
 /* An interrupt message the ICR sent, for the caller to route (vmm/vlapic.c). */
 struct lapic_ipi {
-	u8 mode;		/* DM_FIXED, DM_NMI, DM_INIT, DM_SIPI (lowest priority: fixed) */
+	u8 mode;		/* DM_FIXED, DM_LOWEST, DM_NMI, DM_INIT, DM_SIPI */
 	u8 vector;
 	u8 shorthand;		/* SH_* */
 	bool logical;		/* destination mode */
 	u32 dest;		/* x2APIC destination: ID, or cluster << 16 | bitmap */
-	bool xapic;		/* sent from xAPIC mode: dest is 8 bits, matched against each
-				 * target's xAPIC ID or its LDR and DFR (vmm/vlapic.c) */
+	bool xapic;		/* an 8-bit destination (sent from xAPIC mode, or by the I/O
+				 * APIC): matched against each target's xAPIC ID or its LDR
+				 * and DFR (vmm/vlapic.c) */
 };
 
 struct lapic {

@@ -1,6 +1,10 @@
 /* dev/pic.c: the two 8259A chips behind a VM's ports 0x20/0x21 and 0xA0/0xA1 (see
  * dev/pic.h). The rules are Intel's 8259A datasheet's ("the datasheet" below).
- * Not modelled: level-triggered mode (ICW1.LTIM is ignored: inputs stay edge-triggered),
+ * Level triggering is per input, by the PIIX's ELCR pair at 0x4D0/0x4D1 (Intel 82371SB
+ * datasheet, "ELCR1/ELCR2"; IRQ0, 1, 2, 8 and 13 are edge only): a level input requests
+ * while its line is high, and its request stays across the acknowledge, so after the EOI it
+ * interrupts again while the device still holds it. ICW1.LTIM is ignored (the PIIX's ELCR
+ * takes its place). Not modelled:
  * priority rotation (priorities stay fixed, IRQ0 highest; the EOI half of a rotate-on-EOI
  * command is still done, so a guest that uses it keeps getting interrupts), set-priority,
  * special mask mode, special fully nested mode, the poll command, buffered mode. Those
@@ -36,7 +40,9 @@ static void set_line(struct i8259 *c, unsigned n, bool level)
 {
 	u8 bit = 1u << n;
 
-	if (level && !(c->lines & bit))
+	if (c->elcr & bit)
+		c->irr = level ? c->irr | bit : c->irr & ~bit;	/* follows the line */
+	else if (level && !(c->lines & bit))
 		c->irr |= bit;		/* the rising edge is latched until acknowledged */
 	c->lines = level ? c->lines | bit : c->lines & ~bit;
 }
@@ -163,10 +169,16 @@ static struct i8259 *chip_of(struct pic *p, u16 port)
 	return 0;
 }
 
+/* The ELCR bits an OS may set: IRQ0-2 (timer, keyboard, cascade), 8 (RTC) and 13 (FPU)
+ * are edge on every PIIX. */
+static const u8 elcr_mask[2] = { 0xF8, 0xDE };
+
 u8 pic_read(struct pic *p, u16 port)
 {
 	struct i8259 *c = chip_of(p, port);
 
+	if ((port & ~1) == PIC_ELCR)
+		return p->chip[port & 1].elcr;
 	if (!c)
 		return 0xFF;
 	if (port & 1)
@@ -178,6 +190,17 @@ void pic_write(struct pic *p, u16 port, u8 val)
 {
 	struct i8259 *c = chip_of(p, port);
 
+	if ((port & ~1) == PIC_ELCR) {
+		u8 old;
+		c = &p->chip[port & 1];
+		old = c->elcr;
+		c->elcr = val & elcr_mask[port & 1];
+		/* A level input requests as its line is; one made edge waits for a new edge. */
+		c->irr &= ~(old & ~c->elcr);
+		c->irr = (c->irr & ~c->elcr) | (c->lines & c->elcr);
+		cascade(p);
+		return;
+	}
 	if (!c)
 		return;
 	chip_write(c, port & 1, val);
@@ -204,7 +227,8 @@ static int chip_ack(struct i8259 *c)
 
 	if (n < 0)
 		return -1;
-	c->irr &= ~(1u << n);
+	if (!(c->elcr & (1u << n)))
+		c->irr &= ~(1u << n);	/* a level request stays while its line is high */
 	if (!c->aeoi)
 		c->isr |= 1u << n;
 	return n;

@@ -4,19 +4,22 @@
  * call it under the VM's lock.
  *
  * An all-zero struct pic is the state at power-on: not initialized, so nothing is delivered
- * until the guest has sent each chip its ICW sequence. Edge-triggered only, fixed priority
- * (IRQ0 highest); auto-EOI is supported. See dev/pic.c for what is left out. */
+ * until the guest has sent each chip its ICW sequence. Edge-triggered unless the PIIX's ELCR
+ * (0x4D0/0x4D1) makes an input level-triggered; fixed priority (IRQ0 highest); auto-EOI is
+ * supported. See dev/pic.c for what is left out. */
 #ifndef DEV_PIC_H
 #define DEV_PIC_H
 #include "lib/types.h"
 
 #define PIC_MASTER	0x20	/* command port; data port +1 */
 #define PIC_SLAVE	0xA0
+#define PIC_ELCR	0x4D0	/* edge/level control: master's, then the slave's at 0x4D1 */
 #define PIC_CASCADE	2	/* the master's input the slave's INT drives */
 
 struct i8259 {
 	u8 irr, isr, imr;	/* requested, in service, masked; bit n is input n */
 	u8 lines;		/* input levels last reported: IRR latches rising edges */
+	u8 elcr;		/* ELCR: inputs that are level-triggered */
 	u8 base;		/* ICW2: vector of input 0 (bits 3-7) */
 	u8 icw3;		/* master: which inputs have a slave; slave: its id */
 	u8 next_icw;		/* 2, 3 or 4 while initializing; 0 otherwise */
@@ -31,7 +34,7 @@ struct pic {
 	struct i8259 chip[2];	/* master, slave */
 };
 
-/* A guest access to ports 0x20, 0x21, 0xA0 or 0xA1 (any other port reads 0xFF). */
+/* A guest access to ports 0x20, 0x21, 0xA0, 0xA1, 0x4D0 or 0x4D1 (any other reads 0xFF). */
 u8 pic_read(struct pic *p, u16 port);
 void pic_write(struct pic *p, u16 port, u8 val);
 /* Device input irq (0-15, but 2: the cascade) is now at level: a rising edge requests. */

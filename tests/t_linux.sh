@@ -77,7 +77,8 @@ t_linux_refused() {
 # build/linux/vmlinuz is linux-image-cloud-amd64 from Debian 12 and build/linux/initrd.img a
 # busybox-static initramfs (tools/linux.sh: apt-get download + dpkg-deb -x, fetched once
 # by tests/integration.sh before any linux_boot test runs). Its /init prints the CPU count
-# of /proc/cpuinfo, writes a file into tmpfs and reads it back, and powers off through ACPI
+# of /proc/cpuinfo, the chip and count of IRQ0 and IRQ4 (COM1's must be the I/O APIC's,
+# and have come), writes a file into tmpfs and reads it back, and powers off through ACPI
 # only when all of that happened and the count is fl_cpus=N; anything else resets, which
 # fails the VM (status 256). No faultline hypercall, no paravirtual anything: the PC of
 # vmm/pcdev.c, vmm/vlapic.c and vmm/firmware.c, as Linux finds it.
@@ -90,6 +91,9 @@ linux_expect() {
 	[ -s build/linux/vmlinuz ] || { fail "no build/linux/vmlinuz (tools/linux.sh initrd failed?)"; return; }
 	expect "\[$1\] .*linux-init: cpus=$2 \(expected $2\)"
 	expect "\[$1\] .*linux-init: tmpfs: wrote and read back [0-9]+ bytes"
+	# COM1's IRQ4 went through the I/O APIC and came: a count above 0 on some CPU. (IRQ0 is
+	# not used: with TSC-deadline and a known TSC rate Linux 6.1 sets up no PIT at all.)
+	expect "\[$1\] .*linux-init: irq +4: ([0-9]+ )*0*[1-9][0-9]* ([0-9]+ )*IO-APIC +4-edge +ttyS0"
 	expect "\[$1\] .*linux-init: PASS: powering off"
 	expect "vm $1: stopped: powered off \(ACPI PM1a SLP_EN, S5\)"
 	expect "summary: vm $1 +passed status=0"

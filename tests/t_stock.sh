@@ -1,7 +1,8 @@
 # tests/t_stock.sh: the stock-kernel test guest (issue 13; guest/tests/stock/): fw_cfg, the
 # ACPI tables (RSDP, RSDT/XSDT, MADT, FADT, \_S5), PCI mechanism #1, the RTC and PIT channel
 # 2, the local APIC (timer one-shot, periodic, TSC-deadline; self-IPI) and the APs started
-# by INIT-SIPI-SIPI with fixed IPIs both ways, then the ACPI S5 power-off. One image, no
+# by INIT-SIPI-SIPI with fixed IPIs both ways, the I/O APIC (the PIT's IRQ0 through pin 2 to
+# the BSP and to an AP, masked, level with remote IRR), then the ACPI S5 power-off. One image, no
 # faultline hypercall: it must pass on QEMU's pc machine (TCG, no faultline: the reference
 # for what a PC does) and later, the same, under faultline.
 # Bare Bochs (no hypervisor) runs it too, and with "x2apic" on its command line the guest
@@ -24,6 +25,14 @@ stock_expect() {
 	expect '(^|\] )stock: lapic: PASS self-IPI handled once after STI'
 	expect "(^|\\] )stock: smp: PASS $1 CPU\\(s\\) running = the MADT's $1\$"
 	[ "$1" -gt 1 ] && expect '(^|\] )stock: smp: PASS fixed IPI AP 1 -> BSP arrived'
+	expect '(^|\] )stock: ioapic: PASS an interrupt source override makes IRQ0 GSI 2'
+	expect '(^|\] )stock: ioapic: PASS its ID register says the MADT'
+	expect '(^|\] )stock: ioapic: PASS 24 redirection entries'
+	expect '(^|\] )stock: ioapic: PASS PIT at 1 kHz through pin 2 to the BSP'
+	expect '(^|\] )stock: ioapic: PASS masked: no interrupt'
+	[ "$1" -gt 1 ] && expect '(^|\] )stock: ioapic: PASS routed to APIC ID 1: the AP took'
+	expect '(^|\] )stock: ioapic: PASS remote IRR set while the interrupt is in service'
+	expect '(^|\] )stock: ioapic: PASS the local APIC.s EOI cleared remote IRR'
 	expect '(^|\] )guest: [1-9][0-9]* passed, 0 failed$'
 	expect '(^|\] )stock: acpi: powering off: port 0x'
 	expect_not 'stock: [a-z]+: FAIL'

@@ -9,7 +9,8 @@
 #            so no host cpio is needed) of busybox and the /init below.
 #   bare-iso a GRUB ISO that boots that kernel and initrd on the bare emulator (no faultline):
 #            the baseline the boot under faultline is compared with.
-# The init prints the CPU count from /proc/cpuinfo, writes a file into tmpfs and reads it
+# The init prints the CPU count from /proc/cpuinfo, the chip and count of IRQ0 and IRQ4
+# from /proc/interrupts, writes a file into tmpfs and reads it
 # back, and powers off only when all of that happened (and the count is the fl_cpus=N of
 # the kernel command line, when given); anything else ends in a reset, which faultline
 # counts as a failed VM. Every line it prints starts with "linux-init:".
@@ -61,6 +62,9 @@ a=$(md5sum < /tmp/file); cp /tmp/file /tmp/copy; b=$(md5sum < /tmp/copy)
 s=$(wc -c < /tmp/copy)
 [ "$a" = "$b" ] && [ "$s" -gt 100000 ] || fail "tmpfs read back differs ($s bytes)"
 say "tmpfs: wrote and read back $s bytes"
+# Which interrupt controller Linux took for the timer (IRQ0) and COM1 (IRQ4), and how many
+# came: /proc/interrupts names the chip ("IO-APIC" or "XT-PIC").
+for i in 0 4; do say "irq $(grep -E "^ *$i:" /proc/interrupts | tr -s ' ')"; done
 say "PASS: powering off"
 poweroff -f
 sleep 10

@@ -20,7 +20,8 @@ void exit_io(struct vcpu *v);
 void exit_vmcall(struct vcpu *v);
 void exit_rdmsr(struct vcpu *v);
 void exit_wrmsr(struct vcpu *v);
-void mmio_apic(struct vcpu *v, u64 gpa);	/* vmm/mmio.c */
+/* vmm/mmio.c: gpa is a device page (xAPIC, I/O APIC): the access is emulated. */
+bool mmio_access(struct vcpu *v, u64 gpa);
 
 /* MONITOR/MWAIT (bit 3) stays visible: neither is intercepted (vmm/controls.c asks for
  * neither exiting control), and a guest that waits in MWAIT still exits on the host's
@@ -280,10 +281,8 @@ static void exit_ept_violation(struct vcpu *v)
 	struct ept_qual q = ept_qual_decode(vmread(EXIT_QUALIFICATION));
 	struct fl_fault f;
 
-	if (vlapic_mmio_page(v, vmread(GUEST_PHYS_ADDR))) {
-		mmio_apic(v, vmread(GUEST_PHYS_ADDR));	/* the xAPIC page: never RAM */
-		return;
-	}
+	if (mmio_access(v, vmread(GUEST_PHYS_ADDR)))
+		return;		/* a device page: never RAM */
 	memset(&f, 0, sizeof(f));
 	f.gpa = vmread(GUEST_PHYS_ADDR) & ~(PAGE_SIZE - 1);
 	f.size = PAGE_SIZE;

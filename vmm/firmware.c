@@ -31,7 +31,7 @@ int fw_install(struct vm *vm, char *err, size_t len)
 	const struct acpitab_cfg c = {
 		.gpa = FW_BASE, .ncpus = vm->nvcpus,
 		.pm1a_evt = ACPIPM_EVT, .pm1a_cnt = ACPIPM_CNT, .pm_tmr = ACPIPM_TMR,
-		.sci = SCI_IRQ,
+		.sci = SCI_IRQ, .ioapic = true, .ioapic_addr = VIOAPIC_BASE,
 		.reset = true, .reset_port = PCICFG_RESET, .reset_val = RESET_FULL,
 	};
 	int n = acpitab_build(&c, tables, sizeof(tables));

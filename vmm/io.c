@@ -57,7 +57,7 @@ void vuart_putc(struct vm *vm, char c)
  * True when the PIC now has an interrupt for vCPU 0. Caller holds vm->lock. */
 static bool com1_irq(struct vm *vm)
 {
-	pic_set_irq(&vm->pic, COM1_IRQ, uart_irq(&vm->uart.regs));
+	virq_line(vm, COM1_IRQ, uart_irq(&vm->uart.regs));
 	return pic_pending(&vm->pic);
 }
 
@@ -168,6 +168,7 @@ static const struct port_range ports[] = {
 	{ PIC_SLAVE, PIC_SLAVE + 1, pic_io },
 	{ FL_DEBUG_EXIT_PORT, FL_DEBUG_EXIT_PORT + 3, debug_exit_io },
 	{ COM1, COM1 + 7, uart_io },
+	{ PIC_ELCR, PIC_ELCR + 1, pic_io },		/* PIIX ELCR: edge/level per IRQ */
 	{ FWCFG_SEL, FWCFG_DATA, vpc_fwcfg_io },	/* QEMU's fw_cfg: selector, data */
 	{ ACPIPM_BASE, ACPIPM_END, vpc_pm_io },		/* PM1a event, control; PM timer */
 	{ PCICFG_ADDR, PCICFG_DATA + 3, vpc_pci_io },	/* mechanism #1; 0xCF9 reset */

@@ -1,5 +1,5 @@
-/* vmm/mmio.c: an access to a device page (the xAPIC page of vmm/vlapic.c) stopped by its EPT
- * violation, emulated: the instruction at the guest's RIP is fetched through the guest's
+/* vmm/mmio.c: an access to a device page (the table below: each vCPU's xAPIC page,
+ * vmm/vlapic.c; the I/O APIC's, vmm/vioapic.c) stopped by its EPT violation, emulated: the instruction at the guest's RIP is fetched through the guest's
  * own page tables, decoded (lib/x86mov.c: the MOVs a guest uses on a register), done on the
  * device with the guest-physical address the exit gave, and skipped. EPT violations give
  * no instruction length (SDM Vol. 3C 28.2.5: only some exits do), so the decoder's length
@@ -107,8 +107,30 @@ static void refuse(struct vcpu *v, u64 gpa, const u8 *b, unsigned n, const char 
 		(unsigned long long)vmread(GUEST_RIP), why, n ? hex : "none");
 }
 
-/* The EPT violation at gpa hit vCPU v's xAPIC page: do the guest's MOV there. */
-void mmio_apic(struct vcpu *v, u64 gpa)
+static void apic_access(struct vcpu *v, u64 gpa, bool write, u32 *val)
+{
+	vlapic_mmio(v, (u32)(gpa & 0xFFF), write, val);
+}
+
+static bool ioapic_here(const struct vcpu *v, u64 gpa)
+{
+	(void)v;
+	return vioapic_page(gpa);
+}
+
+/* The device pages: both have 32-bit registers that want aligned 32-bit accesses (SDM Vol.
+ * 3A 11.4.1; the 82093AA's IOREGSEL and IOWIN). The xAPIC page goes first: it is per vCPU
+ * and in xAPIC mode only. */
+static const struct mmio_dev {
+	bool (*here)(const struct vcpu *v, u64 gpa);
+	void (*access)(struct vcpu *v, u64 gpa, bool write, u32 *val);
+} devs[] = {
+	{ vlapic_mmio_page, apic_access },
+	{ ioapic_here, vioapic_mmio },
+};
+
+/* The EPT violation at gpa hit a device page: do the guest's MOV there. */
+static void emulate(struct vcpu *v, const struct mmio_dev *dev, u64 gpa)
 {
 	u8 b[15];
 	struct x86mov d;
@@ -122,11 +144,21 @@ void mmio_apic(struct vcpu *v, u64 gpa)
 	if (d.write != !!(q & 2))	/* EPT qualification bit 1: the access was a write */
 		return refuse(v, gpa, b, d.len, "the instruction at RIP is not the access that faulted");
 	if (d.size != 4 || (gpa & 3))
-		return refuse(v, gpa, b, d.len, "APIC registers are 32-bit, aligned (SDM 11.4.1)");
+		return refuse(v, gpa, b, d.len, "device registers are 32-bit, aligned");
 	u32 val = d.has_imm ? (u32)d.imm : (u32)vcpu_gpr_get(v, d.reg);
-	vlapic_mmio(v, (u32)(gpa & 0xFFF), d.write, &val);
+	dev->access(v, gpa, d.write, &val);
 	if (!d.write)	/* a 32-bit load zero-extends into the 64-bit register */
 		vcpu_gpr_set(v, d.reg, val);
 	vmwrite(GUEST_RIP, vmread(GUEST_RIP) + d.len);
 	vmwrite(GUEST_INTERRUPTIBILITY, vmread(GUEST_INTERRUPTIBILITY) & ~3ULL);
+}
+
+bool mmio_access(struct vcpu *v, u64 gpa)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(devs); i++)
+		if (devs[i].here(v, gpa)) {
+			emulate(v, &devs[i], gpa);
+			return true;
+		}
+	return false;
 }

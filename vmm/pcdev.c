@@ -2,7 +2,8 @@
  * VM: the 8254 PIT (dev/pit.c) with channel 0 on IRQ0, the CMOS RTC (dev/rtc.c), the 8042
  * (dev/kbc.c) with port 0x92, PCI configuration mechanism #1 with the PIIX3 reset register
  * (dev/pcicfg.c), the ACPI PM1a registers (dev/acpipm.c), QEMU's fw_cfg (dev/fwcfg.c: its
- * items are the firmware's, vmm/firmware.c), and port 0x80. The models are
+ * items are the firmware's, vmm/firmware.c), and port 0x80 (the I/O APIC and the ISA lines:
+ * vmm/vioapic.c). The models are
  * pure; this file gives them their time (from the host TSC), takes vm->lock around them,
  * and turns what they ask for (an edge on IRQ0, a reset, a power-off) into the VM's events.
  *
@@ -44,6 +45,7 @@ void vpc_init(struct vm *vm)
 	pcicfg_init(&pc->pci);
 	acpipm_init(&pc->pm);
 	fwcfg_init(&pc->fw, vm->mem, (u16)vm->nvcpus, vm->cmdline);	/* fw_install resets it */
+	vioapic_init(vm);
 	pc->irq0_due = PIT_NEVER;
 	pc->irq0_tsc = 0;
 }
@@ -58,8 +60,8 @@ static void pit_sync_locked(struct vm *vm, u64 tsc)
 
 	if (pc->irq0_due != PIT_NEVER && now >= pc->irq0_due) {
 		/* OUT rose: the 8259 latches the edge; the line is low again for the next. */
-		pic_set_irq(&vm->pic, PIT_IRQ, true);
-		pic_set_irq(&vm->pic, PIT_IRQ, false);
+		virq_line(vm, PIT_IRQ, true);
+		virq_line(vm, PIT_IRQ, false);
 		pc->irq0_edges++;
 	}
 	next = pit_next_edge(&pc->pit, 0, now);

@@ -68,17 +68,30 @@ static bool xapic_match(const struct vcpu *t, bool logical, u32 dest)
 	return (ldr >> 4) == (dest >> 4) && (ldr & dest & 0xF);
 }
 
+static bool x2apic_mode(const struct vlapic *a);
+
+/* Does the message's destination name t? An 8-bit destination reaching an APIC in x2APIC
+ * mode (an I/O APIC's message: without interrupt remapping its destination field is 8 bits)
+ * is its x2APIC ID, or 0xFF for all (SDM Vol. 3A 11.12.10). */
+static bool dest_match(const struct vcpu *t, const struct lapic_ipi *m)
+{
+	if (!m->xapic)
+		return lapic_match(&t->apic.regs, m->logical, m->dest);
+	if (!x2apic_mode(&t->apic))
+		return xapic_match(t, m->logical, m->dest);
+	return (!m->logical && m->dest == 0xFF) || lapic_match(&t->apic.regs, m->logical, m->dest);
+}
+
 /* src is NULL for a message from a device (the I/O APIC, an MSI): no shorthand then. */
 static bool addressed(const struct vcpu *src, const struct vcpu *t, const struct lapic_ipi *m)
 {
 	if (!src)
-		return m->shorthand == SH_NONE && lapic_match(&t->apic.regs, m->logical, m->dest);
+		return m->shorthand == SH_NONE && dest_match(t, m);
 	switch (m->shorthand) {
 	case SH_SELF:	return t == src;
 	case SH_ALL:	return true;
 	case SH_OTHERS:	return t != src;
-	default:	return m->xapic ? xapic_match(t, m->logical, m->dest) :
-				  lapic_match(&t->apic.regs, m->logical, m->dest);
+	default:	return dest_match(t, m);
 	}
 }
 
@@ -94,7 +107,8 @@ static void deliver(struct vcpu *src, struct vcpu *t, const struct lapic_ipi *m,
 	struct vlapic *a = &t->apic;
 
 	switch (m->mode) {
-	case DM_FIXED: {
+	case DM_FIXED:
+	case DM_LOWEST: {
 		u64 f = spin_lock_irqsave(&a->lock);
 		lapic_accept(&a->regs, m->vector, level);
 		spin_unlock_irqrestore(&a->lock, f);
@@ -120,8 +134,32 @@ static void deliver(struct vcpu *src, struct vcpu *t, const struct lapic_ipi *m,
 	kick(src, t);
 }
 
+/* Lowest priority (SDM Vol. 3A 11.6.2.4): one of the addressed vCPUs takes it, the one
+ * whose task priority is lowest; ties go to the lowest index (the SDM leaves the tie to the
+ * arbitration IDs; this choice is deterministic). TPR is read without its lock: a guess
+ * is all the arbitration is on hardware too. */
+static struct vcpu *lowest(struct vm *vm, struct vcpu *src, const struct lapic_ipi *m)
+{
+	struct vcpu *best = NULL;
+	u32 best_tpr = ~0u;
+
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		struct vcpu *t = &vm->vcpus[i];
+		u32 tpr = __atomic_load_n(&t->apic.regs.tpr, __ATOMIC_RELAXED) & 0xF0;
+		if (addressed(src, t, m) && tpr < best_tpr)
+			best = t, best_tpr = tpr;
+	}
+	return best;
+}
+
 static void route(struct vm *vm, struct vcpu *src, const struct lapic_ipi *m, bool level)
 {
+	if (m->mode == DM_LOWEST) {
+		struct vcpu *t = lowest(vm, src, m);
+		if (t)
+			deliver(src, t, m, level);
+		return;
+	}
 	for (u32 i = 0; i < vm->nvcpus; i++)
 		if (addressed(src, &vm->vcpus[i], m))
 			deliver(src, &vm->vcpus[i], m, level);
@@ -132,11 +170,11 @@ void vlapic_irq(struct vm *vm, const struct lapic_ipi *m, bool level)
 	route(vm, 0, m, level);
 }
 
-/* The EOI of a level-triggered vector: the I/O APIC clears its remote IRR for the pin
- * (none is wired yet: this is where it will be told). */
+/* The EOI of a level-triggered vector (its TMR bit was set): the I/O APIC clears the
+ * remote IRR of the pins with that vector (the EOI broadcast, SDM Vol. 3A 11.8.5). */
 static void level_eoi(struct vcpu *v, u32 vector)
 {
-	(void)v, (void)vector;
+	vioapic_eoi(v->vm, (u8)vector);
 }
 
 /* ---- MSRs ---- */

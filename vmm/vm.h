@@ -9,6 +9,7 @@
 #include "vmm/decode.h"
 #include "dev/acpipm.h"
 #include "dev/fwcfg.h"
+#include "dev/ioapic.h"
 #include "dev/kbc.h"
 #include "dev/pcicfg.h"
 #include "dev/pic.h"
@@ -50,6 +51,8 @@ struct vpc {
 	struct pcicfg pci;		/* 0xCF8-0xCFF (0xCF9: reset control) */
 	struct acpipm pm;		/* 0x600-0x60B */
 	struct fwcfg fw;		/* 0x510-0x511: QEMU's fw_cfg; items from vmm/firmware.c */
+	struct ioapic ioapic;		/* 0xFEC00000 (vmm/vioapic.c) */
+	u64 ioapic_dropped;		/* messages of modes it does not send */
 	u64 clock_tsc;
 	u64 irq0_due;			/* channel 0's next rising edge (PIT ticks), PIT_NEVER */
 	volatile u64 irq0_tsc;		/* the same in host TSC; 0: none (read without the lock) */
@@ -165,6 +168,17 @@ void vpit_sync(struct vm *vm);		/* takes vm->lock */
  * exits by IRQ0's next edge. */
 u64 vpit_bound(const struct vcpu *v, u64 timer, unsigned shift);
 bool vpit_armed(const struct vcpu *v);	/* vCPU 0 with an IRQ0 edge to come */
+
+/* vmm/vioapic.c: the I/O APIC at VIOAPIC_BASE and the ISA lines. virq_line: an ISA device's
+ * interrupt line (IRQ 0-15) is at level, for the 8259s and the I/O APIC alike; caller holds
+ * vm->lock. The page's accesses come decoded from vmm/mmio.c; an EOI of a level vector
+ * (vmm/vlapic.c) ends its remote IRR. */
+#define VIOAPIC_BASE	0xFEC00000ULL
+void vioapic_init(struct vm *vm);
+void virq_line(struct vm *vm, unsigned irq, bool level);
+bool vioapic_page(u64 gpa);
+void vioapic_mmio(struct vcpu *v, u64 gpa, bool write, u32 *val);
+void vioapic_eoi(struct vm *vm, u8 vector);
 
 /* vmm/unemul.c: counts of accesses to unemulated ports and MSRs, for the summary and the
  * monitor's `unemulated`. */

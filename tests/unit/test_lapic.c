@@ -267,8 +267,10 @@ TEST(icr_decode)
 	CHECK(send(&a, (1ULL << 32) | 0x4600 | 0x9A, &ipi));	/* SIPI, page 0x9A */
 	CHECK_EQ(ipi.mode, DM_SIPI);
 	CHECK_EQ(ipi.vector, 0x9A);
-	CHECK(send(&a, (1ULL << 32) | 0x100 | 0x50, &ipi));	/* lowest priority: fixed */
-	CHECK_EQ(ipi.mode, DM_FIXED);
+	CHECK(send(&a, (1ULL << 32) | 0x100 | 0x50, &ipi));	/* lowest priority: */
+	CHECK_EQ(ipi.mode, DM_LOWEST);		/* the caller arbitrates */
+	CHECK(!send(&a, (1ULL << 32) | 0x100 | 0x05, &ipi));	/* illegal vector */
+	wr(&a, LAPIC_ESR, 0, 0);
 	CHECK(!send(&a, (1ULL << 32) | 0x200, &ipi));	/* SMI: nothing */
 	/* Fixed with an illegal vector: ESR, not sent. */
 	CHECK(!send(&a, (1ULL << 32) | 0x05, &ipi));

@@ -270,8 +270,8 @@ TEST(junk_ignored)
 	pic_write(&p, M_CMD, 0x80);			/* rotate in AEOI: ignored */
 	pic_write(&p, M_CMD, 0x0C);			/* poll: ignored */
 	pic_write(&p, M_CMD, 0x68);			/* special mask mode: ignored */
-	pic_write(&p, 0x4D0, 0xFF);			/* not a PIC port */
-	CHECK_EQ(pic_read(&p, 0x4D0), 0xFF);
+	pic_write(&p, 0x4D2, 0xFF);			/* not a PIC port */
+	CHECK_EQ(pic_read(&p, 0x4D2), 0xFF);
 	CHECK_EQ(pic_read(&p, M_DATA), 0x00);
 	CHECK_EQ(pic_ack(&p), 0x24);
 	for (unsigned i = 0; i < 100000; i++) {
@@ -290,6 +290,51 @@ TEST(junk_ignored)
 	}
 }
 
+/* The PIIX's ELCR: IRQ0-2, 8 and 13 stay edge; a level input requests while its line is
+ * high, again after its EOI, and not once the line is low. */
+TEST(elcr_level)
+{
+	struct pic p;
+	pic_setup(&p, 0x01);
+	pic_write(&p, 0x4D0, 0xFF);
+	pic_write(&p, 0x4D1, 0xFF);
+	CHECK(pic_read(&p, 0x4D0) == 0xF8);
+	CHECK(pic_read(&p, 0x4D1) == 0xDE);
+	pic_set_irq(&p, 5, true);			/* level, held high */
+	CHECK(pic_pending(&p));
+	CHECK(pic_ack(&p) == 0x25);
+	CHECK(!pic_pending(&p));			/* in service */
+	eoi(&p, M_CMD);
+	CHECK(pic_pending(&p));				/* still high: again */
+	CHECK(pic_ack(&p) == 0x25);
+	pic_set_irq(&p, 5, false);
+	eoi(&p, M_CMD);
+	CHECK(!pic_pending(&p));			/* released: done */
+	/* A slave's level request that goes away before the INTA: the master latched the
+	 * cascade's edge, and the slave answers its spurious IRQ15 (nothing in its ISR). */
+	pulse(&p, 9);
+	CHECK(pic_pending(&p) && pic_ack(&p) == 0x2F);
+	CHECK(p.chip[1].isr == 0);
+	eoi(&p, M_CMD);
+	CHECK(!pic_pending(&p));
+	pic_set_irq(&p, 9, true);			/* the slave's level input */
+	CHECK(pic_pending(&p) && pic_ack(&p) == 0x29);
+	pic_set_irq(&p, 9, false);
+	eoi(&p, S_CMD);
+	eoi(&p, M_CMD);
+	CHECK(!pic_pending(&p));
+	pulse(&p, 0);					/* IRQ0 is edge whatever ELCR says */
+	CHECK(pic_ack(&p) == 0x20);
+	eoi(&p, M_CMD);
+	pic_set_irq(&p, 6, true);			/* high while edge, then made level */
+	CHECK(pic_ack(&p) == 0x26);
+	eoi(&p, M_CMD);
+	pic_write(&p, 0x4D0, 0x00);			/* edge again: latched edge gone */
+	CHECK(!pic_pending(&p));
+	pic_write(&p, 0x4D0, 0x40);			/* level with the line high: requests */
+	CHECK(pic_pending(&p));
+}
+
 int main(void)
 {
 	RUN(nothing_before_icw);
@@ -302,5 +347,6 @@ int main(void)
 	RUN(slave_cascade);
 	RUN(spurious);
 	RUN(junk_ignored);
+	RUN(elcr_level);
 	return DONE();
 }

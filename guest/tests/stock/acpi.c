@@ -117,6 +117,12 @@ static void madt(const struct sdt *t)
 			madt_cpu(p[3], *(const u32 *)(p + 4));
 		else if (p[0] == 9 && p[1] >= 16)
 			madt_cpu(*(const u32 *)(p + 4), *(const u32 *)(p + 8));
+		else if (p[0] == 1 && p[1] >= 12 && !st.ioapic_addr) {	/* I/O APIC */
+			st.ioapic_id = p[2];
+			st.ioapic_addr = *(const u32 *)(p + 4);
+			st.ioapic_gsi = *(const u32 *)(p + 8);
+		} else if (p[0] == 2 && p[1] >= 10 && p[2] == 0 && p[3] == 0)	/* ISA IRQ0 */
+			st.irq0_gsi = *(const u32 *)(p + 4);
 	}
 	check("acpi", p == end, "MADT: %u entries walked to the table's end", entries);
 	note("acpi", "MADT: local APIC at 0x%x, %u enabled CPUs, APIC IDs %u %u %u %u",

@@ -75,6 +75,7 @@ int main(const char *cmdline)
 	clock_test();
 	lapic_test();
 	smp_test();
+	ioapic_test();
 	rt_printf("guest: %u passed, %u failed\n", npass, nfail);
 	if (nfail)
 		return 1;

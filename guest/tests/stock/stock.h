@@ -9,7 +9,9 @@
  *   clock.c     the CMOS RTC (which times the TSC) and PIT channel 2 against it;
  *   apic.c      the local APIC's registers, xAPIC MMIO or x2APIC MSRs, behind two functions;
  *   lapic.c     the timer (one-shot, periodic, TSC-deadline) and the self-IPI;
- *   smp.c       INIT-SIPI-SIPI through trampoline.S, then fixed IPIs both ways.
+ *   smp.c       INIT-SIPI-SIPI through trampoline.S, then fixed IPIs both ways;
+ *   ioapic.c    the I/O APIC of the MADT: the PIT's IRQ0 through its override pin, to the
+ *               BSP and to an AP, masking, and a level pin's remote IRR until the EOI.
  * What one section finds that a later one needs (CPU count, APIC IDs, the PM1a port, the
  * TSC rate) is kept in struct stock below. Every value read from a table or a device is
  * checked before it is used as an address or a count: a broken firmware must make a FAIL
@@ -24,6 +26,8 @@
 #define VEC_TIMER	0x40
 #define VEC_IPI		0x41
 #define VEC_SELF	0x42
+#define VEC_IOAPIC	0x43		/* ioapic.c: the PIT through the I/O APIC, edge */
+#define VEC_IOAPIC_LVL	0x44		/* the same pin made level-triggered */
 #define VEC_ERROR	0xFE
 #define VEC_SPURIOUS	0xFF		/* low four bits all ones: P6-era APICs force them */
 
@@ -40,6 +44,9 @@ struct stock {
 	u32 madt_lapic;			/* the MADT's local APIC address */
 	u16 pm1a_cnt;			/* 0: no FADT */
 	int s5_typ;			/* SLP_TYPa of \_S5; -1: not found */
+	u32 ioapic_addr;		/* the MADT's first I/O APIC; 0: none */
+	u32 ioapic_id, ioapic_gsi;	/* its ID and global system interrupt base */
+	u32 irq0_gsi;			/* ISA IRQ0's GSI: 0, or an override's (2 on a PC) */
 	/* local APIC */
 	bool apic;			/* a local APIC was found and set up (lapic.c) */
 	bool x2apic;			/* registers through MSRs (apic.c) */
@@ -64,6 +71,7 @@ void pci_test(void);
 void clock_test(void);
 void lapic_test(void);
 void smp_test(void);
+void ioapic_test(void);
 void acpi_poweroff(void);		/* returns only if the machine is still running */
 
 /* apic.c: the local APIC of the calling CPU. reg is the xAPIC MMIO offset (SDM Vol. 3A
