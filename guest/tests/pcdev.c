@@ -182,7 +182,8 @@ static void on_irq0(struct trapframe *tf)
 
 /* Half a second of 100 Hz IRQ0s, halted between them or (busy) computing without a single
  * exit, so that only the hypervisor's timer bound can bring each one in. */
-static void pit_ch0(u64 tsc_hz, bool busy)
+/* 0.5 s of channel 0 at 100 Hz, counted by the handler. */
+static unsigned pit_ch0_once(u64 tsc_hz, bool busy)
 {
 	const u16 latch = (PIT_HZ + 50) / 100;	/* 100 Hz, as Linux's LATCH */
 	u64 end;
@@ -212,6 +213,18 @@ static void pit_ch0(u64 tsc_hz, bool busy)
 	asm volatile("sti");
 	rt_printf("pcdev: pit channel 0 at 100 Hz: %u IRQ0 interrupts in 0.5 s (%s)\n", n,
 		  busy ? "computing" : "halted");
+	return n;
+}
+
+/* An emulator whose own thread is descheduled for more than a period (a loaded machine)
+ * merges the edges of that time into one interrupt, as the 8259's IRR does: the count is
+ * then short. Up to three tries; a rate that is wrong is wrong every time. */
+static void pit_ch0(u64 tsc_hz, bool busy)
+{
+	unsigned n = 0;
+
+	for (int i = 0; i < 3 && !(n >= 40 && n <= 60); i++)
+		n = pit_ch0_once(tsc_hz, busy);
 	rt_check(n >= 40 && n <= 60, busy ? "IRQ0 at 100 Hz while computing: 50 in 0.5 s, "
 		 "within 20%" : "IRQ0 at 100 Hz while halted: 50 in 0.5 s, within 20%");
 	rt_check_eq(pic_isr(), 0, "no IRQ left in service");
