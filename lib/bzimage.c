@@ -1,7 +1,8 @@
 /* lib/bzimage.c: the bzImage parser (see lib/bzimage.h).
  *
- * Owns deciding whether a kernel file is a bzImage faultline can boot through the 32-bit
- * boot protocol, and what of its setup header the loader needs. Facts from Linux
+ * Owns deciding whether a kernel file is a bzImage faultline can boot, through which of the
+ * boot protocol's entries (64-bit or 32-bit), and what of its setup header the loader
+ * needs. Facts from Linux
  * Documentation/arch/x86/boot.rst: the header's offsets ("The real-mode kernel header"),
  * which protocol version added which field ("Details of header fields"), setup_sects 0
  * meaning 4, the header's end at 0x202 + the byte at 0x201, syssize in 16-byte units.
