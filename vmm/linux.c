@@ -162,6 +162,10 @@ static int plan(struct vm *vm, struct plan *p, const void *img, u64 size, u64 rd
 	}
 	struct span busy[2] = { { MIN(p->load, p->run), p->end },
 				{ p->rd, p->rd + ALIGN_UP(rd_len, PAGE_SIZE) } };
+	if (p->bits == 64 && !boot64_pt_pages(vm->mem)) {	/* beyond 512 GiB: not a VM */
+		fmt(err, len, "no 64-bit identity map for mem=%lluM", X(vm->mem >> 20));
+		return -1;
+	}
 	p->npages = p->bits == 64 ? PG_TABLES + boot64_pt_pages(vm->mem) : PG_GDT;
 	if (!(p->bp = loadmap_place(vm->mem, busy, rd_len ? 2 : 1, p->npages))) {
 		fmt(err, len, "no %llu free pages in a row for boot_params, the command line%s",
