@@ -1,7 +1,8 @@
 /* lib/bzimage.c: the bzImage parser (see lib/bzimage.h).
  *
- * Owns deciding whether a kernel file is a bzImage faultline can boot through the 32-bit
- * boot protocol, and what of its setup header the loader needs. Facts from Linux
+ * Owns deciding whether a kernel file is a bzImage faultline can boot, through which of the
+ * boot protocol's entries (64-bit or 32-bit), and what of its setup header the loader
+ * needs. Facts from Linux
  * Documentation/arch/x86/boot.rst: the header's offsets ("The real-mode kernel header"),
  * which protocol version added which field ("Details of header fields"), setup_sects 0
  * meaning 4, the header's end at 0x202 + the byte at 0x201, syssize in 16-byte units.
@@ -178,6 +179,37 @@ int bzimage_parse(const void *img, u64 size, struct bzimage *out, char *err, siz
 	if (check_layout(&p) || check_rules(&p))
 		return -1;
 	return 0;
+}
+
+const char *const bzimage_entry_names[] = { "auto", "64", "32", 0 };
+
+/* Decisions: the 64-bit entry is the default whenever the kernel has one: it is what a
+ * 64-bit kernel is built around (its 32-bit entry only builds page tables and switches to
+ * the 64-bit one, arch/x86/boot/compressed/head_64.S), and it is what 64-bit firmware
+ * loaders use. The 32-bit entry stays for 32-bit kernels and for entry=32. */
+int bzimage_entry(const struct bzimage *bz, unsigned want, char *err, size_t errlen)
+{
+	bool has64 = (bz->xloadflags & BZ_XLF_KERNEL_64) != 0;
+
+	if (err && errlen)
+		err[0] = 0;
+	if (want == BZ_ENTRY_32 || (want == BZ_ENTRY_AUTO && !has64))
+		return 32;
+	if (!has64) {
+		if (err && errlen)
+			fmt(err, errlen, "entry=64, but the kernel has no 64-bit entry (boot "
+			    "protocol %u.%02u, xloadflags 0x%x without XLF_KERNEL_64)",
+			    bz->version >> 8, bz->version & 0xFF, bz->xloadflags);
+		return 0;
+	}
+	if (bz->kernel_len <= BZ_ENTRY64_OFF) {
+		if (err && errlen)
+			fmt(err, errlen, "bad bzImage: XLF_KERNEL_64, but the kernel is %llu bytes and "
+			    "its 64-bit entry would be at offset 0x%x", X(bz->kernel_len),
+			    BZ_ENTRY64_OFF);
+		return 0;
+	}
+	return 64;
 }
 
 u64 bzimage_run_start(const struct bzimage *bz, u64 load)

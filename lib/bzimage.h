@@ -14,6 +14,7 @@
 #define BZ_MIN_VERSION	0x0206	/* cmdline_size, and the 32-bit entry rules we rely on */
 #define BZ_LOADED_HIGH	0x01	/* loadflags bit 0: the kernel loads at 1 MiB (a bzImage) */
 #define BZ_XLF_KERNEL_64 0x01	/* xloadflags bit 0: a 64-bit entry at load address + 0x200 */
+#define BZ_ENTRY64_OFF	0x200	/* that entry's offset in the protected-mode kernel */
 
 struct bzimage {
 	u16 version;		/* 0x0206 = 2.06 */
@@ -43,6 +44,16 @@ int bzimage_parse(const void *img, u64 size, struct bzimage *out, char *err, siz
  * arch/x86/boot/compressed/head_64.S does this before decompressing); a fixed one runs
  * where it was loaded. The kernel then needs [start, start + init_size). */
 u64 bzimage_run_start(const struct bzimage *bz, u64 load);
+
+/* entry= of a VM line: which boot protocol entry the loader uses (bzimage_entry_names
+ * spells them, in this order, for the VM-line parser). */
+enum { BZ_ENTRY_AUTO, BZ_ENTRY_64, BZ_ENTRY_32 };
+extern const char *const bzimage_entry_names[];
+
+/* The entry for want (BZ_ENTRY_*): 64 or 32. AUTO is 64 when the kernel says it has one
+ * (XLF_KERNEL_64, protocol 2.12+), else 32; 64 asked of a kernel without it, or one whose
+ * file ends before its 64-bit entry (load address + 0x200), is 0 with one line in err. */
+int bzimage_entry(const struct bzimage *bz, unsigned want, char *err, size_t errlen);
 
 /* Whether img means to be a bzImage (the boot flag or "HdrS" there): a cheap test to
  * choose the loader; bzimage_parse then says what is wrong with it. */

@@ -1,8 +1,9 @@
-# tests/t_linux.sh: the Linux boot protocol loader (issue 13; vmm/linux.c, lib/bzimage.c).
-# The kernel is build/guests/bzstub.bzImage (tests/data/bzstub.S): a real setup header and,
-# in place of Linux, 32-bit code that checks the boot protocol's promises (ESI =
-# boot_params with the header copy, type_of_loader, the E820 count, zeroed EBX/EBP/EDI)
-# and prints the command line and the initrd's first bytes. Broken copies of it, made here
+# tests/t_linux.sh: the Linux boot protocol loader (issue 13; vmm/linux.c, lib/bzimage.c,
+# lib/boot64.c). The kernel is build/guests/bzstub.bzImage (tests/data/bzstub.S): a real
+# setup header with XLF_KERNEL_64 and, in place of Linux, code at both entries that checks
+# the boot protocol's promises (64-bit: long mode, selectors, GDT, RAM identity-mapped;
+# 32-bit: paging off, zeroed EBX/EBP/EDI; both: RSI = boot_params with the header copy,
+# type_of_loader, the E820 count) and prints the command line and the initrd's first bytes. Broken copies of it, made here
 # with dd, must each be refused with one line while a good VM beside them runs. The real
 # Debian kernel's boot test is separate (it needs the package, not in a fresh clone).
 
@@ -13,29 +14,43 @@ patch_bytes() {
 	printf "$3" | dd of="$1" bs=1 seek=$(($2)) conv=notrunc status=none
 }
 
-# The stub boots: boot_params, command line and initrd as the protocol says; a multiboot
-# VM beside it still gets its information page (at 0x9000: its image is not there).
+# The stub boots through both entries: by default the 64-bit one (it has XLF_KERNEL_64),
+# with entry=32 the 32-bit one; boot_params, command line and initrd as the protocol says
+# either way. A multiboot VM beside them still gets its information page (at 0x9000: its
+# image is not there).
 t_linux_stub() {
 	printf 'INITRD-CONTENT-0123456789-and-more-past-32-bytes' > "$DIR/rd.img"
-	TIMEOUT=90 boot_bochs 2 2 "" \
+	TIMEOUT=90 boot_bochs 3 2 "" \
 		"$G/bzstub.bzImage vm=stub mem=8M initrd=rd -- console=ttyS0 hello=linux" \
 		"$DIR/rd.img initrd=rd" \
+		"$G/bzstub.bzImage vm=stub32 mem=8M initrd=rd entry=32 -- console=ttyS0 hello=32" \
 		"$G/hello.elf vm=hello mem=8M" || return
 	expect 'vm stub: initrd .rd.: 48 bytes from module 1'
-	expect 'vm stub: loaded Linux bzImage \(boot protocol 2\.15, [0-9]+-byte kernel\) at 0x100000, runs in \[0x100000-0x110000\), boot_params at 0x9000, initrd 48 bytes at 0x7ff000, entry 0x100000'
+	expect 'vm stub: loaded Linux bzImage \(boot protocol 2\.15, [0-9]+-byte kernel\) at 0x100000, runs in \[0x100000-0x110000\), boot_params at 0x9000, initrd 48 bytes at 0x7ff000, entry 0x100200 \(64-bit\)$'
+	expect 'vm stub: 64-bit entry: identity map of \[0-0x800000\) in 2M pages at 0xc000 \(CR3\), GDT at 0xb000$'
+	expect '\[stub\] bzstub: 64-bit entry: long mode, CS=0x10 DS=ES=SS=0x18, IF=0, GDT ok, RAM mapped'
 	expect '\[stub\] bzstub: boot_params ok'
 	expect "\[stub\] bzstub: cmdline 'console=ttyS0 hello=linux'"
 	expect "\[stub\] bzstub: initrd 'INITRD-CONTENT-0123456789-and-mo'"
-	expect_not 'bzstub: FAIL'
 	expect 'summary: vm stub +passed'
+	expect 'vm stub32: loaded Linux bzImage \(boot protocol 2\.15, [0-9]+-byte kernel\) at 0x100000, runs in \[0x100000-0x110000\), boot_params at 0x9000, initrd 48 bytes at 0x7ff000, entry 0x100000 \(32-bit\)$'
+	expect_not 'vm stub32: 64-bit entry'
+	expect '\[stub32\] bzstub: 32-bit entry: protected mode, paging off'
+	expect '\[stub32\] bzstub: boot_params ok'
+	expect "\[stub32\] bzstub: cmdline 'console=ttyS0 hello=32'"
+	expect "\[stub32\] bzstub: initrd 'INITRD-CONTENT-0123456789-and-mo'"
+	expect 'summary: vm stub32 +passed'
+	expect_not 'bzstub: FAIL'
 	expect 'vm hello: loaded ELF(32|64) kernel, .*multiboot information at 0x9000'
 	expect 'summary: vm hello +passed'
 	expect_exit 0
 }
 
 # Malformed bzImages (truncated, wrong magic, protocol 2.00, syssize past the file), kernels
-# that do not fit (init_size, a pref_address near 2^64) and initrd mistakes (too big, on an
-# ELF, not found): one "refused:" line each, and the good VM beside them runs.
+# that do not fit (init_size, a pref_address near 2^64), initrd mistakes (too big, on an
+# ELF, not found) and entry= mistakes (64 for a kernel without XLF_KERNEL_64, any entry=
+# for a multiboot kernel): one "refused:" line each, and the good VMs beside them run: a
+# multiboot one, and the stub without XLF_KERNEL_64, which takes the 32-bit entry.
 t_linux_refused() {
 	head -c 800 "$G/bzstub.bzImage" > "$DIR/trunc.bzImage"
 	cp "$G/bzstub.bzImage" "$DIR/magic.bzImage"; patch_bytes "$DIR/magic.bzImage" 0x202 'HdrX'
@@ -45,6 +60,7 @@ t_linux_refused() {
 	# Relocatable, preferring an address near 2^64: no sum may wrap into RAM.
 	cp "$G/bzstub.bzImage" "$DIR/wrap.bzImage"; patch_bytes "$DIR/wrap.bzImage" 0x234 '\001'
 	patch_bytes "$DIR/wrap.bzImage" 0x258 '\000\000\340\377\377\377\377\377'
+	cp "$G/bzstub.bzImage" "$DIR/no64.bzImage"; patch_bytes "$DIR/no64.bzImage" 0x236 '\000\000'
 	head -c 1048576 /dev/zero > "$DIR/big.img"
 	TIMEOUT=90 boot_bochs 2 2 "" \
 		"$DIR/trunc.bzImage vm=trunc" \
@@ -57,6 +73,9 @@ t_linux_refused() {
 		"$G/bzstub.bzImage vm=nord initrd=missing" \
 		"$DIR/huge.bzImage vm=huge mem=8M" \
 		"$DIR/wrap.bzImage vm=wrap mem=8M" \
+		"$DIR/no64.bzImage vm=no64 mem=8M entry=64" \
+		"$G/hello.elf vm=mb64 mem=8M entry=64" \
+		"$DIR/no64.bzImage vm=auto32 mem=8M" \
 		"$G/hello.elf vm=ok mem=8M" || return
 	expect 'vm trunc \(module 0\): refused: truncated bzImage: its setup is 1024 bytes but the file has 800$'
 	expect 'vm magic \(module 1\): refused: not a bzImage: no "HdrS" at 0x202'
@@ -67,9 +86,14 @@ t_linux_refused() {
 	expect 'vm nord \(module 7\): refused: initrd=missing: no module whose args are initrd=missing$'
 	expect 'vm huge \(module 8\): refused: the kernel needs 0x10000000 bytes \(init_size\) from 0x100000, loaded at 0x100000, but mem=8M$'
 	expect 'vm wrap \(module 9\): refused: the kernel needs 0x10000 bytes \(init_size\) from 0xffffffffffe00000, loaded at 0x100000, but mem=8M$'
-	expect_count 9 'refused:'
+	expect 'vm no64 \(module 10\): refused: entry=64, but the kernel has no 64-bit entry \(boot protocol 2\.15, xloadflags 0x0 without XLF_KERNEL_64\)$'
+	expect 'vm mb64 \(module 11\): refused: entry=64 is for a Linux bzImage, and this kernel is not one \(a multiboot kernel starts in 32-bit mode\)$'
+	expect_count 11 'refused:'
+	expect 'vm auto32: loaded Linux bzImage .*, entry 0x100000 \(32-bit\)$'
+	expect '\[auto32\] bzstub: 32-bit entry: protected mode, paging off'
+	expect 'summary: vm auto32 +passed'
 	expect 'summary: vm ok +passed'
-	expect 'summary: 9 VM\(s\) refused at creation'
+	expect 'summary: 11 VM\(s\) refused at creation'
 	expect_exit 1		# VMs asked for never ran: the run is not a success
 }
 

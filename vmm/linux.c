@@ -1,9 +1,15 @@
-/* vmm/linux.c: booting a Linux bzImage through the 32-bit boot protocol (Linux
- * Documentation/arch/x86/boot.rst, "32-bit Boot Protocol"): the protected-mode kernel at
- * its load address, a zeroed boot_params ("zero page") holding a copy of the image's setup
- * header, an E820 map of the VM's RAM, the command line and the initrd, and vCPU 0 at the
- * kernel's 32-bit entry with ESI = boot_params. The VM already starts in flat 32-bit
- * protected mode with paging and interrupts off (vmm/vmcs.c), as the protocol asks.
+/* vmm/linux.c: booting a Linux bzImage through the boot protocol (Linux
+ * Documentation/arch/x86/boot.rst): the protected-mode kernel at its load address, a
+ * zeroed boot_params ("zero page") holding a copy of the image's setup header, an E820 map
+ * of the VM's RAM, the command line and the initrd, and vCPU 0 at one of the kernel's two
+ * entries with RSI = boot_params:
+ * - "64-bit Boot Protocol" (the default when the kernel has it, XLF_KERNEL_64; entry=64):
+ *   at load address + 0x200, in 64-bit mode with paging on identity page tables that map
+ *   all of RAM, a GDT with __BOOT_CS (0x10) and __BOOT_DS (0x18), interrupts off; these
+ *   pages are built here (lib/boot64.c) and the registers set by linux_vcpu_start64;
+ * - "32-bit Boot Protocol" (a kernel without it, or entry=32): at the load address, in the
+ *   flat 32-bit protected mode with paging and interrupts off that the VM starts in anyway
+ *   (vmm/vmcs.c, the multiboot state).
  *
  * Placement (every address is checked against mem= before anything is written):
  * - the kernel at pref_address when it is relocatable and its running region fits there,
@@ -11,12 +17,20 @@
  * - its running region [bzimage_run_start, + init_size) is where it decompresses: nothing
  *   of ours may be there;
  * - the initrd page-aligned at the top of RAM, below initrd_addr_max, above that region;
- * - boot_params and the command line in two free pages (lib/loadmap.c: below
- *   0x9F000, where the kernel reads them before it sets up its own memory). */
+ * - boot_params and the command line in two free pages, and for the 64-bit entry the
+ *   GDT's page and the page tables right after them, in one run of free pages
+ *   (lib/loadmap.c: below 0x9F000 in practice, at 0x9000). The kernel reads boot_params
+ *   and the command line before it sets up its own memory; it leaves our GDT and tables
+ *   behind as soon as it loads its own (the first thing its 64-bit entry does), so the
+ *   E820 map still says usable RAM there, as firmware's own boot tables are. */
 #include "vmm/firmware.h"
 #include "vmm/load.h"
+#include "vmm/vcpu.h"
 #include "vmm/vm.h"
+#include "vmm/vmcs.h"
+#include "vmm/vmx.h"
 #include "host/log.h"
+#include "lib/boot64.h"
 #include "lib/bzimage.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
@@ -34,13 +48,24 @@
 #define BP_E820_TABLE		0x2D0	/* 20-byte entries: base, length, type */
 #define LOADER_UNDEFINED	0xFF	/* type_of_loader: a loader with no assigned ID */
 
-/* The zero page being built: vm_create_all makes one VM at a time on cpu0. */
+/* The loader's run of pages from boot_params on: boot_params, the command line, then for
+ * the 64-bit entry the GDT and the page tables (lib/boot64.c's order: PML4 first). */
+#define PG_BP		0
+#define PG_CMDLINE	1
+#define PG_GDT		2
+#define PG_TABLES	3
+
+/* The zero page being built, and any other page of ours: vm_create_all makes one VM at a
+ * time on cpu0. */
 static u8 bp[PAGE_SIZE];
+static u64 page[512];
 
 struct plan {
 	struct bzimage bz;
+	int bits;		/* the entry: 64 or 32 (bzimage_entry) */
 	u64 load, run, end;	/* loaded at load; needs [run, end) while it decompresses */
 	u64 rd, bp;		/* the initrd's and boot_params' addresses */
+	u64 npages;		/* our pages from bp on (PG_*) */
 };
 
 static void put32(u64 off, u32 v)
@@ -126,8 +151,9 @@ static int plan(struct vm *vm, struct plan *p, const void *img, u64 size, u64 rd
 {
 	u64 cl = strlen(vm->cmdline);
 
-	if (bzimage_parse(img, size, &p->bz, err, len) || place_kernel(vm, p, err, len) ||
-	    place_initrd(vm, p, rd_len, err, len))
+	if (bzimage_parse(img, size, &p->bz, err, len) ||
+	    !(p->bits = bzimage_entry(&p->bz, vm->entry_want, err, len)) ||
+	    place_kernel(vm, p, err, len) || place_initrd(vm, p, rd_len, err, len))
 		return -1;
 	if (cl > p->bz.cmdline_size) {
 		fmt(err, len, "the command line is %llu bytes, longer than the kernel's "
@@ -136,11 +162,89 @@ static int plan(struct vm *vm, struct plan *p, const void *img, u64 size, u64 rd
 	}
 	struct span busy[2] = { { MIN(p->load, p->run), p->end },
 				{ p->rd, p->rd + ALIGN_UP(rd_len, PAGE_SIZE) } };
-	if (!(p->bp = loadmap_place(vm->mem, busy, rd_len ? 2 : 1, 2))) {
-		fmt(err, len, "no two free pages for boot_params and the command line");
+	if (p->bits == 64 && !boot64_pt_pages(vm->mem)) {	/* beyond 512 GiB: not a VM */
+		fmt(err, len, "no 64-bit identity map for mem=%lluM", X(vm->mem >> 20));
+		return -1;
+	}
+	p->npages = p->bits == 64 ? PG_TABLES + boot64_pt_pages(vm->mem) : PG_GDT;
+	if (!(p->bp = loadmap_place(vm->mem, busy, rd_len ? 2 : 1, p->npages))) {
+		fmt(err, len, "no %llu free pages in a row for boot_params, the command line%s",
+		    X(p->npages), p->bits == 64 ? ", the GDT and the page tables" : "");
 		return -1;
 	}
 	return 0;
+}
+
+/* The 64-bit entry's GDT and page tables, into their pages after the command line's. */
+static int load_boot64(struct vm *vm, const struct plan *p, char *err, size_t len)
+{
+	u64 tables = p->bp + PG_TABLES * PAGE_SIZE;
+
+	memset(page, 0, sizeof(page));
+	boot64_gdt(page);
+	if (ram_load(vm, p->bp + PG_GDT * PAGE_SIZE, page, sizeof(page), PAGE_SIZE, err, len))
+		return -1;
+	for (u64 i = 0; i < p->npages - PG_TABLES; i++) {
+		boot64_pt_page(page, tables, vm->mem, i);
+		if (ram_load(vm, tables + i * PAGE_SIZE, page, sizeof(page), PAGE_SIZE, err, len))
+			return -1;
+	}
+	vm->boot64_gdt = p->bp + PG_GDT * PAGE_SIZE;
+	vm->boot64_cr3 = tables;
+	return 0;
+}
+
+static void seg(u64 sel_f, u16 sel, u64 desc)
+{
+	u64 i = (sel_f - GUEST_ES_SEL) / 2;	/* a segment's fields are evenly spaced */
+
+	vmwrite(sel_f, sel);
+	vmwrite(GUEST_ES_BASE + i * 2, 0);
+	vmwrite(GUEST_ES_LIMIT + i * 2, 0xFFFFFFFF);	/* flat 4 GiB: G with limit 0xFFFFF */
+	vmwrite(GUEST_ES_AR + i * 2, boot64_ar(desc));
+}
+
+#define CR0_PE	(1ULL << 0)
+#define CR0_ET	(1ULL << 4)
+#define CR0_PG	(1ULL << 31)
+#define CR4_PAE	(1ULL << 5)
+#define EFER_LME (1ULL << 8)
+
+/* boot.rst, "64-bit Boot Protocol": 64-bit mode with paging enabled, the identity map, the
+ * GDT loaded with __BOOT_CS and __BOOT_DS, CS = __BOOT_CS, DS/ES/SS = __BOOT_DS,
+ * interrupts off (RFLAGS and RSI are the multiboot state's and linux_load's). IA-32e mode
+ * is CR0.PG with CR4.PAE and EFER.LME, which makes EFER.LMA (SDM Vol. 3A 10.8.5); VM entry
+ * wants the "IA-32e mode guest" entry control equal to LMA (SDM Vol. 3C 27.3.1.1), which
+ * vcpu_update_long_mode derives from CR0 and EFER, as after a guest's own switch. The
+ * segment checks of 27.3.1.2 hold: CS type 11 with L=1 and D=0, SS/DS/ES/FS/GS type 3
+ * with DPL 0, TR left a busy TSS (type 11, which IA-32e mode requires) and LDTR unusable
+ * by the multiboot state. */
+void linux_vcpu_start64(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+
+	v->cr0_shadow = CR0_PE | CR0_ET | CR0_PG;	/* ET: hardwired 1 since the 486 */
+	v->cr4_shadow = CR4_PAE;
+	vmwrite(CR0_SHADOW, v->cr0_shadow);
+	vmwrite(CR4_SHADOW, v->cr4_shadow);
+	vmwrite(GUEST_CR0, vmx_fix_cr0(&vmx_msrs, v->cr0_shadow, true));
+	vmwrite(GUEST_CR4, vmx_fix_cr4(&vmx_msrs, v->cr4_shadow));
+	vmwrite(GUEST_CR3, vm->boot64_cr3);	/* PCD, PWT 0: the tables are write-back */
+	vmwrite(GUEST_EFER, EFER_LME);
+	vcpu_update_long_mode(v);		/* EFER.LMA and the entry control */
+	seg(GUEST_CS_SEL, BOOT64_CS, BOOT64_CS_DESC);
+	seg(GUEST_SS_SEL, BOOT64_DS, BOOT64_DS_DESC);
+	seg(GUEST_DS_SEL, BOOT64_DS, BOOT64_DS_DESC);
+	seg(GUEST_ES_SEL, BOOT64_DS, BOOT64_DS_DESC);
+	/* FS and GS: the protocol says nothing; the data segment, as the 32-bit state has. */
+	seg(GUEST_FS_SEL, BOOT64_DS, BOOT64_DS_DESC);
+	seg(GUEST_GS_SEL, BOOT64_DS, BOOT64_DS_DESC);
+	vmwrite(GUEST_GDTR_BASE, vm->boot64_gdt);
+	vmwrite(GUEST_GDTR_LIMIT, BOOT64_GDT_N * 8 - 1);
+	/* No IDT: an exception before the kernel loads its own is a triple fault, which stops
+	 * the VM with a report, rather than a jump through whatever lies at address 0. */
+	vmwrite(GUEST_IDTR_BASE, 0);
+	vmwrite(GUEST_IDTR_LIMIT, 0);
 }
 
 int linux_load(struct vm *vm, const void *img, u64 size, const void *rd, u64 rd_len,
@@ -158,19 +262,26 @@ int linux_load(struct vm *vm, const void *img, u64 size, const void *rd, u64 rd_
 		     len) ||
 	    (rd_len && ram_load(vm, p.rd, rd, rd_len, rd_len, err, len)) ||
 	    ram_load(vm, p.bp, bp, PAGE_SIZE, PAGE_SIZE, err, len) ||
-	    ram_load(vm, p.bp + PAGE_SIZE, vm->cmdline, strlen(vm->cmdline) + 1, PAGE_SIZE, err,
-		     len))
+	    ram_load(vm, p.bp + PG_CMDLINE * PAGE_SIZE, vm->cmdline, strlen(vm->cmdline) + 1,
+		     PAGE_SIZE, err, len) ||
+	    (p.bits == 64 && load_boot64(vm, &p, err, len)))
 		return -1;
-	/* boot.rst, 32-bit boot: %esi holds boot_params; %ebp, %edi and %ebx must be zero;
-	 * interrupts off. Only vCPU 0 starts here; the others wait (vmm/vcpu.c). */
-	vm->entry = p.load;
+	/* boot.rst: %rsi (%esi) holds boot_params; the 32-bit entry wants %ebp, %edi and %ebx
+	 * zero (the 64-bit one asks nothing of them: zero too). Interrupts are off in the
+	 * VMCS's RFLAGS. Only vCPU 0 starts here; the others wait (vmm/vcpu.c) for Linux's
+	 * INIT and start-up IPIs, which put them in real mode whatever this entry was. */
+	vm->entry = p.load + (p.bits == 64 ? BZ_ENTRY64_OFF : 0);
 	struct guest_regs *r = &vm->vcpus[0].regs;
 	r->rsi = p.bp;
 	r->rbx = r->rbp = r->rdi = 0;
 	pr_info("vm %s: loaded Linux bzImage (boot protocol %u.%02u, %llu-byte kernel) at 0x%llx, runs "
 		"in [0x%llx-0x%llx), boot_params at 0x%llx, initrd %llu bytes at 0x%llx, entry "
-		"0x%llx", vm->name, p.bz.version >> 8, p.bz.version & 0xFF,
+		"0x%llx (%d-bit)", vm->name, p.bz.version >> 8, p.bz.version & 0xFF,
 		X(p.bz.kernel_len), X(p.load), X(p.run), X(p.run + p.bz.init_size),
-		X(p.bp), X(rd_len), X(p.rd), X(vm->entry));
+		X(p.bp), X(rd_len), X(p.rd), X(vm->entry), p.bits);
+	if (p.bits == 64)
+		pr_info("vm %s: 64-bit entry: identity map of [0-0x%llx) in 2M pages at 0x%llx "
+			"(CR3), GDT at 0x%llx", vm->name, X(ALIGN_UP(vm->mem, 2ULL << 20)),
+			X(vm->boot64_cr3), X(vm->boot64_gdt));
 	return 0;
 }

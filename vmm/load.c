@@ -119,5 +119,13 @@ int vm_load(struct vm *vm, const void *img, u64 size, const void *rd, u64 rd_len
 		fmt(err, len, "initrd= is for a Linux bzImage, and this kernel is not one");
 		return -1;
 	}
+	/* Refused rather than ignored: a multiboot kernel always starts in 32-bit protected
+	 * mode (Multiboot spec 3.2), and a key that would silently do nothing hides a mistake
+	 * (a bzImage given as the wrong module, a misspelt line). */
+	if (vm->entry_want != BZ_ENTRY_AUTO) {
+		fmt(err, len, "entry=%s is for a Linux bzImage, and this kernel is not one (a "
+		    "multiboot kernel starts in 32-bit mode)", bzimage_entry_names[vm->entry_want]);
+		return -1;
+	}
 	return multiboot_load(vm, img, size, err, len);
 }

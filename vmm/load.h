@@ -14,8 +14,14 @@ struct vm;
 int vm_load(struct vm *vm, const void *img, u64 size, const void *rd, u64 rd_len, char *err,
 	    size_t len);
 
-/* vmm/linux.c: the Linux 32-bit boot protocol, same contract as vm_load. */
+/* vmm/linux.c: the Linux boot protocol, 64-bit or 32-bit entry (vm->entry_want), same
+ * contract as vm_load. For the 64-bit entry it sets vm->boot64_cr3 and boot64_gdt. */
 int linux_load(struct vm *vm, const void *img, u64 size, const void *rd, u64 rd_len,
 	       char *err, size_t len);
+
+/* vmm/linux.c: the 64-bit entry's register state, written into the current VMCS of vCPU 0
+ * of a VM with boot64_cr3 set, over the multiboot state vmm/vmcs.c builds first. */
+struct vcpu;
+void linux_vcpu_start64(struct vcpu *v);
 
 #endif

@@ -17,6 +17,7 @@
 #include "host/smp.h"
 #include "host/trap.h"
 #include "host/tsc.h"
+#include "lib/bzimage.h"
 #include "lib/cmdline.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
@@ -35,7 +36,7 @@ const char *const vm_selftest_names[] = { "none", "rflags", "link", "cs", "tr", 
 static struct {
 	char name[VM_NAME_MAX];
 	u64 mem, vcpus, latency_us, seed;
-	unsigned selftest, ve, backing, on_fault, apic;
+	unsigned selftest, ve, backing, on_fault, apic, entry;
 	bool lazy, apf;
 	u64 resume_ms, fail_limit, resident;
 	char poison[128], flaky[128], image[VM_NAME_MAX], initrd[VM_NAME_MAX];
@@ -72,6 +73,10 @@ static const struct opt vm_opts[] = {
 	{ .key = "initrd", .type = OPT_STR, .val = vc.initrd, .len = VM_NAME_MAX,
 	  .help = "a Linux guest's initrd: the GRUB module whose args are initrd=NAME",
 	  .def = "none" },
+	{ .key = "entry", .type = OPT_ENUM, .val = &vc.entry, .names = bzimage_entry_names,
+	  .help = "a Linux bzImage's boot protocol entry: 64 (long mode, paging on) or 32 "
+		  "(protected mode, paging off); auto: 64 when the kernel has it",
+	  .def = "auto" },
 	{ .key = "resident", .type = OPT_UINT, .val = &vc.resident, .max = 1ULL << 30,
 	  .help = "lazy=on: host frames the VM may hold (less than mem= needs swap=)",
 	  .def = "all of mem" },
@@ -319,6 +324,7 @@ static void vm_create(const struct bootinfo *bi, const struct mb_module *m, u32 
 	vm->nvcpus = (u32)vc.vcpus;
 	vm->selftest = vc.selftest;
 	vm->x2apic_locked = vc.apic == 1;
+	vm->entry_want = vc.entry;
 	vm->lock = (struct spinlock)SPINLOCK_INIT;
 	vpc_init(vm);
 	vm->apf.lock = (struct spinlock)SPINLOCK_INIT;

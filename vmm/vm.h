@@ -87,6 +87,10 @@ struct vm {
 	u64 entry;			/* guest entry point */
 	u32 selftest;			/* deliberate guest-state corruption (vm_selftest_names) */
 	bool x2apic_locked;		/* apic=x2apic: the LAPICs start in x2APIC mode, locked */
+	unsigned entry_want;		/* entry=: BZ_ENTRY_AUTO, _64 or _32 (a bzImage's entry) */
+	u64 boot64_cr3, boot64_gdt;	/* set by vmm/linux.c for the 64-bit entry: vCPU 0 starts
+					 * in 64-bit mode on these tables and GDT; 0: it starts
+					 * in the multiboot state */
 
 	u32 nvcpus;
 	struct vcpu vcpus[VCPU_MAX];

@@ -1,8 +1,10 @@
 /* vmm/vmcs.c: building a vCPU's VMCS, and printing one. Each field says why it holds what
  * it holds. The guest starts the way a multiboot v1 loader leaves a kernel (Multiboot spec
  * 3.2 "Machine state"): 32-bit protected mode, flat segments, paging off, EAX=0x2BADB002,
- * EBX=the information structure. Paging off in VMX non-root needs unrestricted guest. */
+ * EBX=the information structure. Paging off in VMX non-root needs unrestricted guest.
+ * A bzImage taking the 64-bit entry gets vCPU 0 in long mode instead (vmm/linux.c). */
 #include "vmm/vmcs.h"
+#include "vmm/load.h"
 #include "vmm/vm.h"
 #include "vmm/vmx.h"
 #include "host/cpu.h"
@@ -157,6 +159,8 @@ int vmcs_setup(struct vcpu *v)
 	setup_controls(v);
 	setup_host();
 	setup_guest(v);
+	if (v->index == 0 && v->vm->boot64_cr3)
+		linux_vcpu_start64(v);	/* a bzImage's 64-bit entry (vmm/linux.c) */
 	invept(ept_pointer(&v->vm->ept, v->ctls.ept_ad));
 	return 0;
 }

@@ -16,6 +16,10 @@
  *   relocatable kernel's alignment is a power of two, and it runs at an aligned address
  *   not below its load address nor its pref_address (which is aligned too);
  * - bzimage_is agrees with success (a parsed image is one);
+ * - bzimage_entry: 32 is always granted; 64 only with XLF_KERNEL_64 (read from 2.12 on)
+ *   and the entry at 0x200 inside the kernel; auto is 64 exactly then, 0 (refused) when
+ *   the flag is there but the kernel too short for that entry, else 32; a refusal is 0
+ *   with one line;
  * - a NULL image is an empty one, whatever the size says;
  * - parsing is deterministic and does not write the image. */
 #include "tests/fuzz/fuzz.h"
@@ -47,6 +51,14 @@ static void check_ok(const u8 *img, u64 size, const struct bzimage *bz, u8 sel)
 		FZ_CHECK(run == load);
 	}
 	FZ_CHECK(bzimage_is(img, size));
+	bool has64 = bz->version >= 0x020C && (g16(img + 0x236) & BZ_XLF_KERNEL_64) &&
+		     bz->kernel_len > BZ_ENTRY64_OFF;
+	char e[120];
+	FZ_CHECK(bzimage_entry(bz, BZ_ENTRY_32, e, sizeof(e)) == 32 && !e[0]);
+	bool says64 = bz->xloadflags & BZ_XLF_KERNEL_64;	/* but perhaps too short */
+	FZ_CHECK(bzimage_entry(bz, BZ_ENTRY_AUTO, e, sizeof(e)) == (has64 ? 64 : says64 ? 0 : 32));
+	int r = bzimage_entry(bz, BZ_ENTRY_64, e, sizeof(e));
+	FZ_CHECK(r == (has64 ? 64 : 0) && (r ? !e[0] : e[0] && !strchr(e, '\n')));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -211,6 +211,55 @@ TEST(refusals)
 	CHECK_EQ(parse(&s, &bz, err, sizeof(err)), 0);
 }
 
+/* entry=: auto takes the 64-bit entry exactly when XLF_KERNEL_64 is there (and read: from
+ * protocol 2.12 on); 64 without it is refused in one line; 32 is always possible. */
+static int entry(const struct spec *s, unsigned want, char *err, size_t len)
+{
+	struct bzimage bz;
+
+	CHECK_EQ(parse(s, &bz, err, len), 0);
+	return bzimage_entry(&bz, want, err, len);
+}
+
+TEST(entry_mode)
+{
+	struct spec s = good;
+	char err[200];
+
+	CHECK_EQ(entry(&s, BZ_ENTRY_AUTO, err, sizeof(err)), 64);	/* Debian's kernel */
+	CHECK_STR(err, "");
+	CHECK_EQ(entry(&s, BZ_ENTRY_64, err, sizeof(err)), 64);
+	CHECK_EQ(entry(&s, BZ_ENTRY_32, err, sizeof(err)), 32);
+	s.xlf = 0x7E;		/* every other flag, not KERNEL_64: a 32-bit kernel */
+	CHECK_EQ(entry(&s, BZ_ENTRY_AUTO, err, sizeof(err)), 32);
+	CHECK_STR(err, "");
+	CHECK_EQ(entry(&s, BZ_ENTRY_32, err, sizeof(err)), 32);
+	CHECK_EQ(entry(&s, BZ_ENTRY_64, err, sizeof(err)), 0);
+	CHECK_STR(err, "entry=64, but the kernel has no 64-bit entry (boot protocol 2.15, "
+		  "xloadflags 0x7e without XLF_KERNEL_64)");
+	s = good; s.version = 0x020B;	/* 2.11: the byte at 0x236 is not xloadflags yet */
+	CHECK_EQ(entry(&s, BZ_ENTRY_AUTO, err, sizeof(err)), 32);
+	CHECK_EQ(entry(&s, BZ_ENTRY_64, err, sizeof(err)), 0);
+	CHECK_STR(err, "entry=64, but the kernel has no 64-bit entry (boot protocol 2.11, "
+		  "xloadflags 0x0 without XLF_KERNEL_64)");
+	s = good; s.version = 0x020C;
+	CHECK_EQ(entry(&s, BZ_ENTRY_AUTO, err, sizeof(err)), 64);
+	/* The entry at load address + 0x200 must lie inside the kernel. */
+	s = good; s.kernel_len = 0x200; s.syssize = 1;
+	CHECK_EQ(entry(&s, BZ_ENTRY_AUTO, err, sizeof(err)), 0);
+	CHECK_STR(err, "bad bzImage: XLF_KERNEL_64, but the kernel is 512 bytes and its 64-bit "
+		  "entry would be at offset 0x200");
+	CHECK_EQ(entry(&s, BZ_ENTRY_32, err, sizeof(err)), 32);
+	s.kernel_len = 0x201;
+	CHECK_EQ(entry(&s, BZ_ENTRY_64, NULL, 0), 64);
+	s.kernel_len = 0x200;
+	CHECK_EQ(entry(&s, BZ_ENTRY_64, NULL, 0), 0);	/* no error buffer: still refused */
+	CHECK_STR(bzimage_entry_names[BZ_ENTRY_AUTO], "auto");
+	CHECK_STR(bzimage_entry_names[BZ_ENTRY_64], "64");
+	CHECK_STR(bzimage_entry_names[BZ_ENTRY_32], "32");
+	CHECK(bzimage_entry_names[3] == NULL);
+}
+
 /* err: NULL, 0 or tiny buffers are fine; a NULL image is an empty one. */
 TEST(err_buffer)
 {
@@ -277,6 +326,7 @@ int main(void)
 	RUN(good_old);
 	RUN(run_start);
 	RUN(refusals);
+	RUN(entry_mode);
 	RUN(err_buffer);
 	RUN(fuzz);
 	return DONE();

@@ -32,6 +32,9 @@ TEST(place)
 
 	CHECK_EQ(loadmap_place(32 * M, NULL, 0, 1), 0x9000);
 	CHECK_EQ(loadmap_place(32 * M, &at1m, 1, 2), 0x9000);	/* the usual case */
+	/* Linux's 64-bit entry: boot_params, command line, GDT and 3 page-table pages */
+	CHECK_EQ(loadmap_place(32 * M, &at1m, 1, 6), 0x9000);
+	CHECK_EQ(loadmap_place(32 * M, &lowish, 1, 6), M);
 	CHECK_EQ(loadmap_place(32 * M, &over9, 1, 1), 0x1000);	/* lowest free below */
 	CHECK_EQ(loadmap_place(32 * M, low, 2, 1), 3 * M);	/* after the image */
 	CHECK_EQ(loadmap_place(32 * M, &lowish, 1, 1), 0x9E000);
