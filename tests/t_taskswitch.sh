@@ -2,8 +2,9 @@
 # taskswitch guest in guest/tests/taskswitch.c): a 32-bit task A, paging on, switches to B
 # by JMP (B's CR3, LDT and DS come from its TSS), to C by CALL through a GDT task gate and back by IRET
 # (NT, back link), to D by INT 0x80 through an IDT task gate, to E by #GP through an IDT
-# task gate (the error code on E's stack), and JMPs to its own busy TSS (#GP with its
-# selector). No hypercall: the same image runs on QEMU's pc machine without faultline
+# task gate (the error code on E's stack), JMPs to its own busy TSS (#GP with its
+# selector), and to F, whose TSS's SS is a code segment: #TS raised in F after the switch,
+# through an IDT task gate to G. No hypercall: the same image runs on QEMU's pc machine without faultline
 # (TCG: QEMU's own task switch, the reference) and as a faultline VM in Bochs, where every
 # switch is an exit that faultline emulates. Each case is one PASS line; any FAIL fails.
 
@@ -11,10 +12,11 @@ ts_expect() {
 	for what in 'no unexpected exception' 'jmp to a TSS: task B ran' "jmp: B's LDTR" \
 		'jmp: CR3 from B' 'jmp: NT clear and CR0.TS set' 'jmp back to A' 'call through a task gate' \
 		'iret from C' 'int 0x80 through an IDT task gate' 'iret from D' \
-		'#GP through an IDT task gate' 'jmp to a busy TSS' 'busy bits'; do
+		'#GP through an IDT task gate' 'jmp to a busy TSS' 'a bad SS in the new TSS' \
+		'#TS in F' 'busy bits'; do
 		expect "(^|\\] )guest: PASS taskswitch: $what"
 	done
-	expect '(^|\] )guest: 13 passed, 0 failed$'
+	expect '(^|\] )guest: 15 passed, 0 failed$'
 	expect_not 'FAIL'
 }
 

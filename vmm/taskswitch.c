@@ -276,17 +276,21 @@ static u32 seg_check(unsigned i, const struct seg *s, unsigned cpl)
 	return 0;
 }
 
-/* The six segment registers from the new TSS, CS first (it sets the CPL), each checked and
- * its descriptor marked accessed, as the CPU does (VMX also wants the accessed bit in a
- * usable segment's type, SDM Vol. 3C 27.3.1.2). A null data selector is an unusable
- * register; a null CS or SS is #TS(0). A fault leaves the registers not yet reached as they
- * were: it is raised in the new task (SDM 7.3 step 13). */
+/* The six segment registers from the new TSS: every selector first, then each descriptor,
+ * CS first (it sets the CPL), checked and marked accessed, as the CPU does (VMX also wants
+ * the accessed bit in a usable segment's type, SDM Vol. 3C 27.3.1.2). A null data selector
+ * is an unusable register; a null CS or SS is #TS(0). A fault is raised in the new task
+ * (SDM 7.3 step 13): the registers not yet reached hold their new selectors over their old
+ * descriptors, so a task switch out of the handler saves the selectors the TSS gave, as a
+ * real CPU's does. */
 static u32 load_segs(struct vcpu *v, const struct tss32 *t)
 {
 	static const unsigned order[6] = { 1, 2, 0, 3, 4, 5 };	/* CS SS ES DS FS GS */
 	unsigned cpl = t->seg[1] & 3;
 	u32 r;
 
+	for (unsigned i = 0; i < 6; i++)
+		vmwrite(GUEST_ES_SEL + i * 2, (u16)t->seg[i]);
 	for (unsigned k = 0; k < 6; k++) {
 		unsigned i = order[k];
 		u16 sel = (u16)t->seg[i];

@@ -13,7 +13,10 @@
  *   3. INT 0x80 through a task gate in the IDT to task D: NT, back link, no error code;
  *   4. #GP from loading a selector past the GDT's limit, through a task gate in the IDT to
  *      task E: the error code (the selector) on E's stack;
- *   5. JMP to the busy TSS A (the current task): #GP with A's selector, to task E.
+ *   5. JMP to the busy TSS A (the current task): #GP with A's selector, to task E;
+ *   6. JMP to task F, whose TSS names a code segment for SS: the switch completes and #TS
+ *      with that selector is raised in F, through a task gate in the IDT to task G, which
+ *      finds F's state saved (the selectors its TSS gave) and JMPs to A.
  * No hypercall: the same image passes on bare QEMU (tests/t_taskswitch.sh runs both), which
  * is what a real CPU answers. Under faultline every switch is an exit that
  * vmm/taskswitch.c emulates. */
@@ -31,12 +34,14 @@
 #define S_TSS_D		0x40
 #define S_TSS_E		0x48
 #define S_LDT		0x50
+#define S_TSS_F		0x58
+#define S_TSS_G		0x60
 #define S_LDT_DATA	0x0C	/* LDT entry 1, TI set */
-#define GDT_N		11
+#define GDT_N		13
 #define S_BEYOND	0x1F8	/* past the GDT's limit: #GP(0x1F8) */
 #define V_INT		0x80	/* INT 0x80 goes to task D */
 #define TSS_SIZE	0x68
-#define NTASKS		5
+#define NTASKS		7
 #define EFLAGS_NT	(1u << 14)
 #define CR0_TS		(1u << 3)
 #define LDT_MAGIC	0x1D7DA7A5u
@@ -62,7 +67,8 @@ struct dtr {
 #define RESULTS(X) X(b_ran) X(b_eax) X(b_ds) X(b_ldtval) X(b_ldtr) X(b_tr) X(b_eflags) \
 	X(b_cr0) X(b_cr3) X(b_probe) X(a_probe) X(jmp_esi) X(jmp_edi) X(tr_jmp) X(c_ran) X(c_eflags) X(c_link) X(c_tr) \
 	X(call_eflags) X(tr_call) X(d_ran) X(d_eflags) X(d_link) X(d_esp) X(int_ebx) \
-	X(int_back) X(e_n) X(e_link) X(e_esp) X(tr_end) X(resume) X(bad)
+	X(int_back) X(e_n) X(e_link) X(e_esp) X(tr_end) X(resume) X(bad) X(g_ran) X(g_err) X(g_link) X(g_esp) \
+	X(f_tr) X(f_back)
 #define DEF(n) volatile u32 r_##n;
 RESULTS(DEF)
 volatile u32 r_e_err[4];
@@ -79,7 +85,8 @@ u8 ts_stack[NTASKS][4096] __attribute__((aligned(16)));
 volatile u32 ts_ldt_magic = LDT_MAGIC;
 
 void ts_run(void);		/* below: 64 -> 32-bit, task A's tests, back to 64 */
-void ts_a(void), ts_b(void), ts_c(void), ts_d(void), ts_e(void), ts_bad(void);
+void ts_a(void), ts_b(void), ts_c(void), ts_d(void), ts_e(void), ts_f(void), ts_g(void);
+void ts_bad(void);
 
 static u64 desc(u64 base, u32 limit, u8 access, u8 flags)
 {
@@ -98,6 +105,14 @@ static u64 intr_gate(void (*fn)(void))
 	return (a & 0xFFFF) | (u64)S_CODE32 << 16 | 0x8EULL << 40 | (a >> 16) << 48;
 }
 
+/* The GDT slot of task i's TSS (A, B, C, then the task gate, then D, E, then the LDT). */
+static unsigned tss_slot(unsigned i)
+{
+	static const u16 sel[NTASKS] = { S_TSS_A, S_TSS_B, S_TSS_C, S_TSS_D, S_TSS_E, S_TSS_F,
+					 S_TSS_G };
+	return sel[i] / 8;
+}
+
 /* Task i starts at fn on its own stack, flat 32-bit segments, interrupts off. */
 static void task_init(unsigned i, void (*fn)(void))
 {
@@ -110,7 +125,7 @@ static void task_init(unsigned i, void (*fn)(void))
 	t->ss = t->ds = t->es = t->fs = t->gs = S_DATA;
 	t->cr3 = (u32)(u64)(i == 1 ? ts_pd_b : ts_pd);
 	t->iomap = TSS_SIZE;
-	ts_gdt[S_TSS_A / 8 + (i < 3 ? i : i + 1)] = desc((u64)t, TSS_SIZE - 1, 0x89, 0);
+	ts_gdt[tss_slot(i)] = desc((u64)t, TSS_SIZE - 1, 0x89, 0);
 }
 
 /* Identity-mapped 4 GiB in 4 MiB pages, but for PROBE_LA's, and a word to tell them apart
@@ -137,6 +152,9 @@ static void tables(void)
 	task_init(2, ts_c);
 	task_init(3, ts_d);
 	task_init(4, ts_e);
+	task_init(5, ts_f);
+	task_init(6, ts_g);
+	ts_tss[5].ss = S_CODE32;	/* not a writable data segment: #TS(0x18) in F */
 	ts_gdt[S_GATE_C / 8] = task_gate(S_TSS_C);
 	ts_gdt[S_LDT / 8] = desc((u64)ts_ldt, sizeof(ts_ldt) - 1, 0x82, 0);
 	/* Not accessed (0x92): the load sets the bit (on a real CPU; not QEMU's TCG). */
@@ -146,6 +164,7 @@ static void tables(void)
 	ts_tss[1].ldt = S_LDT;
 	for (unsigned v = 0; v < 256; v++)
 		ts_idt[v] = intr_gate(ts_bad);
+	ts_idt[10] = task_gate(S_TSS_G);
 	ts_idt[13] = task_gate(S_TSS_E);
 	ts_idt[V_INT] = task_gate(S_TSS_D);
 	ts_gdtr = (struct dtr){ sizeof(ts_gdt) - 1, (u64)ts_gdt };
@@ -188,12 +207,22 @@ static void check(void)
 		 "taskswitch: #GP through an IDT task gate: error code 0x1f8 on task E's stack");
 	rt_check(r_e_n == 2 && r_e_err[1] == S_TSS_A,
 		 "taskswitch: jmp to a busy TSS: #GP(0x20) to task E, A resumed");
+	rt_check(r_g_ran == 1 && r_g_err == S_CODE32 && r_g_link == S_TSS_F &&
+		 r_g_esp == (u32)(u64)(ts_stack[6] + sizeof(ts_stack[6])) && r_f_back == 1,
+		 "taskswitch: a bad SS in the new TSS: #TS(0x18) in task F, to task G by its gate");
+	/* F's saved EIP is not checked: the SDM has the fault in the new task, before its
+	 * first instruction (7.3, step 13), which faultline saves; QEMU's TCG saves the
+	 * address of A's JMP instead. */
+	rt_check(ts_tss[5].ss == S_CODE32 && !r_f_tr,
+		 "taskswitch: #TS in F: the SS its TSS gave saved, F never ran");
 	rt_check(r_tr_end == S_TSS_A && type_of(S_TSS_A) == 11 && type_of(S_TSS_B) == 9 &&
-		 type_of(S_TSS_C) == 9 && type_of(S_TSS_D) == 9 && type_of(S_TSS_E) == 9,
-		 "taskswitch: busy bits: A busy, B-E available at the end");
+		 type_of(S_TSS_C) == 9 && type_of(S_TSS_D) == 9 && type_of(S_TSS_E) == 9 &&
+		 type_of(S_TSS_F) == 11 && type_of(S_TSS_G) == 9,
+		 "taskswitch: busy bits: A and F (G's back link) busy, B-E and G available");
 	rt_printf("guest: taskswitch: err 0x%x 0x%x (n=%u), links C 0x%x D 0x%x E 0x%x, B: LDTR "
-		  "0x%x DS 0x%x [DS:0] 0x%x LDT[1] 0x%lx\n", r_e_err[0], r_e_err[1], r_e_n,
-		  r_c_link, r_d_link, r_e_link, r_b_ldtr, r_b_ds, r_b_ldtval, ts_ldt[1]);
+		  "0x%x DS 0x%x [DS:0] 0x%x LDT[1] 0x%lx; F saved: eip 0x%x (entry 0x%x) ss 0x%x\n",
+		  r_e_err[0], r_e_err[1], r_e_n, r_c_link, r_d_link, r_e_link, r_b_ldtr, r_b_ds,
+		  r_b_ldtval, ts_ldt[1], ts_tss[5].eip, (u32)(u64)ts_f, ts_tss[5].ss);
 }
 
 int main(const char *cmdline)
@@ -278,7 +307,9 @@ asm(
 	"	mov $0x1F8, %ax; mov %ax, %ds\n"		/* 4. #GP(0x1f8) via a task gate */
 	"3:	movl $4f, r_resume\n"
 	"	ljmp $0x20, $0\n"				/* 5. JMP to the busy TSS A */
-	"4:	clts\n"
+	"4:	ljmp $0x58, $0\n"				/* 6. JMP to F: #TS in F */
+	"	incl r_f_back\n"
+	"	clts\n"
 	"	ret\n"
 
 	/* Task B: reached by JMP; reads DS (from its LDT), goes back to A by JMP. */
@@ -330,6 +361,23 @@ asm(
 	"	mov r_resume, %eax; mov %eax, ts_tss + 0x20\n"
 	"	iret\n"
 	"	jmp ts_e\n"
+
+	/* Task F: never runs (its SS is bad: #TS before its first instruction). */
+	".globl ts_f\n"
+	"ts_f:\n"
+	"	str %ax; movzwl %ax, %eax; mov %eax, r_f_tr\n"
+	"	jmp ts_f\n"
+
+	/* Task G: #TS's task. F cannot be resumed: G records and JMPs to A (available: A
+	 * left by JMP), which goes on after its JMP to F. */
+	".globl ts_g\n"
+	"ts_g:\n"
+	"	pop %eax; mov %eax, r_g_err\n"
+	"	movzwl ts_tss + 6 * 0x68, %eax; mov %eax, r_g_link\n"
+	"	mov %esp, r_g_esp\n"
+	"	incl r_g_ran\n"
+	"	ljmp $0x20, $0\n"
+	"	jmp ts_g\n"
 
 	/* Any other vector: say so and stop (status 1 on the debug-exit port). */
 	".globl ts_bad\n"
