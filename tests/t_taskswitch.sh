@@ -40,3 +40,14 @@ t_taskswitch() {
 	expect_not 'unhandled VM exit'
 	expect_exit 0
 }
+
+# A 16-bit TSS (B's descriptor of type 1): not emulated; the VM stops with one line naming it
+# and nothing else is affected (the VM beside it passes).
+t_taskswitch_tss16() {
+	boot_bochs 3 2 "" "$G/taskswitch.elf vm=ts16 mem=16M -- tss16" "$G/hello.elf vm=hello mem=16M"
+	expect 'vm ts16: stopped: vcpu0: task switch at rip=0x[0-9a-f]+: a 16-bit TSS \(type 1 or 3\): not emulated$'
+	expect 'summary: vm ts16 +FAILED'
+	expect 'summary: vm hello +passed status=0'
+	expect_count 1 'stopped: vcpu0: task switch at rip='
+	expect_exit 1
+}

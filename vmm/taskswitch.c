@@ -82,6 +82,7 @@ static int lin_copy(struct vcpu *v, u64 la, void *buf, u32 len, bool write)
 	u8 *p = buf;
 	u64 gpa, missing;
 
+	la &= 0xFFFFFFFFULL;
 	while (len) {
 		u32 n = (u32)MIN((u64)len, PAGE_SIZE - (la & (PAGE_SIZE - 1)));
 		if (!guest_translate(v, la, &gpa))
@@ -305,6 +306,8 @@ static u32 load_segs(struct vcpu *v, const struct tss32 *t)
 			return r == 1 ? FAULT(V_TS, sel) : r;
 		if ((r = seg_check(i, &s, cpl)))
 			return r;
+		if (i == 1)
+			s.ar &= ~AR_L;	/* meaningless outside IA-32e mode; VM entry checks it */
 		if (!(s.ar & 1)) {
 			s.ar |= 1;
 			if ((r = desc_set_type(v, &s)))
@@ -384,8 +387,10 @@ static u32 task_switch(struct vcpu *v, u16 sel, int src, u32 eip, bool has_err, 
 		vmwrite(CR0_SHADOW, v->cr0_shadow);
 	}
 	vmwrite(GUEST_DR7, vmread(GUEST_DR7) & ~DR7_LOCAL);
-	/* Neither an STI nor a MOV-SS shadow survives into another task. */
-	vmwrite(GUEST_INTERRUPTIBILITY, vmread(GUEST_INTERRUPTIBILITY) & ~3ULL);
+	/* Neither an STI nor a MOV-SS shadow survives into another task; an IRET unblocks
+	 * NMIs, this one too (SDM Vol. 3A 6.7.1). */
+	vmwrite(GUEST_INTERRUPTIBILITY, vmread(GUEST_INTERRUPTIBILITY) &
+		~(src == TS_IRET ? 0xBULL : 3ULL));
 	if ((r = enter_new(v, &t, eflags)))
 		return r;
 	return has_err ? push_error(v, err) : 0;

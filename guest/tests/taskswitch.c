@@ -17,6 +17,8 @@
  *   6. JMP to task F, whose TSS names a code segment for SS: the switch completes and #TS
  *      with that selector is raised in F, through a task gate in the IDT to task G, which
  *      finds F's state saved (the selectors its TSS gave) and JMPs to A.
+ * With "tss16" on its command line, B's TSS descriptor says 16-bit (type 1): faultline does
+ * not emulate those and stops the VM with one line (QEMU would switch).
  * No hypercall: the same image passes on bare QEMU (tests/t_taskswitch.sh runs both), which
  * is what a real CPU answers. Under faultline every switch is an exit that
  * vmm/taskswitch.c emulates. */
@@ -228,10 +230,11 @@ static void check(void)
 int main(const char *cmdline)
 {
 	struct dtr *g;
-	(void)cmdline;
 
 	asm volatile("cli");
 	tables();
+	if (rt_arg_has(cmdline, "tss16"))
+		ts_gdt[S_TSS_B / 8] = desc((u64)&ts_tss[1], TSS_SIZE - 1, 0x81, 0);
 	ts_run();
 	/* Back in long mode on the runtime's GDT and IDT: its TSS again (busy since its own
 	 * LTR: made available first, SDM Vol. 3A 7.2.4). */
