@@ -4,7 +4,8 @@
 # (NT, back link), to D by INT 0x80 through an IDT task gate, to E by #GP through an IDT
 # task gate (the error code on E's stack), JMPs to its own busy TSS (#GP with its
 # selector), and to F, whose TSS's SS is a code segment: #TS raised in F after the switch,
-# through an IDT task gate to G. No hypercall: the same image runs on QEMU's pc machine without faultline
+# through an IDT task gate to G, and a double fault (#GP, #NP on its gate) to its own task H
+# through IDT 8's task gate. No hypercall: the same image runs on QEMU's pc machine without faultline
 # (TCG: QEMU's own task switch, the reference) and as a faultline VM in Bochs, where every
 # switch is an exit that faultline emulates. Each case is one PASS line; any FAIL fails.
 
@@ -13,10 +14,10 @@ ts_expect() {
 		'jmp: CR3 from B' 'jmp: NT clear and CR0.TS set' 'jmp back to A' 'call through a task gate' \
 		'iret from C' 'int 0x80 through an IDT task gate' 'iret from D' \
 		'#GP through an IDT task gate' 'jmp to a busy TSS' 'a bad SS in the new TSS' \
-		'#TS in F' 'busy bits'; do
+		'#TS in F' '#DF \(#GP, then #NP on its gate\)' 'busy bits'; do
 		expect "(^|\\] )guest: PASS taskswitch: $what"
 	done
-	expect '(^|\] )guest: 15 passed, 0 failed$'
+	expect '(^|\] )guest: 16 passed, 0 failed$'
 	expect_not 'FAIL'
 }
 

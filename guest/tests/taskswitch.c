@@ -16,7 +16,10 @@
  *   5. JMP to the busy TSS A (the current task): #GP with A's selector, to task E;
  *   6. JMP to task F, whose TSS names a code segment for SS: the switch completes and #TS
  *      with that selector is raised in F, through a task gate in the IDT to task G, which
- *      finds F's state saved (the selectors its TSS gave) and JMPs to A.
+ *      finds F's state saved (the selectors its TSS gave) and JMPs to A;
+ *   7. a double fault to its own task, the classic use of a task gate: #GP while IDT 13's
+ *      gate is not present makes #NP, and the two #DF (SDM Vol. 3A 6.15, table 6-5),
+ *      through IDT 8's task gate to task H with error code 0.
  * With "tss16" on its command line, B's TSS descriptor says 16-bit (type 1): faultline does
  * not emulate those and stops the VM with one line (QEMU would switch).
  * No hypercall: the same image passes on bare QEMU (tests/t_taskswitch.sh runs both), which
@@ -38,12 +41,13 @@
 #define S_LDT		0x50
 #define S_TSS_F		0x58
 #define S_TSS_G		0x60
+#define S_TSS_H		0x68
 #define S_LDT_DATA	0x0C	/* LDT entry 1, TI set */
-#define GDT_N		13
+#define GDT_N		14
 #define S_BEYOND	0x1F8	/* past the GDT's limit: #GP(0x1F8) */
 #define V_INT		0x80	/* INT 0x80 goes to task D */
 #define TSS_SIZE	0x68
-#define NTASKS		7
+#define NTASKS		8
 #define EFLAGS_NT	(1u << 14)
 #define CR0_TS		(1u << 3)
 #define LDT_MAGIC	0x1D7DA7A5u
@@ -70,7 +74,7 @@ struct dtr {
 	X(b_cr0) X(b_cr3) X(b_probe) X(a_probe) X(jmp_esi) X(jmp_edi) X(tr_jmp) X(c_ran) X(c_eflags) X(c_link) X(c_tr) \
 	X(call_eflags) X(tr_call) X(d_ran) X(d_eflags) X(d_link) X(d_esp) X(int_ebx) \
 	X(int_back) X(e_n) X(e_link) X(e_esp) X(tr_end) X(resume) X(bad) X(g_ran) X(g_err) X(g_link) X(g_esp) \
-	X(f_tr) X(f_back)
+	X(f_tr) X(f_back) X(h_ran) X(h_err) X(h_link) X(h_esp) X(df_back)
 #define DEF(n) volatile u32 r_##n;
 RESULTS(DEF)
 volatile u32 r_e_err[4];
@@ -88,6 +92,7 @@ volatile u32 ts_ldt_magic = LDT_MAGIC;
 
 void ts_run(void);		/* below: 64 -> 32-bit, task A's tests, back to 64 */
 void ts_a(void), ts_b(void), ts_c(void), ts_d(void), ts_e(void), ts_f(void), ts_g(void);
+void ts_h(void);
 void ts_bad(void);
 
 static u64 desc(u64 base, u32 limit, u8 access, u8 flags)
@@ -111,7 +116,7 @@ static u64 intr_gate(void (*fn)(void))
 static unsigned tss_slot(unsigned i)
 {
 	static const u16 sel[NTASKS] = { S_TSS_A, S_TSS_B, S_TSS_C, S_TSS_D, S_TSS_E, S_TSS_F,
-					 S_TSS_G };
+					 S_TSS_G, S_TSS_H };
 	return sel[i] / 8;
 }
 
@@ -156,6 +161,7 @@ static void tables(void)
 	task_init(4, ts_e);
 	task_init(5, ts_f);
 	task_init(6, ts_g);
+	task_init(7, ts_h);
 	ts_tss[5].ss = S_CODE32;	/* not a writable data segment: #TS(0x18) in F */
 	ts_gdt[S_GATE_C / 8] = task_gate(S_TSS_C);
 	ts_gdt[S_LDT / 8] = desc((u64)ts_ldt, sizeof(ts_ldt) - 1, 0x82, 0);
@@ -166,6 +172,7 @@ static void tables(void)
 	ts_tss[1].ldt = S_LDT;
 	for (unsigned v = 0; v < 256; v++)
 		ts_idt[v] = intr_gate(ts_bad);
+	ts_idt[8] = task_gate(S_TSS_H);
 	ts_idt[10] = task_gate(S_TSS_G);
 	ts_idt[13] = task_gate(S_TSS_E);
 	ts_idt[V_INT] = task_gate(S_TSS_D);
@@ -217,10 +224,14 @@ static void check(void)
 	 * address of A's JMP instead. */
 	rt_check(ts_tss[5].ss == S_CODE32 && !r_f_tr,
 		 "taskswitch: #TS in F: the SS its TSS gave saved, F never ran");
+	rt_check(r_h_ran == 1 && r_h_err == 0 && r_h_link == S_TSS_A && r_df_back == 1 &&
+		 r_h_esp == (u32)(u64)(ts_stack[7] + sizeof(ts_stack[7])) && r_e_n == 2,
+		 "taskswitch: #DF (#GP, then #NP on its gate) through an IDT task gate: task H, "
+		 "error code 0");
 	rt_check(r_tr_end == S_TSS_A && type_of(S_TSS_A) == 11 && type_of(S_TSS_B) == 9 &&
 		 type_of(S_TSS_C) == 9 && type_of(S_TSS_D) == 9 && type_of(S_TSS_E) == 9 &&
-		 type_of(S_TSS_F) == 11 && type_of(S_TSS_G) == 9,
-		 "taskswitch: busy bits: A and F (G's back link) busy, B-E and G available");
+		 type_of(S_TSS_F) == 11 && type_of(S_TSS_G) == 9 && type_of(S_TSS_H) == 9,
+		 "taskswitch: busy bits: A and F (G's back link) busy, B-E, G and H available");
 	rt_printf("guest: taskswitch: err 0x%x 0x%x (n=%u), links C 0x%x D 0x%x E 0x%x, B: LDTR "
 		  "0x%x DS 0x%x [DS:0] 0x%x LDT[1] 0x%lx; F saved: eip 0x%x (entry 0x%x) ss 0x%x\n",
 		  r_e_err[0], r_e_err[1], r_e_n, r_c_link, r_d_link, r_e_link, r_b_ldtr, r_b_ds,
@@ -312,6 +323,10 @@ asm(
 	"	ljmp $0x20, $0\n"				/* 5. JMP to the busy TSS A */
 	"4:	ljmp $0x58, $0\n"				/* 6. JMP to F: #TS in F */
 	"	incl r_f_back\n"
+	"	andb $0x7F, ts_idt + 13 * 8 + 5\n"		/* 7. #GP, #NP: #DF to H */
+	"	movl $9f, r_resume\n"
+	"	mov $0x1F8, %ax; mov %ax, %ds\n"
+	"9:	incl r_df_back\n"
 	"	clts\n"
 	"	ret\n"
 
@@ -381,6 +396,18 @@ asm(
 	"	incl r_g_ran\n"
 	"	ljmp $0x20, $0\n"
 	"	jmp ts_g\n"
+
+	/* Task H: the double-fault task. Makes IDT 13's gate present again and resumes A. */
+	".globl ts_h\n"
+	"ts_h:\n"
+	"	pop %eax; mov %eax, r_h_err\n"
+	"	movzwl ts_tss + 7 * 0x68, %eax; mov %eax, r_h_link\n"
+	"	mov %esp, r_h_esp\n"
+	"	incl r_h_ran\n"
+	"	orb $0x80, ts_idt + 13 * 8 + 5\n"
+	"	mov r_resume, %eax; mov %eax, ts_tss + 0x20\n"
+	"	iret\n"
+	"	jmp ts_h\n"
 
 	/* Any other vector: say so and stop (status 1 on the debug-exit port). */
 	".globl ts_bad\n"
