@@ -1,6 +1,7 @@
 /* vmm/mmio.c: an access to a device page (the table below: each vCPU's xAPIC page,
- * vmm/vlapic.c; the I/O APIC's, vmm/vioapic.c) stopped by its EPT violation, emulated: the instruction at the guest's RIP is fetched through the guest's
- * own page tables, decoded (lib/x86mov.c: the MOVs a guest uses on a register), done on the
+ * vmm/vlapic.c; the I/O APIC's, vmm/vioapic.c) stopped by its EPT violation, emulated: the
+ * instruction at the guest's RIP is fetched through the guest's own page tables
+ * (vmm/gpt.c), decoded (lib/x86mov.c: the MOVs a guest uses on a register), done on the
  * device with the guest-physical address the exit gave, and skipped. EPT violations give
  * no instruction length (SDM Vol. 3C 28.2.5: only some exits do), so the decoder's length
  * is used. Anything it cannot do stops the VM with the bytes it saw: nothing is guessed. */

@@ -23,8 +23,6 @@
  * limit, every byte goes through the guest's page tables and ram_copy, nothing loops. */
 #include "vmm/vm.h"
 #include "vmm/vmcs.h"
-#include "host/log.h"
-#include "lib/string.h"
 
 enum { TS_CALL, TS_IRET, TS_JMP, TS_GATE };	/* exit qualification bits 31:30 */
 
