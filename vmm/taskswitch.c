@@ -13,7 +13,8 @@
  * general registers, the segment registers with their descriptors' checks, CR0.TS, DR7's
  * local enables, and the error code pushed on the new task's stack. A fault the real CPU
  * would raise (#TS, #NP, #SS, #GP with the selector as error code) is injected, turned into
- * #DF when it arises while an exception was being delivered (SDM Vol. 3A 6.15, table 6-5).
+ * #DF when it arises while an exception was being delivered (SDM Vol. 3A 6.15, table 6-5);
+ * those rules, and the descriptors' decoding and checks, are pure, in lib/x86seg.c.
  * Not emulated, the VM stopping with one line naming it: 16-bit TSSs, a new task in
  * virtual-8086 mode, the TSS's debug trap bit, a task switch in IA-32e mode (which has
  * none), and TSSs or descriptor tables the guest's page tables do not map to its RAM (a
@@ -23,6 +24,7 @@
  * limit, every byte goes through the guest's page tables and ram_copy, nothing loops. */
 #include "vmm/vm.h"
 #include "vmm/vmcs.h"
+#include "lib/x86seg.h"
 
 enum { TS_CALL, TS_IRET, TS_JMP, TS_GATE };	/* exit qualification bits 31:30 */
 
@@ -38,10 +40,10 @@ enum { TS_CALL, TS_IRET, TS_JMP, TS_GATE };	/* exit qualification bits 31:30 */
 #define TSS32_MIN	0x67u		/* the least limit of a 32-bit TSS (SDM 7.2.2) */
 #define TSS32_SAVED	0x5Fu		/* the old TSS is written up to GS's field */
 
-enum { V_DE = 0, V_DF = 8, V_TS = 10, V_NP = 11, V_SS = 12, V_GP = 13, V_PF = 14 };
+enum { V_DF = 8, V_TS = 10, V_NP = 11, V_SS = 12, V_GP = 13 };
 
 /* A fault to raise: 0 none, else FAULT(vector, error code); STOPPED: the VM was stopped. */
-#define FAULT(vec, code)	((1u << 31) | ((u32)(vec) << 16) | ((code) & 0xFFFCu))
+#define FAULT(vec, code)	X86_FAULT(vec, code)
 #define STOPPED			1u
 
 /* The 32-bit TSS (SDM Vol. 3A 7.2.1, figure 7-2). */
@@ -55,21 +57,21 @@ struct tss32 {
 } __attribute__((packed));
 _Static_assert(sizeof(struct tss32) == 0x68, "the 32-bit TSS is 104 bytes");
 
-/* A segment descriptor as the VMCS holds it (access rights in bits 7:0 and 15:12). */
+/* A segment descriptor (lib/x86seg.h: access rights as the VMCS holds them) and where it
+ * lies in the guest (linear). */
 struct seg {
-	u16 sel;
-	u32 base, limit, ar;
-	u64 la;			/* where its descriptor lies (linear) */
+	struct x86seg x;
+	u64 la;
 };
 
 /* One guest segment register: selector, base, limit, access rights (SDM appendix B: the
  * encodings of one segment's four fields are a fixed distance from ES's). */
 static void seg_write(unsigned i, const struct seg *s)
 {
-	vmwrite(GUEST_ES_SEL + i * 2, s->sel);
-	vmwrite(GUEST_ES_BASE + i * 2, s->base);
-	vmwrite(GUEST_ES_LIMIT + i * 2, s->limit);
-	vmwrite(GUEST_ES_AR + i * 2, s->ar);
+	vmwrite(GUEST_ES_SEL + i * 2, s->x.sel);
+	vmwrite(GUEST_ES_BASE + i * 2, s->x.base);
+	vmwrite(GUEST_ES_LIMIT + i * 2, s->x.limit);
+	vmwrite(GUEST_ES_AR + i * 2, s->x.ar);
 }
 
 /* Guest linear memory, page by page through the guest's page tables (32-bit addresses
@@ -126,12 +128,7 @@ static u32 desc_read(struct vcpu *v, u16 sel, struct seg *s)
 	s->la = (base + (sel & ~7u)) & 0xFFFFFFFFULL;
 	if (lin_copy(v, s->la, &d, 8, false))
 		return unmapped(v, ldt ? "a descriptor of the LDT" : "a descriptor of the GDT", s->la);
-	s->sel = sel;
-	s->base = (u32)((d >> 16) & 0xFFFFFF) | (u32)((d >> 56) & 0xFF) << 24;
-	s->limit = (u32)(d & 0xFFFF) | (u32)((d >> 32) & 0xF0000);
-	s->ar = (u32)(d >> 40) & 0xF0FF;
-	if (s->ar & AR_G)
-		s->limit = s->limit << 12 | 0xFFF;
+	x86seg_decode(d, sel, &s->x);
 	return 0;
 }
 
@@ -139,7 +136,7 @@ static u32 desc_read(struct vcpu *v, u16 sel, struct seg *s)
  * accessed bits are the CPU's to set there. */
 static u32 desc_set_type(struct vcpu *v, const struct seg *s)
 {
-	u8 b = (u8)s->ar;
+	u8 b = (u8)s->x.ar;
 	if (lin_copy(v, s->la + 5, &b, 1, true))
 		return unmapped(v, "a descriptor", s->la);
 	return 0;
@@ -157,13 +154,13 @@ static u32 new_tss_desc(struct vcpu *v, u16 sel, int src, struct seg *s)
 		return bad;
 	if ((r = desc_read(v, sel, s)))
 		return r == 1 ? bad : r;
-	if ((s->ar & 0x1F) == (want & ~8u))
+	if ((s->x.ar & 0x1F) == (want & ~8u))
 		return refuse(v, "a 16-bit TSS (type 1 or 3)");
-	if ((s->ar & 0x1F) != want)
+	if ((s->x.ar & 0x1F) != want)
 		return bad;
-	if (!(s->ar & AR_P))
+	if (!(s->x.ar & AR_P))
 		return FAULT(V_NP, sel);
-	if (s->limit < TSS32_MIN)
+	if (s->x.limit < TSS32_MIN)
 		return FAULT(V_TS, sel);
 	return 0;
 }
@@ -201,7 +198,7 @@ static u32 leave_old(struct vcpu *v, u32 eip, int src)
 	if ((src == TS_JMP || src == TS_IRET) && (sel & ~7u) && !(sel & 4)) {
 		if ((r = desc_read(v, sel, &s)))
 			return r == 1 ? 0 : r;	/* past the GDT's limit: nothing to clear */
-		s.ar &= ~TYPE_BUSY;
+		s.x.ar &= ~TYPE_BUSY;
 		return desc_set_type(v, &s);
 	}
 	return 0;
@@ -234,7 +231,7 @@ static u32 load_cr3(struct vcpu *v, u32 cr3)
  * GDT, present; anything else is #TS with its selector (SDM 7.3, table 7-1). */
 static u32 load_ldtr(struct vcpu *v, u16 sel)
 {
-	struct seg s = { .sel = sel, .ar = AR_UNUSABLE };
+	struct seg s = { .x = { .sel = sel, .ar = AR_UNUSABLE } };
 	u32 r;
 
 	if (sel & ~3u) {
@@ -242,36 +239,11 @@ static u32 load_ldtr(struct vcpu *v, u16 sel)
 			return FAULT(V_TS, sel);
 		if ((r = desc_read(v, sel, &s)))
 			return r == 1 ? FAULT(V_TS, sel) : r;
-		if ((s.ar & 0x1F) != 2 || !(s.ar & AR_P))
+		if ((s.x.ar & 0x1F) != 2 || !(s.x.ar & AR_P))
 			return FAULT(V_TS, sel);
 	}
-	s.sel = sel;
+	s.x.sel = sel;
 	seg_write(6, &s);	/* LDTR follows GS in the VMCS's order */
-	return 0;
-}
-
-/* The checks of one segment register loaded from the new TSS at privilege cpl (SDM 7.3,
- * table 7-1; the MOV and far-transfer rules of SDM Vol. 2): #TS with the selector for a
- * wrong kind or privilege, #NP (#SS for SS) when not present. i is the VMCS's order. */
-static u32 seg_check(unsigned i, const struct seg *s, unsigned cpl)
-{
-	unsigned type = s->ar & 0xF, dpl = AR_DPL(s->ar), rpl = s->sel & 3;
-	bool code = type & 8, conforming = code && (type & 4);
-
-	if (!(s->ar & AR_S))
-		return FAULT(V_TS, s->sel);
-	if (i == 1) {		/* CS: code; non-conforming at DPL = CPL, conforming at <= */
-		if (!code || (conforming ? dpl > cpl : dpl != cpl))
-			return FAULT(V_TS, s->sel);
-	} else if (i == 2) {	/* SS: writable data at DPL = RPL = CPL */
-		if (code || !(type & 2) || dpl != cpl || rpl != cpl)
-			return FAULT(V_TS, s->sel);
-	} else {		/* data, or readable code; privilege unless conforming code */
-		if ((code && !(type & 2)) || (!conforming && (dpl < cpl || dpl < rpl)))
-			return FAULT(V_TS, s->sel);
-	}
-	if (!(s->ar & AR_P))
-		return FAULT(i == 2 ? V_SS : V_NP, s->sel);
 	return 0;
 }
 
@@ -293,7 +265,7 @@ static u32 load_segs(struct vcpu *v, const struct tss32 *t)
 	for (unsigned k = 0; k < 6; k++) {
 		unsigned i = order[k];
 		u16 sel = (u16)t->seg[i];
-		struct seg s = { .sel = sel, .ar = AR_UNUSABLE };
+		struct seg s = { .x = { .sel = sel, .ar = AR_UNUSABLE } };
 		if (!(sel & ~3u)) {
 			if (i == 1 || i == 2)
 				return FAULT(V_TS, 0);
@@ -302,12 +274,12 @@ static u32 load_segs(struct vcpu *v, const struct tss32 *t)
 		}
 		if ((r = desc_read(v, sel, &s)))
 			return r == 1 ? FAULT(V_TS, sel) : r;
-		if ((r = seg_check(i, &s, cpl)))
+		if ((r = x86seg_task_check(i, &s.x, cpl)))
 			return r;
 		if (i == 1)
-			s.ar &= ~AR_L;	/* meaningless outside IA-32e mode; VM entry checks it */
-		if (!(s.ar & 1)) {
-			s.ar |= 1;
+			s.x.ar &= ~AR_L;	/* meaningless outside IA-32e mode; VM entry checks it */
+		if (!(s.x.ar & 1)) {
+			s.x.ar |= 1;
 			if ((r = desc_set_type(v, &s)))
 				return r;
 		}
@@ -360,8 +332,8 @@ static u32 task_switch(struct vcpu *v, u16 sel, int src, u32 eip, bool has_err, 
 
 	if ((r = new_tss_desc(v, sel, src, &s)))
 		return r;
-	if (lin_copy(v, s.base, &t, sizeof(t), false))
-		return unmapped(v, "the new task's TSS", s.base);
+	if (lin_copy(v, s.x.base, &t, sizeof(t), false))
+		return unmapped(v, "the new task's TSS", s.x.base);
 	eflags = (t.eflags & EFLAGS_LIVE) | 2 | (nest ? EFLAGS_NT : 0);
 	if (eflags & EFLAGS_VM)
 		return refuse(v, "the new task runs in virtual-8086 mode (EFLAGS.VM in its TSS)");
@@ -370,11 +342,11 @@ static u32 task_switch(struct vcpu *v, u16 sel, int src, u32 eip, bool has_err, 
 	if ((r = leave_old(v, eip, src)))
 		return r;
 	if (nest) {		/* step 9: the back link, in the new TSS */
-		if (lin_copy(v, s.base, &old, 2, true))
-			return unmapped(v, "the new task's TSS", s.base);
+		if (lin_copy(v, s.x.base, &old, 2, true))
+			return unmapped(v, "the new task's TSS", s.x.base);
 	}
 	if (src != TS_IRET) {	/* step 10: the new task is busy */
-		s.ar |= TYPE_BUSY;
+		s.x.ar |= TYPE_BUSY;
 		if ((r = desc_set_type(v, &s)))
 			return r;
 	}
@@ -394,32 +366,22 @@ static u32 task_switch(struct vcpu *v, u16 sel, int src, u32 eip, bool has_err, 
 	return has_err ? push_error(v, err) : 0;
 }
 
-static bool contributory(unsigned vec)
-{
-	return vec == V_DE || (vec >= V_TS && vec <= V_GP);
-}
-
-/* Raises the fault f; when it arose while an exception was being delivered, the two make
- * #DF (or, the first a #DF, a triple fault), by SDM Vol. 3A 6.15 table 6-5. */
+/* Raises the fault f; when it arose while an exception was being delivered, the two may
+ * make #DF (error code 0) or a triple fault (lib/x86seg.c: x86_fault_combine). EXT, bit 0
+ * of the error code: the fault arose delivering an event from outside the program (an
+ * interrupt, an NMI, an exception; not INT n, SDM Vol. 3A 6.13). */
 static void raise(struct vcpu *v, u32 f, u32 vinfo)
 {
-	unsigned vec = (f >> 16) & 0xFF, first = vinfo & 0xFF, type = (vinfo >> 8) & 7;
-	bool had_exc = (vinfo & INTR_VALID) && type == 3;
-	bool ext = (vinfo & INTR_VALID) && (type == 0 || type == 2 || type == 3);
+	unsigned vec = X86_FAULT_VEC(f), type = (vinfo >> 8) & 7;
+	bool valid = vinfo & INTR_VALID, ext = valid && (type == 0 || type == 2 || type == 3);
+	int to = valid && type == 3 ? x86_fault_combine(vinfo & 0xFF, vec) : (int)vec;
 
-	if (had_exc && first == V_DF) {
+	if (to < 0) {
 		vm_stop(v->vm, -1, true, "vcpu%u triple fault at rip=0x%llx (a fault of the task "
 			"switch that delivered #DF)", v->index, (unsigned long long)vmread(GUEST_RIP));
 		return;
 	}
-	if (had_exc && ((contributory(first) && contributory(vec)) ||
-			(first == V_PF && (contributory(vec) || vec == V_PF)))) {
-		inject_exception(v, V_DF, true, 0);
-		return;
-	}
-	/* EXT, bit 0: the fault arose delivering an event from outside the program (an
-	 * interrupt, an NMI, an exception; not INT n, SDM Vol. 3A 6.13). */
-	inject_exception(v, (u8)vec, true, (f & 0xFFFC) | (ext ? 1 : 0));
+	inject_exception(v, (u8)to, true, to != (int)vec ? 0 : (f & 0xFFFC) | (ext ? 1 : 0));
 }
 
 /* The exit: where the old task resumes is the instruction after a JMP, CALL, IRET or a
