@@ -22,6 +22,7 @@ void exit_rdmsr(struct vcpu *v);
 void exit_wrmsr(struct vcpu *v);
 /* vmm/mmio.c: gpa is a device page (xAPIC, I/O APIC): the access is emulated. */
 bool mmio_access(struct vcpu *v, u64 gpa);
+void exit_task_switch(struct vcpu *v);		/* vmm/taskswitch.c */
 
 /* MONITOR/MWAIT (bit 3) stays visible: neither is intercepted (vmm/controls.c asks for
  * neither exiting control), and a guest that waits in MWAIT still exits on the host's
@@ -356,6 +357,7 @@ static const exit_fn handlers[EXIT_REASON_MAX] = {
 	[EXIT_TRIPLE_FAULT] = exit_triple,	[EXIT_INIT] = exit_nothing,
 	[EXIT_INTR_WINDOW] = exit_nothing,	[EXIT_CPUID] = exit_cpuid,
 	[EXIT_HLT] = exit_hlt,			[EXIT_VMCALL] = exit_vmcall,
+	[EXIT_TASK_SWITCH] = exit_task_switch,
 	[19] = exit_ud, [20] = exit_ud, [21] = exit_ud, [22] = exit_ud, [23] = exit_ud,
 	[24] = exit_ud, [25] = exit_ud, [26] = exit_ud, [27] = exit_ud,	/* VMCLEAR..VMXON */
 	[EXIT_CR_ACCESS] = exit_cr,		[EXIT_IO] = exit_io,

@@ -1,6 +1,7 @@
 /* vmm/mmio.c: an access to a device page (the table below: each vCPU's xAPIC page,
- * vmm/vlapic.c; the I/O APIC's, vmm/vioapic.c) stopped by its EPT violation, emulated: the instruction at the guest's RIP is fetched through the guest's
- * own page tables, decoded (lib/x86mov.c: the MOVs a guest uses on a register), done on the
+ * vmm/vlapic.c; the I/O APIC's, vmm/vioapic.c) stopped by its EPT violation, emulated: the
+ * instruction at the guest's RIP is fetched through the guest's own page tables
+ * (vmm/gpt.c), decoded (lib/x86mov.c: the MOVs a guest uses on a register), done on the
  * device with the guest-physical address the exit gave, and skipped. EPT violations give
  * no instruction length (SDM Vol. 3C 28.2.5: only some exits do), so the decoder's length
  * is used. Anything it cannot do stops the VM with the bytes it saw: nothing is guessed. */
@@ -11,63 +12,7 @@
 #include "lib/string.h"
 #include "lib/x86mov.h"
 
-#define CR0_PG		(1ULL << 31)
-#define CR4_PSE		(1ULL << 4)
-#define CR4_PAE		(1ULL << 5)
 #define EFER_LMA	(1ULL << 10)
-#define PTE_P		1ULL
-#define PTE_PS		(1ULL << 7)
-#define ADDR_MASK	0x000FFFFFFFFFF000ULL
-
-/* One paging-structure entry of the guest's (size 4 or 8 bytes) at gpa, or false. */
-static bool pte_read(struct vm *vm, u64 gpa, unsigned size, u64 *e)
-{
-	u64 missing;
-	*e = 0;
-	return ram_copy(vm, gpa, e, size, false, &missing) == 0;	/* absent: no entry */
-}
-
-/* The guest's translation of linear address la (SDM Vol. 3A 4.3, 4.4, 4.5: 32-bit, PAE and
- * 4-level paging, with their large pages); unpaged, la itself. Access rights are not
- * checked: the CPU already fetched this instruction. False when an entry is not there. */
-static bool guest_translate(struct vcpu *v, u64 la, u64 *gpa)
-{
-	u64 cr0 = vmread(GUEST_CR0), cr4 = vmread(GUEST_CR4), e;
-	u64 table = vmread(GUEST_CR3);
-
-	if (!(cr0 & CR0_PG)) {
-		*gpa = la & 0xFFFFFFFFULL;
-		return true;
-	}
-	if (vmread(GUEST_EFER) & EFER_LMA || cr4 & CR4_PAE) {
-		int top = vmread(GUEST_EFER) & EFER_LMA ? 39 : 30;
-		table &= top == 39 ? ADDR_MASK : 0xFFFFFFE0ULL;
-		for (int shift = top; shift >= 12; shift -= 9) {
-			u64 idx = (la >> shift) & (shift == 30 && top == 30 ? 3 : 511);
-			if (!pte_read(v->vm, table + idx * 8, 8, &e) || !(e & PTE_P))
-				return false;
-			if (shift == 12 || (shift <= 30 && shift != top && (e & PTE_PS)) ) {
-				u64 span = 1ULL << shift;
-				*gpa = (e & ADDR_MASK & ~(span - 1)) | (la & (span - 1));
-				return true;
-			}
-			table = e & ADDR_MASK;
-		}
-		return false;
-	}
-	table &= 0xFFFFF000ULL;
-	if (!pte_read(v->vm, table + ((la >> 22) & 1023) * 4, 4, &e) || !(e & PTE_P))
-		return false;
-	if ((e & PTE_PS) && (cr4 & CR4_PSE)) {
-		*gpa = (e & 0xFFC00000ULL) | ((e & 0x1FE000ULL) << 19) | (la & 0x3FFFFF);
-		return true;
-	}
-	if (!pte_read(v->vm, (e & 0xFFFFF000ULL) + ((la >> 12) & 1023) * 4, 4, &e) ||
-	    !(e & PTE_P))
-		return false;
-	*gpa = (e & 0xFFFFF000ULL) | (la & 0xFFF);
-	return true;
-}
 
 static unsigned code_mode(void);
 

@@ -62,6 +62,9 @@ void vcpu_print_ring(struct vcpu *v);
 u64 vcpu_gpr_get(struct vcpu *v, unsigned n);
 void vcpu_gpr_set(struct vcpu *v, unsigned n, u64 val);
 void vcpu_update_long_mode(struct vcpu *v);	/* after a CR0 write: EFER.LMA, the entry control */
+/* vmm/gpt.c: the guest's linear address la through its own page tables (CR0.PG off: la
+ * itself) to a guest-physical address; false when a table entry is absent or not RAM. */
+bool guest_translate(struct vcpu *v, u64 la, u64 *gpa);
 /* vmm/inject.c, the one writer of the entry's interruption field: an exception for the
  * guest; an event from an exit's copy of it (info as the exit encodes it, error_field the
  * VMCS field with its error code); the event an exit interrupted, given back; whether an
