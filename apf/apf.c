@@ -16,7 +16,6 @@
 #include "host/tsc.h"
 #include "lib/string.h"
 
-#define CR0_PE		1ULL
 #define QUAL_GLA_VALID	(1ULL << 7)
 
 const char *const ve_mode_names[] = { "auto", "hw", "sw", 0 };

@@ -3,6 +3,7 @@
 #ifndef HOST_CPU_H
 #define HOST_CPU_H
 #include "lib/types.h"
+#include "lib/x86regs.h"
 
 static inline void outb(u16 port, u8 v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
 static inline void outw(u16 port, u16 v) { __asm__ volatile("outw %0, %1" ::"a"(v), "Nd"(port)); }
@@ -109,7 +110,6 @@ static inline void nmi_unblock(void)
 #define MSR_EFER		0xC0000080
 #define MSR_FS_BASE		0xC0000100
 #define MSR_GS_BASE		0xC0000101
-#define EFER_LMA		(1u << 10)
 
 #define RFLAGS_IF		(1u << 9)
 

@@ -15,8 +15,6 @@
 #define EPT_CAP_AD	(1ULL << 21)	/* IA32_VMX_EPT_VPID_CAP: accessed/dirty flags (A.10) */
 #define MISC_TIMER_SHIFT 0x1F		/* IA32_VMX_MISC[4:0]: timer rate vs. TSC (A.6) */
 
-#define CR0_PE		(1ULL << 0)
-#define CR0_PG		(1ULL << 31)
 
 /* What every vCPU needs. Pin: external interrupts and NMIs belong to the host. Proc: HLT
  * and all port I/O exit; MSR bitmaps so only the MSRs we care about exit; secondary

@@ -6,6 +6,7 @@
 #ifndef VMM_CONTROLS_H
 #define VMM_CONTROLS_H
 #include "lib/types.h"
+#include "lib/x86regs.h"
 
 /* The capability MSRs, as read on one CPU (all 64-bit raw values). */
 struct vmx_msrs {

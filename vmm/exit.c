@@ -267,6 +267,10 @@ static void exit_cr(struct vcpu *v)
 		vmwrite(CR4_SHADOW, val);
 		vmwrite(GUEST_CR4, vmx_fix_cr4(&vmx_msrs, val));
 	} else {
+		if ((val & CR0_NW) && !(val & CR0_CD)) {
+			inject_exception(v, 13, true, 0);	/* SDM Vol. 3A 2.5: NW without CD */
+			return;
+		}
 		v->cr0_shadow = val;
 		vmwrite(CR0_SHADOW, val);
 		vmwrite(GUEST_CR0, vmx_fix_cr0(&vmx_msrs, val, true));

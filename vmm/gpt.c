@@ -5,10 +5,6 @@
 #include "vmm/vm.h"
 #include "vmm/vmcs.h"
 
-#define CR0_PG		(1ULL << 31)
-#define CR4_PSE		(1ULL << 4)
-#define CR4_PAE		(1ULL << 5)
-#define EFER_LMA	(1ULL << 10)
 #define PTE_P		1ULL
 #define PTE_PS		(1ULL << 7)
 #define ADDR_MASK	0x000FFFFFFFFFF000ULL

@@ -204,11 +204,6 @@ static void seg(u64 sel_f, u16 sel, u64 desc)
 	vmwrite(GUEST_ES_AR + i * 2, boot64_ar(desc));
 }
 
-#define CR0_PE	(1ULL << 0)
-#define CR0_ET	(1ULL << 4)
-#define CR0_PG	(1ULL << 31)
-#define CR4_PAE	(1ULL << 5)
-#define EFER_LME (1ULL << 8)
 
 /* boot.rst, "64-bit Boot Protocol": 64-bit mode with paging enabled, the identity map, the
  * GDT loaded with __BOOT_CS and __BOOT_DS, CS = __BOOT_CS, DS/ES/SS = __BOOT_DS,

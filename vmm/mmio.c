@@ -12,7 +12,6 @@
 #include "lib/string.h"
 #include "lib/x86mov.h"
 
-#define EFER_LMA	(1ULL << 10)
 
 static unsigned code_mode(void);
 

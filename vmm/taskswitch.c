@@ -31,10 +31,6 @@ enum { TS_CALL, TS_IRET, TS_JMP, TS_GATE };	/* exit qualification bits 31:30 */
 #define EFLAGS_NT	(1u << 14)
 #define EFLAGS_VM	(1u << 17)
 #define EFLAGS_LIVE	0x003F7FD5u	/* the EFLAGS bits a CPU keeps; bit 1 is always 1 */
-#define CR0_TS		(1ULL << 3)
-#define CR0_PG		(1ULL << 31)
-#define CR4_PAE		(1ULL << 5)
-#define EFER_LMA	(1ULL << 10)
 #define DR7_LOCAL	0x155ULL	/* L0-L3 and LE: cleared by a task switch (SDM 17.2.4) */
 #define TYPE_BUSY	2u		/* the busy bit of a TSS descriptor's type */
 #define TSS32_MIN	0x67u		/* the least limit of a 32-bit TSS (SDM 7.2.2) */

@@ -10,9 +10,6 @@
 #include "host/log.h"
 #include "host/tsc.h"
 
-#define CR0_PG		(1ULL << 31)
-#define EFER_LME	(1ULL << 8)
-#define EFER_LMA_BIT	(1ULL << 10)
 
 int vmx_enter(struct guest_regs *regs, int launched);
 int vmcs_setup(struct vcpu *v);
@@ -61,7 +58,7 @@ void vcpu_update_long_mode(struct vcpu *v)
 	(void)v;
 	bool lma = (vmread(GUEST_CR0) & CR0_PG) && (efer & EFER_LME);
 
-	efer = lma ? efer | EFER_LMA_BIT : efer & ~EFER_LMA_BIT;
+	efer = lma ? efer | EFER_LMA : efer & ~EFER_LMA;
 	entry = lma ? entry | ENTRY_IA32E : entry & ~(u64)ENTRY_IA32E;
 	vmwrite(GUEST_EFER, efer);
 	vmwrite(ENTRY_CONTROLS, entry);

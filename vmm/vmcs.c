@@ -13,11 +13,6 @@
 #include "host/trap.h"
 #include "lib/string.h"
 
-#define CR0_PE	(1ULL << 0)
-#define CR0_ET	(1ULL << 4)
-#define CR0_NE	(1ULL << 5)
-#define CR0_PG	(1ULL << 31)
-#define CR4_VMXE (1ULL << 13)
 
 extern char vmx_exit[];
 
@@ -65,8 +60,11 @@ static void setup_controls(struct vcpu *v)
 	w(EPT_POINTER, ept_pointer(&vm->ept, v->ctls.ept_ad));
 	w(VMCS_LINK_PTR, ~0ULL);	/* no VMCS shadowing: must be all ones */
 	/* CR0.NE and CR4.VMXE must stay 1 under VMX; the guest sees its own value of the bits
-	 * it may not change through the read shadows, and a write that changes them exits. */
-	w(CR0_MASK, (vmx_msrs.cr0_fixed0 | ~vmx_msrs.cr0_fixed1) & ~(CR0_PE | CR0_PG) & 0xFFFFFFFF);
+	 * it may not change through the read shadows, and a write that changes them exits.
+	 * CD and NW too: VM entry never loads them (SDM Vol. 3C 27.3.2.1), the CPU keeps the
+	 * host's (caches on, vmm/vmx.c), so the guest's own values live in the shadow. */
+	w(CR0_MASK, ((vmx_msrs.cr0_fixed0 | ~vmx_msrs.cr0_fixed1 | CR0_CD | CR0_NW) &
+		     ~(CR0_PE | CR0_PG)) & 0xFFFFFFFF);
 	w(CR4_MASK, (vmx_msrs.cr4_fixed0 | ~vmx_msrs.cr4_fixed1) & 0xFFFFFFFF);
 	w(CR0_SHADOW, v->cr0_shadow);
 	w(CR4_SHADOW, v->cr4_shadow);

@@ -12,7 +12,6 @@
 
 struct vmx_caps vmx_caps;
 
-#define CR4_VMXE	(1ULL << 13)
 #define FC_LOCK		(1u << 0)
 #define FC_VMX_OUTSIDE_SMX (1u << 2)
 
@@ -140,7 +139,12 @@ int vmx_on(char *why, size_t len)
 
 	if (feature_control(why, len))
 		return -1;
-	write_cr0(vmx_fix_cr0(&vmx_msrs, read_cr0(), false));
+	/* Caches on (CD and NW clear): a CPU leaves INIT with both set (SDM Vol. 3A Table
+	 * 10-1), and the firmware may not clear them; VM entry never loads them from the
+	 * guest's CR0 field (Vol. 3C 27.3.2.1), so a guest would run with this CPU's, and a
+	 * kernel that never writes CR0 itself (Linux's 64-bit entry) would read NW=1 and fault
+	 * in its MTRR code when it clears CD alone. */
+	write_cr0(vmx_fix_cr0(&vmx_msrs, read_cr0() & ~(CR0_CD | CR0_NW), false));
 	write_cr4(vmx_fix_cr4(&vmx_msrs, read_cr4() | CR4_VMXE));
 	if (!c->vmxon) {
 		c->vmxon = page_alloc_zeroed(1);

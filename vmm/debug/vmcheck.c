@@ -15,17 +15,10 @@
 #include "vmm/vmx.h"
 #include "lib/fmt.h"
 
-#define CR0_PE		(1ULL << 0)
 #define CR0_WP		(1ULL << 16)
-#define CR0_NW		(1ULL << 29)
-#define CR0_CD		(1ULL << 30)
-#define CR0_PG		(1ULL << 31)
-#define CR4_PAE		(1ULL << 5)
 #define CR4_LA57	(1ULL << 12)
 #define CR4_PCIDE	(1ULL << 17)
 #define CR4_CET		(1ULL << 23)
-#define EFER_LME	(1ULL << 8)
-#define EFER_LMA	(1ULL << 10)
 /* Intel defines SCE (0), LME (8), LMA (10) and NXE (11); the rest is reserved. */
 #define EFER_VALID	((1ULL << 0) | EFER_LME | EFER_LMA | (1ULL << 11))
 #define RF_FIXED1	(1ULL << 1)
