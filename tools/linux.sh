@@ -64,7 +64,7 @@ s=$(wc -c < /tmp/copy)
 say "tmpfs: wrote and read back $s bytes"
 # Which interrupt controller Linux took for the timer (IRQ0) and COM1 (IRQ4), and how many
 # came: /proc/interrupts names the chip ("IO-APIC" or "XT-PIC").
-for i in 0 4; do say "irq $(grep -E "^ *$i:" /proc/interrupts | tr -s ' ')"; done
+grep -E '^ *(0|4):' /proc/interrupts | tr -s ' ' | while read -r l; do say "irq $l"; done
 say "PASS: powering off"
 poweroff -f
 sleep 10
