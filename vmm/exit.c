@@ -241,12 +241,64 @@ static void exit_cr8(struct vcpu *v, struct cr_qual q)
 	vcpu_skip_instruction(v);
 }
 
-/* MOV to CR0/CR4 that touches a bit the hypervisor owns (CR0.NE, CR4.VMXE, reserved ones):
- * the guest keeps its view in the read shadow, the real register keeps the bits VMX needs. */
+/* The #GP of a MOV to CR0 (SDM Vol. 3A 2.5 and "MOV - Move to/from Control Registers"),
+ * checked before anything changes: a VM entry with such a CR0 would fail, so none may
+ * reach the VMCS. Bits 63:32; NW without CD; PG without PE; paging turned on with EFER.LME
+ * and without CR4.PAE; paging turned off in 64-bit code. */
+static bool cr0_bad(u64 val)
+{
+	u64 efer = vmread(GUEST_EFER), cur = vmread(GUEST_CR0);
+
+	return (val >> 32) || ((val & CR0_NW) && !(val & CR0_CD)) ||
+	       ((val & CR0_PG) && !(val & CR0_PE)) ||
+	       ((val & CR0_PG) && !(cur & CR0_PG) && (efer & EFER_LME) &&
+		!(vmread(GUEST_CR4) & CR4_PAE)) ||
+	       (!(val & CR0_PG) && (efer & EFER_LMA) && (vmread(GUEST_CS_AR) & (1u << 13)));
+}
+
+/* MOV to CR4: a bit this CPU cannot set (VMXE is the guest's own, in the shadow), or PAE
+ * cleared in IA-32e mode. */
+static bool cr4_bad(u64 val)
+{
+	return (val & ~vmx_msrs.cr4_fixed1 & ~CR4_VMXE) ||
+	       ((vmread(GUEST_EFER) & EFER_LMA) && !(val & CR4_PAE));
+}
+
+#define CR0_PDPTE_BITS	(CR0_PG | CR0_CD | CR0_NW)
+#define CR4_PDPTE_BITS	(CR4_PSE | CR4_PAE | (1ULL << 7) | (1ULL << 20))	/* PGE, SMEP */
+
+/* After this write, is PAE paging on outside IA-32e mode with one of the bits changed that
+ * make the CPU load the four PDPTEs from CR3 (SDM Vol. 3A 4.4.1)? With EPT, VM entry takes
+ * them from the VMCS (Vol. 3C 27.3.2.4), so faultline loads them: -1 is the CPU's #GP (a
+ * reserved bit, or a table outside RAM, which reads as all ones). */
+static int pdptes_reload(struct vcpu *v, u64 cr0, u64 cr4, u64 old0, u64 old4)
+{
+	u64 p[4];
+
+	if (!(cr0 & CR0_PG) || !(cr4 & CR4_PAE) || (vmread(GUEST_EFER) & EFER_LME) ||
+	    (!((cr0 ^ old0) & CR0_PDPTE_BITS) && !((cr4 ^ old4) & CR4_PDPTE_BITS)))
+		return 0;
+	if (gpt_pdptes(v, vmread(GUEST_CR3), p))
+		return -1;
+	for (unsigned i = 0; i < 4; i++)
+		vmwrite(GUEST_PDPTE0 + i * 2, p[i]);
+	return 0;
+}
+
+/* The guest's view of CR0 and CR4: the masked bits from the shadows, the rest real. */
+static u64 cr_view(u64 real, u64 shadow, u64 mask_field)
+{
+	u64 mask = vmread(mask_field);
+	return (real & ~mask) | (shadow & mask);
+}
+
+/* MOV to CR0/CR4 that touches a bit the hypervisor owns (CR0.NE, CD, NW, CR4.VMXE,
+ * reserved ones): the guest keeps its view in the read shadow, the real register keeps the
+ * bits VMX needs. */
 static void exit_cr(struct vcpu *v)
 {
 	struct cr_qual q = cr_qual_decode(vmread(EXIT_QUALIFICATION));
-	u64 val;
+	u64 val, cr0, cr4;
 
 	if (q.cr == 8 && q.type <= 1) {
 		exit_cr8(v, q);
@@ -258,19 +310,20 @@ static void exit_cr(struct vcpu *v)
 		return;
 	}
 	val = vcpu_gpr_get(v, q.gpr);
+	if (!(vmread(GUEST_EFER) & EFER_LMA) || !(vmread(GUEST_CS_AR) & (1u << 13)))
+		val &= 0xFFFFFFFFULL;	/* outside 64-bit mode the source is a 32-bit register */
+	cr0 = cr_view(vmread(GUEST_CR0), v->cr0_shadow, CR0_MASK);
+	cr4 = cr_view(vmread(GUEST_CR4), v->cr4_shadow, CR4_MASK);
+	if ((q.cr == 4 ? cr4_bad(val) : cr0_bad(val)) ||
+	    pdptes_reload(v, q.cr == 0 ? val : cr0, q.cr == 4 ? val : cr4, cr0, cr4)) {
+		inject_exception(v, 13, true, 0);
+		return;
+	}
 	if (q.cr == 4) {
-		if (val & ~vmx_msrs.cr4_fixed1 & ~(1ULL << 13)) {
-			inject_exception(v, 13, true, 0);	/* a bit this CPU cannot set */
-			return;
-		}
 		v->cr4_shadow = val;
 		vmwrite(CR4_SHADOW, val);
 		vmwrite(GUEST_CR4, vmx_fix_cr4(&vmx_msrs, val));
 	} else {
-		if ((val & CR0_NW) && !(val & CR0_CD)) {
-			inject_exception(v, 13, true, 0);	/* SDM Vol. 3A 2.5: NW without CD */
-			return;
-		}
 		v->cr0_shadow = val;
 		vmwrite(CR0_SHADOW, val);
 		vmwrite(GUEST_CR0, vmx_fix_cr0(&vmx_msrs, val, true));

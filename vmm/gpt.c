@@ -1,20 +1,57 @@
 /* vmm/gpt.c: the guest's own page tables, walked from the host: a linear address of the
  * guest's to the guest-physical address it maps (vmm/mmio.c fetches the instruction at RIP
  * with it, vmm/taskswitch.c reaches the GDT and the TSSs). Every entry is read through
- * ram_copy, so a table outside RAM or absent ends the walk: nothing indexes host memory. */
+ * ram_copy, so a table outside RAM ends the walk: nothing indexes host memory; a lazy
+ * VM's table page that is not there yet is made present first, as the CPU's own walk
+ * would have had it. gpt_pdptes: the four PDPTEs that PAE paging loads with CR3. */
 #include "vmm/vm.h"
 #include "vmm/vmcs.h"
+#include "host/cpu.h"
 
 #define PTE_P		1ULL
 #define PTE_PS		(1ULL << 7)
 #define ADDR_MASK	0x000FFFFFFFFFF000ULL
 
-/* One paging-structure entry of the guest's (size 4 or 8 bytes) at gpa, or false. */
-static bool pte_read(struct vm *vm, u64 gpa, unsigned size, u64 *e)
+/* [gpa, gpa + len) of the guest's RAM into buf, made present first when it is a lazy VM's
+ * page that is not there yet (the CPU would have read it; an EPT violation the guest never
+ * sees). False: outside RAM, or a page that cannot be produced. */
+static bool guest_read(struct vcpu *v, u64 gpa, void *buf, u64 len)
 {
 	u64 missing;
+	int r = ram_copy(v->vm, gpa, buf, len, false, &missing);
+
+	if (r == 1 && !apf_make_present(v, gpa, len))
+		r = ram_copy(v->vm, gpa, buf, len, false, &missing);
+	return r == 0;
+}
+
+/* One paging-structure entry of the guest's (size 4 or 8 bytes) at gpa, or false. */
+static bool pte_read(struct vcpu *v, u64 gpa, unsigned size, u64 *e)
+{
 	*e = 0;
-	return ram_copy(vm, gpa, e, size, false, &missing) == 0;	/* absent: no entry */
+	return guest_read(v, gpa, e, size);
+}
+
+/* Reserved bits of a present PAE PDPTE (SDM Vol. 3A 4.4.1, table 4-8): 2:1, 8:5, and 63
+ * down to MAXPHYADDR (the host's, which the guest's CPUID reports). */
+static u64 pdpte_reserved(void)
+{
+	u32 a, b, c, d;
+
+	cpuid(0x80000008, 0, &a, &b, &c, &d);
+	return 0x1E6ULL | ~((1ULL << (a & 0xFF)) - 1);
+}
+
+int gpt_pdptes(struct vcpu *v, u64 cr3, u64 pdpte[4])
+{
+	u64 rsvd = pdpte_reserved();
+
+	if (!guest_read(v, cr3 & 0xFFFFFFE0ULL, pdpte, 4 * sizeof(u64)))
+		return -1;
+	for (unsigned i = 0; i < 4; i++)
+		if ((pdpte[i] & 1) && (pdpte[i] & rsvd))
+			return 1;
+	return 0;
 }
 
 /* The guest's translation of linear address la (SDM Vol. 3A 4.3, 4.4, 4.5: 32-bit, PAE and
@@ -36,7 +73,7 @@ bool guest_translate(struct vcpu *v, u64 la, u64 *gpa)
 		table &= top == 39 ? ADDR_MASK : 0xFFFFFFE0ULL;
 		for (int shift = top; shift >= 12; shift -= 9) {
 			u64 idx = (la >> shift) & (shift == 30 && top == 30 ? 3 : 511);
-			if (!pte_read(v->vm, table + idx * 8, 8, &e) || !(e & PTE_P))
+			if (!pte_read(v, table + idx * 8, 8, &e) || !(e & PTE_P))
 				return false;
 			if (shift == 12 || (shift <= 30 && shift != top && (e & PTE_PS)) ) {
 				u64 span = 1ULL << shift;
@@ -48,13 +85,13 @@ bool guest_translate(struct vcpu *v, u64 la, u64 *gpa)
 		return false;
 	}
 	table &= 0xFFFFF000ULL;
-	if (!pte_read(v->vm, table + ((la >> 22) & 1023) * 4, 4, &e) || !(e & PTE_P))
+	if (!pte_read(v, table + ((la >> 22) & 1023) * 4, 4, &e) || !(e & PTE_P))
 		return false;
 	if ((e & PTE_PS) && (cr4 & CR4_PSE)) {
 		*gpa = (e & 0xFFC00000ULL) | ((e & 0x1FE000ULL) << 19) | (la & 0x3FFFFF);
 		return true;
 	}
-	if (!pte_read(v->vm, (e & 0xFFFFF000ULL) + ((la >> 12) & 1023) * 4, 4, &e) ||
+	if (!pte_read(v, (e & 0xFFFFF000ULL) + ((la >> 12) & 1023) * 4, 4, &e) ||
 	    !(e & PTE_P))
 		return false;
 	*gpa = (e & 0xFFFFF000ULL) | (la & 0xFFF);

@@ -210,12 +210,11 @@ static u32 load_cr3(struct vcpu *v, u32 cr3)
 	if (!(vmread(GUEST_CR0) & CR0_PG))
 		return 0;
 	if (vmread(GUEST_CR4) & CR4_PAE) {
-		u64 gpa = cr3 & 0xFFFFFFE0u, missing;
-		int r = ram_copy(v->vm, gpa, pdpte, sizeof(pdpte), false, &missing);
-		if (r == 1 && !apf_make_present(v, gpa, sizeof(pdpte)))
-			r = ram_copy(v->vm, gpa, pdpte, sizeof(pdpte), false, &missing);
-		if (r)
+		int r = gpt_pdptes(v, cr3, pdpte);
+		if (r < 0)
 			return unmapped(v, "the new task's page-directory-pointer table", cr3);
+		if (r)	/* a reserved bit: #GP(0), after the commit point (SDM 4.4.1) */
+			return FAULT(V_GP, 0);
 		for (unsigned i = 0; i < 4; i++)
 			vmwrite(GUEST_PDPTE0 + i * 2, pdpte[i]);
 	}
@@ -250,36 +249,54 @@ static u32 load_ldtr(struct vcpu *v, u16 sel)
  * (SDM 7.3 step 13): the registers not yet reached hold their new selectors over their old
  * descriptors, so a task switch out of the handler saves the selectors the TSS gave, as a
  * real CPU's does. */
+/* One segment register's descriptor from the new TSS, read, checked and marked accessed;
+ * not written yet. *s is the unusable register for a null data selector. */
+static u32 seg_load(struct vcpu *v, unsigned i, u16 sel, unsigned cpl, struct seg *s)
+{
+	u32 r;
+
+	*s = (struct seg){ .x = { .sel = sel, .ar = AR_UNUSABLE } };
+	if (!(sel & ~3u))
+		return i == 1 || i == 2 ? FAULT(V_TS, 0) : 0;
+	if ((r = desc_read(v, sel, s)))
+		return r == 1 ? FAULT(V_TS, sel) : r;
+	if ((r = x86seg_task_check(i, &s->x, cpl)))
+		return r;
+	if (i == 1)
+		s->x.ar &= ~AR_L;	/* meaningless outside IA-32e mode; VM entry checks it */
+	if (!(s->x.ar & 1)) {
+		s->x.ar |= 1;
+		return desc_set_type(v, s);
+	}
+	return 0;
+}
+
+/* The six segment registers from the new TSS: every selector first, then the descriptors,
+ * CS first (it sets the CPL), checked and marked accessed, as the CPU does (VMX also wants
+ * the accessed bit in a usable segment's type, SDM Vol. 3C 27.3.1.2). A null data selector
+ * is an unusable register; a null CS or SS is #TS(0). A fault is raised in the new task
+ * (SDM 7.3 step 13): the registers not yet reached hold their new selectors over their old
+ * descriptors, so a task switch out of the handler saves the selectors the TSS gave, as a
+ * real CPU's does. CS and SS go in together, both checked first: VM entry wants their DPLs
+ * equal (27.3.1.2), which a CS of the new privilege over the old SS would break. */
 static u32 load_segs(struct vcpu *v, const struct tss32 *t)
 {
-	static const unsigned order[6] = { 1, 2, 0, 3, 4, 5 };	/* CS SS ES DS FS GS */
+	static const unsigned data[4] = { 0, 3, 4, 5 };	/* ES DS FS GS */
 	unsigned cpl = t->seg[1] & 3;
+	struct seg cs, ss, s;
 	u32 r;
 
 	for (unsigned i = 0; i < 6; i++)
 		vmwrite(GUEST_ES_SEL + i * 2, (u16)t->seg[i]);
-	for (unsigned k = 0; k < 6; k++) {
-		unsigned i = order[k];
-		u16 sel = (u16)t->seg[i];
-		struct seg s = { .x = { .sel = sel, .ar = AR_UNUSABLE } };
-		if (!(sel & ~3u)) {
-			if (i == 1 || i == 2)
-				return FAULT(V_TS, 0);
-			seg_write(i, &s);
-			continue;
-		}
-		if ((r = desc_read(v, sel, &s)))
-			return r == 1 ? FAULT(V_TS, sel) : r;
-		if ((r = x86seg_task_check(i, &s.x, cpl)))
+	if ((r = seg_load(v, 1, (u16)t->seg[1], cpl, &cs)) ||
+	    (r = seg_load(v, 2, (u16)t->seg[2], cpl, &ss)))
+		return r;
+	seg_write(1, &cs);
+	seg_write(2, &ss);
+	for (unsigned k = 0; k < 4; k++) {
+		if ((r = seg_load(v, data[k], (u16)t->seg[data[k]], cpl, &s)))
 			return r;
-		if (i == 1)
-			s.x.ar &= ~AR_L;	/* meaningless outside IA-32e mode; VM entry checks it */
-		if (!(s.x.ar & 1)) {
-			s.x.ar |= 1;
-			if ((r = desc_set_type(v, &s)))
-				return r;
-		}
-		seg_write(i, &s);
+		seg_write(data[k], &s);
 	}
 	return 0;
 }
@@ -397,6 +414,12 @@ void exit_task_switch(struct vcpu *v)
 		refuse(v, "a task switch in IA-32e mode, which has none");
 		return;
 	}
+	if (vmread(GUEST_RFLAGS) & EFLAGS_VM) {
+		/* Its segments are in virtual-8086 form; a fault halfway would leave them so in
+		 * protected mode, which no VM entry takes. */
+		refuse(v, "a task switch out of virtual-8086 mode");
+		return;
+	}
 	if (!event)
 		vinfo = 0;
 	r = task_switch(v, (u16)q, src, eip, event && (vinfo & INTR_ERROR_CODE),
@@ -405,4 +428,5 @@ void exit_task_switch(struct vcpu *v)
 		raise(v, r, vinfo);
 	else if (!r && event && type == 2)	/* an NMI's task: NMIs blocked until IRET */
 		vmwrite(GUEST_INTERRUPTIBILITY, vmread(GUEST_INTERRUPTIBILITY) | 8);
+	diag_guest_ok(v, "a task switch");	/* the net under every case above */
 }

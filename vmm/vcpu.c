@@ -225,6 +225,8 @@ void vcpu_run(struct vcpu *v)
 			continue;
 		}
 		if (vlapic_wait_sipi(v)) {	/* after INIT, until a start-up IPI */
+			if (vm->state == VM_STOPPED)
+				break;		/* an INIT of vCPU 0: a reset */
 			__asm__ volatile("sti; hlt; cli" ::: "memory");
 			continue;
 		}

@@ -65,6 +65,9 @@ void vcpu_update_long_mode(struct vcpu *v);	/* after a CR0 write: EFER.LMA, the 
 /* vmm/gpt.c: the guest's linear address la through its own page tables (CR0.PG off: la
  * itself) to a guest-physical address; false when a table entry is absent or not RAM. */
 bool guest_translate(struct vcpu *v, u64 la, u64 *gpa);
+/* PAE paging's four PDPTEs at cr3 (SDM Vol. 3A 4.4.1): 0, 1 when a present one has a
+ * reserved bit set (the CPU's #GP), -1 when the table is not in RAM. */
+int gpt_pdptes(struct vcpu *v, u64 cr3, u64 pdpte[4]);
 /* vmm/inject.c, the one writer of the entry's interruption field: an exception for the
  * guest; an event from an exit's copy of it (info as the exit encodes it, error_field the
  * VMCS field with its error code); the event an exit interrupted, given back; whether an

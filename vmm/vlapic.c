@@ -134,7 +134,16 @@ static void deliver(struct vcpu *src, struct vcpu *t, const struct lapic_ipi *m,
 	kick(src, t);
 }
 
-/* Lowest priority (SDM Vol. 3A 11.6.2.4): one of the addressed vCPUs takes it, the one
+/* A vCPU that can take a fixed interrupt: started (not waiting for a SIPI), its APIC
+ * enabled and software-enabled (SVR bit 8: a disabled one accepts none, 11.4.7.2). */
+static bool can_take(const struct vcpu *t)
+{
+	return !__atomic_load_n(&t->apic.wait_sipi, __ATOMIC_RELAXED) &&
+	       (t->apic.base & APIC_BASE_EN) &&
+	       (__atomic_load_n(&t->apic.regs.svr, __ATOMIC_RELAXED) & SVR_ENABLE);
+}
+
+/* Lowest priority (SDM Vol. 3A 11.6.2.4): one of the addressed vCPUs that can take it, the one
  * whose task priority is lowest; ties go to the lowest index (the SDM leaves the tie to the
  * arbitration IDs; this choice is deterministic). TPR is read without its lock: a guess
  * is all the arbitration is on hardware too. */
@@ -146,7 +155,7 @@ static struct vcpu *lowest(struct vm *vm, struct vcpu *src, const struct lapic_i
 	for (u32 i = 0; i < vm->nvcpus; i++) {
 		struct vcpu *t = &vm->vcpus[i];
 		u32 tpr = __atomic_load_n(&t->apic.regs.tpr, __ATOMIC_RELAXED) & 0xF0;
-		if (addressed(src, t, m) && tpr < best_tpr)
+		if (addressed(src, t, m) && tpr < best_tpr && can_take(t))
 			best = t, best_tpr = tpr;
 	}
 	return best;
@@ -523,6 +532,15 @@ bool vlapic_wait_sipi(struct vcpu *v)
 {
 	struct vlapic *a = &v->apic;
 
+	if (__atomic_load_n(&a->init, __ATOMIC_ACQUIRE) && v->index == 0) {
+		/* INIT of the boot processor restarts it at the reset vector (SDM Vol. 3A 9.1.2),
+		 * where a PC has its firmware and a VM has none: a reset, which faultline does not
+		 * do to a VM (it would otherwise wait for a SIPI no one sends). */
+		__atomic_store_n(&a->init, false, __ATOMIC_RELAXED);
+		vm_stop(v->vm, VM_STATUS_RESET, true, "vcpu0: an INIT reached the boot vCPU: a "
+			"reset, and a VM is not rebooted");
+		return true;
+	}
 	if (__atomic_load_n(&a->init, __ATOMIC_ACQUIRE)) {
 		/* INIT (11.4.7.3): the APIC resets but keeps its ID; the CPU waits for a SIPI. */
 		u64 f = spin_lock_irqsave(&a->lock);

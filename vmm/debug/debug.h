@@ -50,6 +50,9 @@ struct trace_cfg {
 };
 extern struct trace_cfg trace;
 void debug_trace(struct vcpu *v, u32 reason);	/* after each exit, when trace.on */
+/* vmm/debug/diag.c: after an exit handler rebuilt the guest state (a task switch), the
+ * VM-entry guest-state rules checked in software; false: the VM was stopped with the rule. */
+bool diag_guest_ok(struct vcpu *v, const char *after);
 
 
 #endif

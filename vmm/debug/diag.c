@@ -70,6 +70,25 @@ static void check_guest_state(struct vm *vm)
 		       f[i].section, f[i].detail);
 }
 
+/* After an exit handler rebuilt much of the guest state from guest memory (a task switch):
+ * the state against the same rules, before the entry. A broken rule stops this VM with the
+ * rule's name rather than a failed entry: it is faultline's emulation that missed a case. */
+bool diag_guest_ok(struct vcpu *v, const char *after)
+{
+	struct vmcheck_state s;
+	struct vmcheck_fail f[1];
+
+	if (v->vm->state == VM_STOPPED)
+		return true;	/* the handler already stopped it */
+	read_state(&s);
+	if (!vmcheck_guest(&vmx_msrs, &s, f, 1))
+		return true;
+	vm_stop(v->vm, -1, true, "vcpu%u: after %s the guest state breaks a VM-entry rule "
+		"faultline's emulation should have kept: %s [SDM Vol. 3C, %s] (%s)", v->index,
+		after, f[0].rule, f[0].section, f[0].detail);
+	return false;
+}
+
 /* VM-instruction error 7: which control field breaks its capability MSR (SDM Vol. 3C
  * appendix A: a bit set in the MSR's low half must be 1, a bit clear in its high half must
  * be 0). */
