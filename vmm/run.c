@@ -291,6 +291,9 @@ int vm_summary(void)
 		char un[320];
 		unemul_format(vm, un, sizeof(un));
 		pr_info("summary:   unemulated: %s", un);
+		if (vm->pc.ioapic_dropped)	/* SMI or ExtINT programmed in a redirection entry */
+			pr_info("summary:   ioapic: %llu message(s) of a delivery mode faultline does "
+				"not send (SMI, ExtINT)", (unsigned long long)vm->pc.ioapic_dropped);
 		apf_summary(vm);
 	}
 	workers_print_stats();

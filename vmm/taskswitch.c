@@ -305,15 +305,17 @@ static u32 load_segs(struct vcpu *v, const struct tss32 *t)
  * Vol. 3A 6.12.2: a doubleword for a 32-bit TSS). */
 static u32 push_error(struct vcpu *v, u32 code)
 {
-	bool big = vmread(GUEST_SS_AR) & AR_DB;
-	u64 sp = (vmread(GUEST_RSP) - 4) & (big ? 0xFFFFFFFFULL : 0xFFFFULL);
+	u64 top = (vmread(GUEST_SS_AR) & AR_DB) ? 0xFFFFFFFFULL : 0xFFFFULL;
+	u64 sp = (vmread(GUEST_RSP) - 4) & top, lim = vmread(GUEST_SS_LIMIT);
 	u64 la = (vmread(GUEST_SS_BASE) + sp) & 0xFFFFFFFFULL;
 
-	if (!(vmread(GUEST_SS_AR) & 4) && sp + 3 > vmread(GUEST_SS_LIMIT))
-		return FAULT(V_SS, 0);	/* expand-up: the push would pass the limit */
+	/* The four bytes inside the segment (SDM Vol. 3A 5.3): expand-up [0, limit];
+	 * expand-down (limit, top], where a push that wrapped below 0 lands near top. */
+	if ((vmread(GUEST_SS_AR) & 4) ? sp <= lim || sp + 3 > top : sp + 3 > lim)
+		return FAULT(V_SS, 0);
 	if (lin_copy(v, la, &code, 4, true))
 		return unmapped(v, "the new task's stack", la);
-	vmwrite(GUEST_RSP, (vmread(GUEST_RSP) & ~(big ? 0xFFFFFFFFULL : 0xFFFFULL)) | sp);
+	vmwrite(GUEST_RSP, (vmread(GUEST_RSP) & ~top) | sp);
 	return 0;
 }
 
