@@ -85,4 +85,54 @@ static inline bool fz_one_line(const char *err, size_t errlen)
 	return nul && !memchr(err, '\n', (size_t)(nul - err));
 }
 
+/* A parser's input, as the image-parser harnesses (fuzz_elf, fuzz_bzimage) take it: the
+ * first byte sets the length of the error buffer (0-159 bytes, filled with 'x' so an
+ * unterminated message shows), the rest is the image, copied into an allocation of its own
+ * size (a read past it is ASan's). */
+struct fz_parse {
+	uint8_t *img;
+	size_t n;
+	char *err;
+	size_t errlen;
+};
+
+static inline struct fz_parse fz_parse_in(const uint8_t *data, size_t size)
+{
+	struct fz_parse p = { 0 };
+
+	p.errlen = size ? data[0] % 160 : 0;
+	p.n = size ? size - 1 : 0;
+	p.img = malloc(p.n ? p.n : 1);
+	p.err = p.errlen ? malloc(p.errlen) : NULL;
+	memcpy(p.img, data + (size ? 1 : 0), p.n);
+	if (p.err)
+		memset(p.err, 'x', p.errlen);
+	return p;
+}
+
+/* What every parse owes, whatever the input: the image untouched, the error one line; a
+ * refusal leaves the output (out, size bytes) all zeros and says why (when there is room
+ * for a character), a success leaves the error empty. */
+static inline void fz_parse_check(const struct fz_parse *p, const uint8_t *data, bool refused,
+				  const void *out, size_t size)
+{
+	FZ_CHECK(!p->n || memcmp(p->img, data + 1, p->n) == 0);
+	if (p->err)
+		FZ_CHECK(fz_one_line(p->err, p->errlen));
+	if (refused) {
+		for (size_t i = 0; i < size; i++)
+			FZ_CHECK(((const uint8_t *)out)[i] == 0);
+		if (p->errlen >= 2)
+			FZ_CHECK(p->err[0] != '\0');
+	} else if (p->err) {
+		FZ_CHECK(p->err[0] == '\0');
+	}
+}
+
+static inline void fz_parse_free(struct fz_parse *p)
+{
+	free(p->img);
+	free(p->err);
+}
+
 #endif

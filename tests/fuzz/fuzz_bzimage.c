@@ -64,41 +64,25 @@ static void check_ok(const u8 *img, u64 size, const struct bzimage *bz, u8 sel)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct bzimage zero;
+	struct fz_parse p = fz_parse_in(data, size);
 	struct bzimage bz, bz2;
-	size_t errlen = size ? data[0] % 160 : 0;
-	u64 n = size ? size - 1 : 0;
-	u8 *img = malloc(n ? n : 1);
-	char *err = errlen ? malloc(errlen) : NULL;
 	int rc, rc2;
 
-	memcpy(img, data + (size ? 1 : 0), n);
 	memset(&bz, 0xa5, sizeof(bz));
-	if (err)
-		memset(err, 'x', errlen);
-	rc = bzimage_parse(img, n, &bz, err, errlen);
+	rc = bzimage_parse(p.img, p.n, &bz, p.err, p.errlen);
 
 	FZ_CHECK(rc == 0 || rc == -1);
-	FZ_CHECK(memcmp(img, data + (size ? 1 : 0), n) == 0);
-	if (err)
-		FZ_CHECK(fz_one_line(err, errlen));
-	if (rc) {
-		FZ_CHECK(memcmp(&bz, &zero, sizeof(bz)) == 0);
-		if (errlen >= 2)
-			FZ_CHECK(err[0] != '\0');
-	} else {
-		if (err)
-			FZ_CHECK(err[0] == '\0');
-		check_ok(img, n, &bz, size ? data[0] : 0);
-	}
+	fz_parse_check(&p, data, rc != 0, &bz, sizeof(bz));
+	if (!rc)
+		check_ok(p.img, p.n, &bz, size ? data[0] : 0);
 
-	FZ_CHECK(bzimage_parse(NULL, n, &bz2, NULL, 0) == -1);
+	FZ_CHECK(bzimage_parse(NULL, p.n, &bz2, NULL, 0) == -1);
 	FZ_CHECK(memcmp(&bz2, &zero, sizeof(bz2)) == 0);
-	FZ_CHECK(!bzimage_is(NULL, n));
+	FZ_CHECK(!bzimage_is(NULL, p.n));
 
 	memset(&bz2, 0x5a, sizeof(bz2));
-	rc2 = bzimage_parse(img, n, &bz2, NULL, 0);
+	rc2 = bzimage_parse(p.img, p.n, &bz2, NULL, 0);
 	FZ_CHECK(rc2 == rc && memcmp(&bz, &bz2, sizeof(bz)) == 0);
-	free(img);
-	free(err);
+	fz_parse_free(&p);
 	return 0;
 }

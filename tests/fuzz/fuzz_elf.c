@@ -88,42 +88,26 @@ static void check_ok(const u8 *img, u64 size, const struct elf_image *im)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct elf_image zero;
+	struct fz_parse p = fz_parse_in(data, size);
 	struct elf_image im, im2;
-	size_t errlen = size ? data[0] % 160 : 0;
-	u64 n = size ? size - 1 : 0;
-	u8 *img = malloc(n ? n : 1);
-	char *err = errlen ? malloc(errlen) : NULL;
 	int rc, rc2;
 
-	memcpy(img, data + (size ? 1 : 0), n);
 	memset(&im, 0xa5, sizeof(im));
-	if (err)
-		memset(err, 'x', errlen);
-	rc = elf_parse(img, n, &im, err, errlen);
+	rc = elf_parse(p.img, p.n, &im, p.err, p.errlen);
 
 	FZ_CHECK(rc == ELF_OK || rc == ELF_EFORMAT || rc == ELF_EBOUNDS || rc == ELF_ESEG ||
 		 rc == ELF_EENTRY || rc == ELF_EMB);
-	FZ_CHECK(memcmp(img, data + (size ? 1 : 0), n) == 0);
-	if (err)
-		FZ_CHECK(fz_one_line(err, errlen));
-	if (rc) {
-		FZ_CHECK(memcmp(&im, &zero, sizeof(im)) == 0);
-		if (errlen >= 2)
-			FZ_CHECK(err[0] != '\0');
-	} else {
-		if (err)
-			FZ_CHECK(err[0] == '\0');
-		check_ok(img, n, &im);
-	}
+	fz_parse_check(&p, data, rc != ELF_OK, &im, sizeof(im));
+	if (rc == ELF_OK)
+		check_ok(p.img, p.n, &im);
 
 	/* No image at all is an empty one. */
-	FZ_CHECK(elf_parse(NULL, n, &im2, NULL, 0) == ELF_EBOUNDS);
+	FZ_CHECK(elf_parse(NULL, p.n, &im2, NULL, 0) == ELF_EBOUNDS);
 	FZ_CHECK(memcmp(&im2, &zero, sizeof(im2)) == 0);
 
 	memset(&im2, 0x5a, sizeof(im2));
-	rc2 = elf_parse(img, n, &im2, NULL, 0);
+	rc2 = elf_parse(p.img, p.n, &im2, NULL, 0);
 	FZ_CHECK(rc2 == rc && memcmp(&im, &im2, sizeof(im)) == 0);
-	free(img);
-	free(err);
+	fz_parse_free(&p);
 	return 0;
 }
