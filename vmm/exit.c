@@ -221,7 +221,6 @@ static void exit_triple(struct vcpu *v)
 		"deliver an exception, not even #DF)", v->index, (unsigned long long)vmread(GUEST_RIP));
 }
 
-/* A general-purpose register by the SDM's number, RSP included (it lives in the VMCS). */
 /* MOV to/from CR8: the guest's own TPR (its LAPIC's TPR[7:4], vmm/vlapic.c), never the
  * physical one (vmm/controls.c says why). Bits 63:4 are reserved: setting one is #GP (SDM
  * Vol. 3A 10.8.6.1). It masks the LAPIC's vectors by class; the 8259's ExtINT and the
@@ -253,7 +252,7 @@ static bool cr0_bad(u64 val)
 	       ((val & CR0_PG) && !(val & CR0_PE)) ||
 	       ((val & CR0_PG) && !(cur & CR0_PG) && (efer & EFER_LME) &&
 		!(vmread(GUEST_CR4) & CR4_PAE)) ||
-	       (!(val & CR0_PG) && (efer & EFER_LMA) && (vmread(GUEST_CS_AR) & (1u << 13)));
+	       (!(val & CR0_PG) && vcpu_code_bits() == 64);
 }
 
 /* MOV to CR4: a bit this CPU cannot set (VMXE is the guest's own, in the shadow), or PAE
@@ -310,7 +309,7 @@ static void exit_cr(struct vcpu *v)
 		return;
 	}
 	val = vcpu_gpr_get(v, q.gpr);
-	if (!(vmread(GUEST_EFER) & EFER_LMA) || !(vmread(GUEST_CS_AR) & (1u << 13)))
+	if (vcpu_code_bits() != 64)
 		val &= 0xFFFFFFFFULL;	/* outside 64-bit mode the source is a 32-bit register */
 	cr0 = cr_view(vmread(GUEST_CR0), v->cr0_shadow, CR0_MASK);
 	cr4 = cr_view(vmread(GUEST_CR4), v->cr4_shadow, CR4_MASK);
@@ -320,13 +319,9 @@ static void exit_cr(struct vcpu *v)
 		return;
 	}
 	if (q.cr == 4) {
-		v->cr4_shadow = val;
-		vmwrite(CR4_SHADOW, val);
-		vmwrite(GUEST_CR4, vmx_fix_cr4(&vmx_msrs, val));
+		vcpu_set_cr4(v, val);
 	} else {
-		v->cr0_shadow = val;
-		vmwrite(CR0_SHADOW, val);
-		vmwrite(GUEST_CR0, vmx_fix_cr0(&vmx_msrs, val, true));
+		vcpu_set_cr0(v, val);
 		vcpu_update_long_mode(v);
 	}
 	vcpu_skip_instruction(v);

@@ -3,7 +3,8 @@
  * with it, vmm/taskswitch.c reaches the GDT and the TSSs). Every entry is read through
  * ram_copy, so a table outside RAM ends the walk: nothing indexes host memory; a lazy
  * VM's table page that is not there yet is made present first, as the CPU's own walk
- * would have had it. gpt_pdptes: the four PDPTEs that PAE paging loads with CR3. */
+ * would have had it (guest_ram_copy, which the task switch's accesses use too).
+ * gpt_pdptes: the four PDPTEs that PAE paging loads with CR3. */
 #include "vmm/vm.h"
 #include "vmm/vmcs.h"
 #include "host/cpu.h"
@@ -12,16 +13,13 @@
 #define PTE_PS		(1ULL << 7)
 #define ADDR_MASK	0x000FFFFFFFFFF000ULL
 
-/* [gpa, gpa + len) of the guest's RAM into buf, made present first when it is a lazy VM's
- * page that is not there yet (the CPU would have read it; an EPT violation the guest never
- * sees). False: outside RAM, or a page that cannot be produced. */
-static bool guest_read(struct vcpu *v, u64 gpa, void *buf, u64 len)
+bool guest_ram_copy(struct vcpu *v, u64 gpa, void *buf, u64 len, bool write)
 {
 	u64 missing;
-	int r = ram_copy(v->vm, gpa, buf, len, false, &missing);
+	int r = ram_copy(v->vm, gpa, buf, len, write, &missing);
 
 	if (r == 1 && !apf_make_present(v, gpa, len))
-		r = ram_copy(v->vm, gpa, buf, len, false, &missing);
+		r = ram_copy(v->vm, gpa, buf, len, write, &missing);
 	return r == 0;
 }
 
@@ -29,7 +27,7 @@ static bool guest_read(struct vcpu *v, u64 gpa, void *buf, u64 len)
 static bool pte_read(struct vcpu *v, u64 gpa, unsigned size, u64 *e)
 {
 	*e = 0;
-	return guest_read(v, gpa, e, size);
+	return guest_ram_copy(v, gpa, e, size, false);
 }
 
 /* Reserved bits of a present PAE PDPTE (SDM Vol. 3A 4.4.1, table 4-8): 2:1, 8:5, and 63
@@ -46,7 +44,7 @@ int gpt_pdptes(struct vcpu *v, u64 cr3, u64 pdpte[4])
 {
 	u64 rsvd = pdpte_reserved();
 
-	if (!guest_read(v, cr3 & 0xFFFFFFE0ULL, pdpte, 4 * sizeof(u64)))
+	if (!guest_ram_copy(v, cr3 & 0xFFFFFFE0ULL, pdpte, 4 * sizeof(u64), false))
 		return -1;
 	for (unsigned i = 0; i < 4; i++)
 		if ((pdpte[i] & 1) && (pdpte[i] & rsvd))

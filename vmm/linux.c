@@ -28,7 +28,6 @@
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
 #include "vmm/vmcs.h"
-#include "vmm/vmx.h"
 #include "host/log.h"
 #include "lib/boot64.h"
 #include "lib/bzimage.h"
@@ -194,16 +193,12 @@ static int load_boot64(struct vm *vm, const struct plan *p, char *err, size_t le
 	return 0;
 }
 
+/* A flat segment register from one of the boot GDT's descriptors: base 0, 4 GiB (G with
+ * limit 0xFFFFF), the descriptor's access rights. */
 static void seg(u64 sel_f, u16 sel, u64 desc)
 {
-	u64 i = (sel_f - GUEST_ES_SEL) / 2;	/* a segment's fields are evenly spaced */
-
-	vmwrite(sel_f, sel);
-	vmwrite(GUEST_ES_BASE + i * 2, 0);
-	vmwrite(GUEST_ES_LIMIT + i * 2, 0xFFFFFFFF);	/* flat 4 GiB: G with limit 0xFFFFF */
-	vmwrite(GUEST_ES_AR + i * 2, boot64_ar(desc));
+	vmcs_seg(sel_f, sel, 0, 0xFFFFFFFF, boot64_ar(desc));
 }
-
 
 /* boot.rst, "64-bit Boot Protocol": 64-bit mode with paging enabled, the identity map, the
  * GDT loaded with __BOOT_CS and __BOOT_DS, CS = __BOOT_CS, DS/ES/SS = __BOOT_DS,
@@ -218,12 +213,8 @@ void linux_vcpu_start64(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
 
-	v->cr0_shadow = CR0_PE | CR0_ET | CR0_PG;	/* ET: hardwired 1 since the 486 */
-	v->cr4_shadow = CR4_PAE;
-	vmwrite(CR0_SHADOW, v->cr0_shadow);
-	vmwrite(CR4_SHADOW, v->cr4_shadow);
-	vmwrite(GUEST_CR0, vmx_fix_cr0(&vmx_msrs, v->cr0_shadow, true));
-	vmwrite(GUEST_CR4, vmx_fix_cr4(&vmx_msrs, v->cr4_shadow));
+	vcpu_set_cr0(v, CR0_PE | CR0_ET | CR0_PG);	/* ET: hardwired 1 since the 486 */
+	vcpu_set_cr4(v, CR4_PAE);
 	vmwrite(GUEST_CR3, vm->boot64_cr3);	/* PCD, PWT 0: the tables are write-back */
 	vmwrite(GUEST_EFER, EFER_LME);
 	vcpu_update_long_mode(v);		/* EFER.LMA and the entry control */

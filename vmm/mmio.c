@@ -13,13 +13,11 @@
 #include "lib/x86mov.h"
 
 
-static unsigned code_mode(void);
-
 /* Up to 15 bytes at the guest's CS:RIP, page by page. Returns how many were read. */
 static unsigned fetch(struct vcpu *v, u8 *buf, unsigned len)
 {
 	/* CS's base counts outside 64-bit mode only (SDM Vol. 3A 3.2.4). */
-	u64 la = (code_mode() == 64 ? 0 : vmread(GUEST_CS_BASE)) + vmread(GUEST_RIP), gpa, missing;
+	u64 la = (vcpu_code_bits() == 64 ? 0 : vmread(GUEST_CS_BASE)) + vmread(GUEST_RIP), gpa, missing;
 	unsigned got = 0;
 
 	while (got < len) {
@@ -32,15 +30,6 @@ static unsigned fetch(struct vcpu *v, u8 *buf, unsigned len)
 	return got;
 }
 
-/* The code segment's mode: 64-bit (CS.L in IA-32e mode), else 32 or 16 by CS.D. */
-static unsigned code_mode(void)
-{
-	u64 ar = vmread(GUEST_CS_AR);
-	if ((vmread(GUEST_EFER) & EFER_LMA) && (ar & (1u << 13)))
-		return 64;
-	return ar & (1u << 14) ? 32 : 16;
-}
-
 static void refuse(struct vcpu *v, u64 gpa, const u8 *b, unsigned n, const char *why)
 {
 	char hex[3 * 15 + 1] = "";
@@ -51,17 +40,6 @@ static void refuse(struct vcpu *v, u64 gpa, const u8 *b, unsigned n, const char 
 		(unsigned long long)vmread(GUEST_RIP), why, n ? hex : "none");
 }
 
-static void apic_access(struct vcpu *v, u64 gpa, bool write, u32 *val)
-{
-	vlapic_mmio(v, (u32)(gpa & 0xFFF), write, val);
-}
-
-static bool ioapic_here(const struct vcpu *v, u64 gpa)
-{
-	(void)v;
-	return vioapic_page(gpa);
-}
-
 /* The device pages: both have 32-bit registers that want aligned 32-bit accesses (SDM Vol.
  * 3A 11.4.1; the 82093AA's IOREGSEL and IOWIN). The xAPIC page goes first: it is per vCPU
  * and in xAPIC mode only. */
@@ -69,8 +47,8 @@ static const struct mmio_dev {
 	bool (*here)(const struct vcpu *v, u64 gpa);
 	void (*access)(struct vcpu *v, u64 gpa, bool write, u32 *val);
 } devs[] = {
-	{ vlapic_mmio_page, apic_access },
-	{ ioapic_here, vioapic_mmio },
+	{ vlapic_mmio_page, vlapic_mmio },
+	{ vioapic_page, vioapic_mmio },
 };
 
 /* The EPT violation at gpa hit a device page: do the guest's MOV there. */
@@ -83,7 +61,7 @@ static void emulate(struct vcpu *v, const struct mmio_dev *dev, u64 gpa)
 	u64 q = vmread(EXIT_QUALIFICATION);
 	if (!(q & (1u << 8)) || (vmread(IDT_VECTORING_INFO) & INTR_VALID))
 		return refuse(v, gpa, b, 0, "a page walk or an event's delivery touched the page");
-	if (x86mov_decode(b, n, code_mode(), &d))
+	if (x86mov_decode(b, n, vcpu_code_bits(), &d))
 		return refuse(v, gpa, b, n, "not a MOV to or from memory that faultline decodes");
 	if (d.write != !!(q & 2))	/* EPT qualification bit 1: the access was a write */
 		return refuse(v, gpa, b, d.len, "the instruction at RIP is not the access that faulted");
@@ -93,8 +71,7 @@ static void emulate(struct vcpu *v, const struct mmio_dev *dev, u64 gpa)
 	dev->access(v, gpa, d.write, &val);
 	if (!d.write)	/* a 32-bit load zero-extends into the 64-bit register */
 		vcpu_gpr_set(v, d.reg, val);
-	vmwrite(GUEST_RIP, vmread(GUEST_RIP) + d.len);
-	vmwrite(GUEST_INTERRUPTIBILITY, vmread(GUEST_INTERRUPTIBILITY) & ~3ULL);
+	vcpu_skip(v, d.len);	/* the decoder's length: an EPT violation gives none */
 }
 
 bool mmio_access(struct vcpu *v, u64 gpa)

@@ -36,10 +36,8 @@ enum { TS_CALL, TS_IRET, TS_JMP, TS_GATE };	/* exit qualification bits 31:30 */
 #define TSS32_MIN	0x67u		/* the least limit of a 32-bit TSS (SDM 7.2.2) */
 #define TSS32_SAVED	0x5Fu		/* the old TSS is written up to GS's field */
 
-enum { V_DF = 8, V_TS = 10, V_NP = 11, V_SS = 12, V_GP = 13 };
-
-/* A fault to raise: 0 none, else FAULT(vector, error code); STOPPED: the VM was stopped. */
-#define FAULT(vec, code)	X86_FAULT(vec, code)
+/* A fault to raise: 0 none, else X86_FAULT(vector, error code) (lib/x86seg.h); STOPPED:
+ * the VM was stopped. */
 #define STOPPED			1u
 
 /* The 32-bit TSS (SDM Vol. 3A 7.2.1, figure 7-2). */
@@ -60,14 +58,10 @@ struct seg {
 	u64 la;
 };
 
-/* One guest segment register: selector, base, limit, access rights (SDM appendix B: the
- * encodings of one segment's four fields are a fixed distance from ES's). */
+/* Guest segment register i in the VMCS's order (ES CS SS DS FS GS LDTR TR). */
 static void seg_write(unsigned i, const struct seg *s)
 {
-	vmwrite(GUEST_ES_SEL + i * 2, s->x.sel);
-	vmwrite(GUEST_ES_BASE + i * 2, s->x.base);
-	vmwrite(GUEST_ES_LIMIT + i * 2, s->x.limit);
-	vmwrite(GUEST_ES_AR + i * 2, s->x.ar);
+	vmcs_seg(GUEST_ES_SEL + i * 2, s->x.sel, s->x.base, s->x.limit, s->x.ar);
 }
 
 /* Guest linear memory, page by page through the guest's page tables (32-bit addresses
@@ -76,17 +70,12 @@ static void seg_write(unsigned i, const struct seg *s)
 static int lin_copy(struct vcpu *v, u64 la, void *buf, u32 len, bool write)
 {
 	u8 *p = buf;
-	u64 gpa, missing;
+	u64 gpa;
 
 	la &= 0xFFFFFFFFULL;
 	while (len) {
 		u32 n = (u32)MIN((u64)len, PAGE_SIZE - (la & (PAGE_SIZE - 1)));
-		if (!guest_translate(v, la, &gpa))
-			return -1;
-		int r = ram_copy(v->vm, gpa, p, n, write, &missing);
-		if (r == 1 && !apf_make_present(v, gpa, n))
-			r = ram_copy(v->vm, gpa, p, n, write, &missing);
-		if (r)
+		if (!guest_translate(v, la, &gpa) || !guest_ram_copy(v, gpa, p, n, write))
 			return -1;
 		la = (la + n) & 0xFFFFFFFFULL;
 		p += n;
@@ -143,7 +132,7 @@ static u32 desc_set_type(struct vcpu *v, const struct seg *s)
  * available otherwise), present, and at least 0x67 long. */
 static u32 new_tss_desc(struct vcpu *v, u16 sel, int src, struct seg *s)
 {
-	u32 bad = FAULT(src == TS_IRET ? V_TS : V_GP, sel), r;
+	u32 bad = X86_FAULT(src == TS_IRET ? X86_TS : X86_GP, sel), r;
 	unsigned want = src == TS_IRET ? 0xB : 0x9;
 
 	if (sel & 4)
@@ -155,9 +144,9 @@ static u32 new_tss_desc(struct vcpu *v, u16 sel, int src, struct seg *s)
 	if ((s->x.ar & 0x1F) != want)
 		return bad;
 	if (!(s->x.ar & AR_P))
-		return FAULT(V_NP, sel);
+		return X86_FAULT(X86_NP, sel);
 	if (s->x.limit < TSS32_MIN)
-		return FAULT(V_TS, sel);
+		return X86_FAULT(X86_TS, sel);
 	return 0;
 }
 
@@ -187,7 +176,7 @@ static u32 leave_old(struct vcpu *v, u32 eip, int src)
 	if (type == 3)
 		return refuse(v, "the current task's TSS is a 16-bit one");
 	if (vmread(GUEST_TR_LIMIT) < TSS32_SAVED)
-		return FAULT(V_TS, sel);
+		return X86_FAULT(X86_TS, sel);
 	save_state(v, &t, eip, src);
 	if (lin_copy(v, base + 0x20, &t.eip, TSS32_SAVED + 1 - 0x20, true))
 		return unmapped(v, "the current task's TSS", base);
@@ -214,7 +203,7 @@ static u32 load_cr3(struct vcpu *v, u32 cr3)
 		if (r < 0)
 			return unmapped(v, "the new task's page-directory-pointer table", cr3);
 		if (r)	/* a reserved bit: #GP(0), after the commit point (SDM 4.4.1) */
-			return FAULT(V_GP, 0);
+			return X86_FAULT(X86_GP, 0);
 		for (unsigned i = 0; i < 4; i++)
 			vmwrite(GUEST_PDPTE0 + i * 2, pdpte[i]);
 	}
@@ -231,24 +220,17 @@ static u32 load_ldtr(struct vcpu *v, u16 sel)
 
 	if (sel & ~3u) {
 		if (sel & 4)
-			return FAULT(V_TS, sel);
+			return X86_FAULT(X86_TS, sel);
 		if ((r = desc_read(v, sel, &s)))
-			return r == 1 ? FAULT(V_TS, sel) : r;
+			return r == 1 ? X86_FAULT(X86_TS, sel) : r;
 		if ((s.x.ar & 0x1F) != 2 || !(s.x.ar & AR_P))
-			return FAULT(V_TS, sel);
+			return X86_FAULT(X86_TS, sel);
 	}
 	s.x.sel = sel;
 	seg_write(6, &s);	/* LDTR follows GS in the VMCS's order */
 	return 0;
 }
 
-/* The six segment registers from the new TSS: every selector first, then each descriptor,
- * CS first (it sets the CPL), checked and marked accessed, as the CPU does (VMX also wants
- * the accessed bit in a usable segment's type, SDM Vol. 3C 27.3.1.2). A null data selector
- * is an unusable register; a null CS or SS is #TS(0). A fault is raised in the new task
- * (SDM 7.3 step 13): the registers not yet reached hold their new selectors over their old
- * descriptors, so a task switch out of the handler saves the selectors the TSS gave, as a
- * real CPU's does. */
 /* One segment register's descriptor from the new TSS, read, checked and marked accessed;
  * not written yet. *s is the unusable register for a null data selector. */
 static u32 seg_load(struct vcpu *v, unsigned i, u16 sel, unsigned cpl, struct seg *s)
@@ -257,9 +239,9 @@ static u32 seg_load(struct vcpu *v, unsigned i, u16 sel, unsigned cpl, struct se
 
 	*s = (struct seg){ .x = { .sel = sel, .ar = AR_UNUSABLE } };
 	if (!(sel & ~3u))
-		return i == 1 || i == 2 ? FAULT(V_TS, 0) : 0;
+		return i == 1 || i == 2 ? X86_FAULT(X86_TS, 0) : 0;
 	if ((r = desc_read(v, sel, s)))
-		return r == 1 ? FAULT(V_TS, sel) : r;
+		return r == 1 ? X86_FAULT(X86_TS, sel) : r;
 	if ((r = x86seg_task_check(i, &s->x, cpl)))
 		return r;
 	if (i == 1)
@@ -312,7 +294,7 @@ static u32 push_error(struct vcpu *v, u32 code)
 	/* The four bytes inside the segment (SDM Vol. 3A 5.3): expand-up [0, limit];
 	 * expand-down (limit, top], where a push that wrapped below 0 lands near top. */
 	if ((vmread(GUEST_SS_AR) & 4) ? sp <= lim || sp + 3 > top : sp + 3 > lim)
-		return FAULT(V_SS, 0);
+		return X86_FAULT(X86_SS_FAULT, 0);
 	if (lin_copy(v, la, &code, 4, true))
 		return unmapped(v, "the new task's stack", la);
 	vmwrite(GUEST_RSP, (vmread(GUEST_RSP) & ~top) | sp);
@@ -335,7 +317,7 @@ static u32 enter_new(struct vcpu *v, const struct tss32 *t, u32 eflags)
 }
 
 /* The switch to the TSS sel (src: TS_*); eip is where the old task resumes; err, when
- * has_err, the error code of the event that took the task gate. Returns 0, a FAULT() to
+ * has_err, the error code of the event that took the task gate. Returns 0, an X86_FAULT() to
  * raise, or STOPPED. */
 static u32 task_switch(struct vcpu *v, u16 sel, int src, u32 eip, bool has_err, u32 err)
 {

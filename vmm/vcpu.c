@@ -10,7 +10,6 @@
 #include "host/log.h"
 #include "host/tsc.h"
 
-
 int vmx_enter(struct guest_regs *regs, int launched);
 int vmcs_setup(struct vcpu *v);
 void exit_handle(struct vcpu *v, u32 reason);
@@ -41,15 +40,21 @@ void vcpu_gpr_set(struct vcpu *v, unsigned n, u64 val)
 		vmwrite(GUEST_RSP, val);
 }
 
-void vcpu_skip_instruction(struct vcpu *v)
+void vcpu_skip(struct vcpu *v, u64 len)
 {
 	(void)v;	/* the current VMCS is v's: it runs on this CPU */
-	vmwrite(GUEST_RIP, vmread(GUEST_RIP) + vmread(EXIT_INSTR_LEN));
+	vmwrite(GUEST_RIP, vmread(GUEST_RIP) + len);
 	/* Skipping an instruction ends any STI / MOV SS interrupt shadow (bits 0-1). */
 	vmwrite(GUEST_INTERRUPTIBILITY, vmread(GUEST_INTERRUPTIBILITY) & ~3ULL);
 }
 
-/* The guest turned paging on or off through an exit (a MOV to CR0 that touched CR0.NE):
+void vcpu_skip_instruction(struct vcpu *v)
+{
+	vcpu_skip(v, vmread(EXIT_INSTR_LEN));
+}
+
+/* The guest turned paging on or off through an exit (a MOV to CR0 that touched a masked
+ * bit), or faultline set its state (a start-up IPI, Linux's 64-bit entry):
  * do what the CPU does for IA-32e mode (SDM Vol. 3A 10.8.5), and keep the "IA-32e mode
  * guest" entry control equal to EFER.LMA, as VM entry requires. */
 void vcpu_update_long_mode(struct vcpu *v)
@@ -62,6 +67,28 @@ void vcpu_update_long_mode(struct vcpu *v)
 	entry = lma ? entry | ENTRY_IA32E : entry & ~(u64)ENTRY_IA32E;
 	vmwrite(GUEST_EFER, efer);
 	vmwrite(ENTRY_CONTROLS, entry);
+}
+
+unsigned vcpu_code_bits(void)
+{
+	u64 ar = vmread(GUEST_CS_AR);
+	if ((vmread(GUEST_EFER) & EFER_LMA) && (ar & AR_L))
+		return 64;
+	return ar & AR_DB ? 32 : 16;
+}
+
+void vcpu_set_cr0(struct vcpu *v, u64 val)
+{
+	v->cr0_shadow = val;
+	vmwrite(CR0_SHADOW, val);
+	vmwrite(GUEST_CR0, vmx_fix_cr0(&vmx_msrs, val, true));
+}
+
+void vcpu_set_cr4(struct vcpu *v, u64 val)
+{
+	v->cr4_shadow = val;
+	vmwrite(CR4_SHADOW, val);
+	vmwrite(GUEST_CR4, vmx_fix_cr4(&vmx_msrs, val));
 }
 
 static void record(struct vcpu *v, u32 reason)

@@ -55,16 +55,31 @@ struct vcpu {
 
 /* The physical CPU runs v until its VM stops. Called on v->cpu. */
 void vcpu_run(struct vcpu *v);
+/* Past the instruction that exited (the exit's length), ending an STI / MOV-SS shadow; and
+ * the same for an instruction of len bytes whose exit gives no length (an EPT violation). */
 void vcpu_skip_instruction(struct vcpu *v);
+void vcpu_skip(struct vcpu *v, u64 len);
 void vcpu_sleep(struct vcpu *v);		/* HLT with IF=0 (vmm/vcpu.c) */
 void vcpu_print_ring(struct vcpu *v);
 /* A guest register by the SDM's number, 0 = RAX ... 15 = R15 (4, RSP, is the VMCS's). */
 u64 vcpu_gpr_get(struct vcpu *v, unsigned n);
 void vcpu_gpr_set(struct vcpu *v, unsigned n, u64 val);
 void vcpu_update_long_mode(struct vcpu *v);	/* after a CR0 write: EFER.LMA, the entry control */
+/* CR0 or CR4 as the guest sets it: its view in the read shadow, the real register with the
+ * bits VMX fixes (CR0.NE, CR4.VMXE; PE and PG free under unrestricted guest). */
+void vcpu_set_cr0(struct vcpu *v, u64 val);
+/* The current vCPU's code: 64 in 64-bit mode (CS.L in IA-32e mode), else 32 or 16 by CS.D
+ * (SDM Vol. 3A 3.4.5). */
+unsigned vcpu_code_bits(void);
+void vcpu_set_cr4(struct vcpu *v, u64 val);
 /* vmm/gpt.c: the guest's linear address la through its own page tables (CR0.PG off: la
  * itself) to a guest-physical address; false when a table entry is absent or not RAM. */
 bool guest_translate(struct vcpu *v, u64 la, u64 *gpa);
+/* [gpa, gpa + len) of the guest's RAM read into buf (or written from it), a lazy VM's page
+ * that is not there yet made present first, as the CPU's own access would have had it (an
+ * EPT violation the guest never sees). False: outside RAM, or a page that cannot be
+ * produced. */
+bool guest_ram_copy(struct vcpu *v, u64 gpa, void *buf, u64 len, bool write);
 /* PAE paging's four PDPTEs at cr3 (SDM Vol. 3A 4.4.1): 0, 1 when a present one has a
  * reserved bit set (the CPU's #GP), -1 when the table is not in RAM. */
 int gpt_pdptes(struct vcpu *v, u64 cr3, u64 pdpte[4]);

@@ -46,8 +46,9 @@ void virq_line(struct vm *vm, unsigned irq, bool level)
 	send(vm, ioapic_set_irq(&vm->pc.ioapic, irq == 0 ? IOAPIC_PIT_PIN : irq, level));
 }
 
-bool vioapic_page(u64 gpa)
+bool vioapic_page(const struct vcpu *v, u64 gpa)
 {
+	(void)v;	/* one I/O APIC for all of the VM's vCPUs */
 	return (gpa & ~0xFFFULL) == VIOAPIC_BASE;
 }
 

@@ -20,7 +20,6 @@
  * read without it. A sender never holds its own lock while taking a target's. */
 #include "vmm/vm.h"
 #include "vmm/vmcs.h"
-#include "vmm/vmx.h"
 #include "host/cpu.h"
 #include "host/log.h"
 #include "host/smp.h"
@@ -272,14 +271,14 @@ bool vlapic_mmio_page(const struct vcpu *v, u64 gpa)
 	       (gpa & ~0xFFFULL) == (b & ~0xFFFULL & 0xFFFFFFFFFFULL);
 }
 
-/* A register at offset off (16-byte aligned, 11.4.1 table 11-1: the x2APIC MSR is 0x800 +
- * off / 16) read or written 32 bits at a time. xAPIC differs from x2APIC in the ID (bits
+/* The register at gpa's offset off in the page (16-byte aligned, 11.4.1 table 11-1: the
+ * x2APIC MSR is 0x800 + off / 16) read or written 32 bits at a time. xAPIC differs from x2APIC in the ID (bits
  * 31:24), LDR and DFR (software's, flat or cluster), the ICR split in two (writing the low
  * half sends) and no SELF IPI register; reserved bits are ignored, never #GP. */
-void vlapic_mmio(struct vcpu *v, u32 off, bool write, u32 *val)
+void vlapic_mmio(struct vcpu *v, u64 gpa, bool write, u32 *val)
 {
 	struct vlapic *a = &v->apic;
-	u32 reg = off >> 4, eoi = 0;
+	u32 off = (u32)(gpa & 0xFFF), reg = off >> 4, eoi = 0;
 	struct lapic_ipi m;
 	bool sent = false;
 	u64 x;
@@ -477,38 +476,25 @@ bool vlapic_armed(const struct vcpu *v)
 
 /* ---- INIT and start-up ---- */
 
-static void seg(u64 sel_f, u16 sel, u64 base, u32 ar)
-{
-	u64 i = (sel_f - GUEST_ES_SEL) / 2;	/* the fields of a segment are evenly spaced */
-	vmwrite(sel_f, sel);
-	vmwrite(GUEST_ES_BASE + i * 2, base);
-	vmwrite(GUEST_ES_LIMIT + i * 2, 0xFFFF);
-	vmwrite(GUEST_ES_AR + i * 2, ar);
-}
-
 /* The state after INIT and a start-up IPI with vector (SDM Vol. 3A 10.1.1, Table 10-1, and
  * 11.6.1 "Start-Up"): real mode, CS = vector << 8 (base vector << 12), IP 0, every other
  * segment 0 with a 64 KiB limit, paging and protection off, EFER 0. Unrestricted guest
  * runs it as is. */
 static void sipi_enter(struct vcpu *v, u8 vector)
 {
-	v->cr0_shadow = CR0_REAL;
-	v->cr4_shadow = 0;
-	vmwrite(CR0_SHADOW, v->cr0_shadow);
-	vmwrite(CR4_SHADOW, 0);
-	vmwrite(GUEST_CR0, vmx_fix_cr0(&vmx_msrs, CR0_REAL, true));
-	vmwrite(GUEST_CR4, vmx_fix_cr4(&vmx_msrs, 0));
+	vcpu_set_cr0(v, CR0_REAL);
+	vcpu_set_cr4(v, 0);
 	vmwrite(GUEST_CR3, 0);
 	vmwrite(GUEST_EFER, 0);
 	vcpu_update_long_mode(v);		/* IA-32e mode guest off */
-	seg(GUEST_CS_SEL, (u16)(vector << 8), (u64)vector << 12, 0x9B);
-	seg(GUEST_SS_SEL, 0, 0, 0x93);
-	seg(GUEST_DS_SEL, 0, 0, 0x93);
-	seg(GUEST_ES_SEL, 0, 0, 0x93);
-	seg(GUEST_FS_SEL, 0, 0, 0x93);
-	seg(GUEST_GS_SEL, 0, 0, 0x93);
-	seg(GUEST_LDTR_SEL, 0, 0, 0x82);
-	seg(GUEST_TR_SEL, 0, 0, 0x8B);		/* VM entry wants a busy TSS type */
+	vmcs_seg(GUEST_CS_SEL, (u16)(vector << 8), (u64)vector << 12, 0xFFFF, 0x9B);
+	vmcs_seg(GUEST_SS_SEL, 0, 0, 0xFFFF, 0x93);
+	vmcs_seg(GUEST_DS_SEL, 0, 0, 0xFFFF, 0x93);
+	vmcs_seg(GUEST_ES_SEL, 0, 0, 0xFFFF, 0x93);
+	vmcs_seg(GUEST_FS_SEL, 0, 0, 0xFFFF, 0x93);
+	vmcs_seg(GUEST_GS_SEL, 0, 0, 0xFFFF, 0x93);
+	vmcs_seg(GUEST_LDTR_SEL, 0, 0, 0xFFFF, 0x82);
+	vmcs_seg(GUEST_TR_SEL, 0, 0, 0xFFFF, 0x8B);		/* VM entry wants a busy TSS type */
 	vmwrite(GUEST_GDTR_BASE, 0);
 	vmwrite(GUEST_GDTR_LIMIT, 0xFFFF);
 	vmwrite(GUEST_IDTR_BASE, 0);

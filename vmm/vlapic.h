@@ -43,10 +43,10 @@ bool vlapic_wr_base(struct vcpu *v, u64 val);
 bool vlapic_rd_deadline(struct vcpu *v, u64 *val);
 /* apic=x2apic: IA32_ARCH_CAPABILITIES bit 21 and IA32_XAPIC_DISABLE_STATUS bit 0 say so. */
 bool vlapic_locked(const struct vcpu *v);
-/* xAPIC mode: is gpa in this vCPU's APIC page, and a 32-bit access to its register at
- * offset off (vmm/mmio.c decodes the instruction). A read fills *val. */
+/* xAPIC mode: is gpa in this vCPU's APIC page, and a 32-bit access to its register at gpa
+ * (vmm/mmio.c decodes the instruction). A read fills *val. */
 bool vlapic_mmio_page(const struct vcpu *v, u64 gpa);
-void vlapic_mmio(struct vcpu *v, u32 off, bool write, u32 *val);
+void vlapic_mmio(struct vcpu *v, u64 gpa, bool write, u32 *val);
 bool vlapic_wr_deadline(struct vcpu *v, u64 val);
 /* CR8 is TPR[7:4] (SDM Vol. 3A 11.8.6.1). */
 u64 vlapic_cr8(struct vcpu *v);

@@ -180,7 +180,7 @@ bool vpit_armed(const struct vcpu *v);	/* vCPU 0 with an IRQ0 edge to come */
 #define VIOAPIC_BASE	0xFEC00000ULL
 void vioapic_init(struct vm *vm);
 void virq_line(struct vm *vm, unsigned irq, bool level);
-bool vioapic_page(u64 gpa);
+bool vioapic_page(const struct vcpu *v, u64 gpa);
 void vioapic_mmio(struct vcpu *v, u64 gpa, bool write, u32 *val);
 void vioapic_eoi(struct vm *vm, u8 vector);
 

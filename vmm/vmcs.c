@@ -96,7 +96,7 @@ static void setup_host(void)
 	w(HOST_RIP, (u64)vmx_exit);	/* HOST_RSP is written by vmx_enter on every entry */
 }
 
-static void seg(u64 sel_f, u16 sel, u64 base, u32 limit, u32 ar)
+void vmcs_seg(u64 sel_f, u16 sel, u64 base, u32 limit, u32 ar)
 {
 	/* The encodings of one segment's fields are a fixed distance apart (appendix B). */
 	u64 i = (sel_f - GUEST_ES_SEL) / 2;
@@ -119,15 +119,15 @@ static void setup_guest(struct vcpu *v)
 	w(GUEST_RSP, 0);		/* multiboot: the kernel sets its own stack */
 	w(GUEST_RIP, v->vm->entry);
 	/* Flat 4 GiB segments: 32-bit code (type 11, S, P, D, G) and data (type 3, S, P, B, G). */
-	seg(GUEST_CS_SEL, 0x08, 0, 0xFFFFFFFF, 0xC09B);
-	seg(GUEST_SS_SEL, 0x10, 0, 0xFFFFFFFF, 0xC093);
-	seg(GUEST_DS_SEL, 0x10, 0, 0xFFFFFFFF, 0xC093);
-	seg(GUEST_ES_SEL, 0x10, 0, 0xFFFFFFFF, 0xC093);
-	seg(GUEST_FS_SEL, 0x10, 0, 0xFFFFFFFF, 0xC093);
-	seg(GUEST_GS_SEL, 0x10, 0, 0xFFFFFFFF, 0xC093);
+	vmcs_seg(GUEST_CS_SEL, 0x08, 0, 0xFFFFFFFF, 0xC09B);
+	vmcs_seg(GUEST_SS_SEL, 0x10, 0, 0xFFFFFFFF, 0xC093);
+	vmcs_seg(GUEST_DS_SEL, 0x10, 0, 0xFFFFFFFF, 0xC093);
+	vmcs_seg(GUEST_ES_SEL, 0x10, 0, 0xFFFFFFFF, 0xC093);
+	vmcs_seg(GUEST_FS_SEL, 0x10, 0, 0xFFFFFFFF, 0xC093);
+	vmcs_seg(GUEST_GS_SEL, 0x10, 0, 0xFFFFFFFF, 0xC093);
 	/* TR must be usable even though the guest never switches tasks: a busy 32-bit TSS. */
-	seg(GUEST_TR_SEL, 0, 0, 0xFF, 0x8B);
-	seg(GUEST_LDTR_SEL, 0, 0, 0, AR_UNUSABLE);
+	vmcs_seg(GUEST_TR_SEL, 0, 0, 0xFF, 0x8B);
+	vmcs_seg(GUEST_LDTR_SEL, 0, 0, 0, AR_UNUSABLE);
 	w(GUEST_GDTR_BASE, 0);
 	w(GUEST_GDTR_LIMIT, 0xFFFF);
 	w(GUEST_IDTR_BASE, 0);

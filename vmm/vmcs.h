@@ -134,6 +134,9 @@ static inline int vmwrite(u64 field, u64 v)
 
 /* vmm/vmcs.c: the current VMCS for a person, one line per pr call (pr_err's wrapper for an
  * entry failure, log_plain for the monitor); the guest's segments alone. */
+/* One guest segment register (sel_f: its selector's field): selector, base, limit and
+ * access rights. */
+void vmcs_seg(u64 sel_f, u16 sel, u64 base, u32 limit, u32 ar);
 void vmcs_dump(void (*pr)(const char *fmt, ...));
 void vmcs_dump_segs(void (*pr)(const char *fmt, ...));
 
